@@ -1,0 +1,25 @@
+// Runs the compiled node:test files against one shared, real PostgreSQL cluster (started here, stopped at the end).
+// Arguments narrow the run to test files whose name contains one of them:  npm test -- things policies
+import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { startPgCluster } from '../dist/test/helpers/postgres.js';
+
+const filters = process.argv.slice(2);
+const files = readdirSync('dist/test')
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort()
+  .map((f) => `dist/test/${f}`);
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(', ')}`);
+  process.exit(1);
+}
+
+const cluster = await startPgCluster();
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, DDLOCAL_TEST_PG_URL: cluster.adminUrl },
+});
+const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+cluster.stop();
+process.exit(code);

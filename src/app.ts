@@ -1,0 +1,76 @@
+// Assembles a running ddlocal: store (migrated), clock, logger, HTTP server. Used by `ddlocal serve` and, in-process,
+// by tests and by anyone embedding ddlocal (`await startDdlocal({ port: 0, dataFile: ':memory:' })`).
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { openStore, type Store } from './store/store.js';
+import { Clock } from './clock.js';
+import { createHttpServer, type ExtensionRoute } from './wire/http-server.js';
+import { HANDLERS } from './domain/operations.js';
+import { coreExtensionRoutes } from './extensions.js';
+import { EXTENSION_ROUTES } from './domain/extension-routes.js';
+
+export interface DdlocalOptions {
+  host?: string;
+  port?: number;
+  /** SQLite file, default ./.ddlocal/ddlocal.db; ':memory:' keeps nothing. */
+  dataFile?: string;
+  /** postgres://… — use PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+  defaultRegion?: string;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunningDdlocal {
+  url: string;
+  port: number;
+  store: Store;
+  clock: Clock;
+  server: Server;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startDdlocal(options: DdlocalOptions = {}): Promise<RunningDdlocal> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const clock = options.clock ?? new Clock();
+  const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl });
+  const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
+  const server = createHttpServer({
+    store,
+    clock,
+    logger,
+    handlers: HANDLERS,
+    extensions,
+    defaultRegion: options.defaultRegion ?? 'us-east-1',
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4580, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    store,
+    clock,
+    server,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

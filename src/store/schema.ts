@@ -1,0 +1,187 @@
+// Row types of ddlocal's database, shared by the SQLite and PostgreSQL stores. Every table is scoped by
+// (account_id, region); timestamps are epoch milliseconds; booleans are 0/1 integers; JSON values are text.
+// The tables themselves are created by the versioned migrations in ./migrations.
+
+interface Scoped {
+  account_id: string;
+  region: string;
+}
+
+export interface ThingRow extends Scoped {
+  thing_name: string;
+  thing_id: string;
+  thing_type_name: string | null;
+  attributes: string; // JSON object of string → string
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ThingTypeRow extends Scoped {
+  thing_type_name: string;
+  thing_type_id: string;
+  description: string | null;
+  searchable_attributes: string | null; // JSON array
+  deprecated: number;
+  deprecation_date: number | null;
+  created_at: number;
+}
+
+export interface ThingGroupRow extends Scoped {
+  group_name: string;
+  group_id: string;
+  parent_name: string | null;
+  root_name: string; // the top of the group's hierarchy (itself for root groups)
+  description: string | null;
+  attributes: string; // JSON object
+  version: number;
+  is_dynamic: number;
+  index_name: string | null;
+  query_string: string | null;
+  query_version: string | null;
+  created_at: number;
+}
+
+export interface ThingGroupMemberRow extends Scoped {
+  group_name: string;
+  thing_name: string;
+  added_at: number;
+}
+
+/** Facts parsed from an X.509 certificate at registration (registry.md §4.1), shared by device and CA certificates. */
+export interface CertificateFacts {
+  certificate_pem: string;
+  subject: string;
+  issuer: string;
+  serial_number: string; // lowercase hex
+  not_before: number;
+  not_after: number;
+  key_algorithm: string; // RSA | EC
+  key_size: number; // RSA modulus bits or EC field bits
+  key_curve: string | null; // P-256 | P-384 | P-521
+  rsa_modulus: string | null; // lowercase hex
+  crl_urls: string; // JSON array of CRL distribution point URIs
+  is_ca: number;
+  subject_key_id: string | null;
+  authority_key_id: string | null;
+}
+
+export interface CertificateRow extends Scoped, CertificateFacts {
+  certificate_id: string;
+  ca_certificate_id: string | null;
+  status: string;
+  certificate_mode: string;
+  customer_version: number;
+  generation_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CaCertificateRow extends Scoped, CertificateFacts {
+  certificate_id: string;
+  status: string;
+  certificate_mode: string;
+  auto_registration_status: string;
+  registration_config: string | null; // JSON
+  customer_version: number;
+  generation_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RegistrationCodeRow extends Scoped {
+  registration_code: string;
+}
+
+/** The per-(account, region) ddlocal CA that signs certificates made by CreateKeysAndCertificate (Dec R1). */
+export interface IssuingCaRow extends Scoped {
+  certificate_pem: string;
+  private_key_pem: string;
+}
+
+export interface ThingPrincipalRow extends Scoped {
+  thing_name: string;
+  principal: string;
+  principal_type: string; // EXCLUSIVE_THING | NON_EXCLUSIVE_THING
+  attached_at: number;
+}
+
+export interface PolicyRow extends Scoped {
+  policy_name: string;
+  default_version_id: number;
+  last_version_id: number; // the highest version id ever used; ids are never reused
+  generation_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyVersionRow extends Scoped {
+  policy_name: string;
+  version_id: number;
+  policy_document: string;
+  created_at: number;
+}
+
+export interface PolicyTargetRow extends Scoped {
+  policy_name: string;
+  target: string;
+  attached_at: number;
+  seq: number;
+}
+
+export interface LoggingOptionsRow extends Scoped {
+  v1_role_arn: string | null;
+  v1_log_level: string | null;
+  v2_options: string | null; // JSON of SetV2LoggingOptions input, null until first set
+}
+
+export interface RoleAliasRow extends Scoped {
+  role_alias: string;
+  role_arn: string;
+  credential_duration_seconds: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TagRow extends Scoped {
+  resource_arn: string;
+  tag_key: string;
+  tag_value: string;
+}
+
+export interface Database {
+  things: ThingRow;
+  thing_types: ThingTypeRow;
+  thing_groups: ThingGroupRow;
+  thing_group_members: ThingGroupMemberRow;
+  certificates: CertificateRow;
+  ca_certificates: CaCertificateRow;
+  registration_codes: RegistrationCodeRow;
+  issuing_cas: IssuingCaRow;
+  thing_principals: ThingPrincipalRow;
+  policies: PolicyRow;
+  policy_versions: PolicyVersionRow;
+  policy_targets: PolicyTargetRow;
+  logging_options: LoggingOptionsRow;
+  role_aliases: RoleAliasRow;
+  tags: TagRow;
+}
+
+/** Every table holding account data, for /_ddlocal/reset. */
+export const ACCOUNT_TABLES: (keyof Database)[] = [
+  'things',
+  'thing_types',
+  'thing_groups',
+  'thing_group_members',
+  'certificates',
+  'ca_certificates',
+  'registration_codes',
+  'issuing_cas',
+  'thing_principals',
+  'policies',
+  'policy_versions',
+  'policy_targets',
+  'logging_options',
+  'role_aliases',
+  'tags',
+];

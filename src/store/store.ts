@@ -1,0 +1,113 @@
+// One store interface for the domain, with SQLite (embedded, default) and PostgreSQL behind it. Every request runs
+// in one transaction; on PostgreSQL transactions are SERIALIZABLE and retried on serialization conflicts, so state
+// rules (version limits, group limits, idempotency) hold under concurrency on both engines.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { ACCOUNT_TABLES } from './schema.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Runs fn in one transaction: everything it writes commits together or not at all. */
+  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Deletes all account data, or only one account's (optionally one region's). */
+  reset(scope?: { accountId?: string; region?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** SQLite file path, or ':memory:'. Ignored when databaseUrl is set. */
+  dataFile?: string;
+  /** postgres://… connection string. */
+  databaseUrl?: string;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and counters, all far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+
+class KyselyStore implements Store {
+  constructor(
+    readonly kind: StoreKind,
+    private readonly db: Kysely<Database>,
+  ) {}
+
+  async transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    if (this.kind === 'sqlite') return this.db.transaction().execute(fn);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().setIsolationLevel('serializable').execute(fn);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  async reset(scope: { accountId?: string; region?: string } = {}): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const table of ACCOUNT_TABLES) {
+        let q = tx.deleteFrom(table);
+        if (scope.accountId) q = q.where('account_id', '=', scope.accountId);
+        if (scope.region) q = q.where('region', '=', scope.region);
+        await q.execute();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async () => MIGRATIONS },
+      migrationTableName: 'ddlocal_migrations',
+      migrationLockTableName: 'ddlocal_migrations_lock',
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
+    }
+  }
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens the configured store and brings its schema to the latest migration. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.databaseUrl
+    ? new KyselyStore('postgres', openPostgres(options.databaseUrl))
+    : new KyselyStore('sqlite', openSqlite(options.dataFile ?? './.ddlocal/ddlocal.db'));
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}

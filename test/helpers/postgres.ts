@@ -1,0 +1,95 @@
+// A real PostgreSQL for tests: initdb + pg_ctl in a temporary directory on a random port, run as the `postgres`
+// system user when the tests run as root (PostgreSQL refuses to run as root). scripts/run-tests.mjs starts one
+// cluster for the whole run and passes its URL in DDLOCAL_TEST_PG_URL; a test file run on its own starts its own.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import pg from 'pg';
+
+const PG_BIN_CANDIDATES = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin', '/usr/local/bin', '/usr/bin'];
+
+function pgBin(name: string): string {
+  for (const dir of PG_BIN_CANDIDATES) if (existsSync(join(dir, name))) return join(dir, name);
+  throw new Error(`PostgreSQL server binary ${name} not found (looked in ${PG_BIN_CANDIDATES.join(', ')})`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function runAsPostgres(cmd: string, args: string[]) {
+  const asRoot = process.getuid?.() === 0;
+  const result = asRoot
+    ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' })
+    : spawnSync(cmd, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+}
+
+export interface PgCluster {
+  adminUrl: string;
+  stop(): void;
+}
+
+export async function startPgCluster(): Promise<PgCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'ddlocal-pg-'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  runAsPostgres(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  runAsPostgres(pgBin('pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    'start',
+  ]);
+  return {
+    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        runAsPostgres(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+let ownCluster: PgCluster | undefined;
+
+/** A fresh, empty database on the shared test cluster; returns its URL. */
+export async function createTestDatabase(): Promise<string> {
+  let admin = process.env.DDLOCAL_TEST_PG_URL;
+  if (!admin) {
+    ownCluster ??= await startPgCluster();
+    admin = ownCluster.adminUrl;
+    process.once('exit', () => ownCluster?.stop());
+  }
+  const name = `ddlocal_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
