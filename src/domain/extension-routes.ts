@@ -2,7 +2,19 @@
 import type { ExtensionRoute } from '../wire/http-server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
+import { issuingCa } from './issuing-ca.js';
 
-export function EXTENSION_ROUTES(_store: Store, _clock: Clock): ExtensionRoute[] {
-  return [];
+export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
+  return [
+    {
+      // Dec X4: the caller's ddlocal CA certificate, created on first use like CreateKeysAndCertificate would.
+      method: 'GET',
+      path: '/_ddlocal/ca',
+      handler: async ({ caller }) => {
+        const now = clock.now();
+        const ca = await store.transaction((db) => issuingCa({ db, accountId: caller.accountId, region: caller.region, now }));
+        return { contentType: 'application/x-pem-file', body: ca.certificatePem };
+      },
+    },
+  ];
 }

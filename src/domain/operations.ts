@@ -2,7 +2,29 @@
 // here answer 501 NotImplementedException (Dec W4).
 import type { HandlerTable } from './context.js';
 import { thingHandlers } from './things.js';
+import { policyHandlers } from './policies.js';
+import { policyAttachmentHandlers } from './policy-attachments.js';
+import { loggingHandlers } from './logging.js';
+import { roleAliasHandlers } from './role-aliases.js';
+import { tagHandlers } from './tags.js';
+import { certificateHandlers } from './certificates.js';
+import { caCertificateHandlers } from './ca-certificates.js';
+import { principalHandlers } from './principals.js';
+import { thingGroupHandlers } from './thing-groups.js';
+import { thingGroupMembershipHandlers } from './thing-group-membership.js';
+import { thingTypeHandlers } from './thing-types.js';
 
 export const HANDLERS: HandlerTable = {
   ...thingHandlers,
+  ...policyHandlers,
+  ...policyAttachmentHandlers,
+  ...loggingHandlers,
+  ...roleAliasHandlers,
+  ...tagHandlers,
+  ...certificateHandlers,
+  ...caCertificateHandlers,
+  ...principalHandlers,
+  ...thingGroupHandlers,
+  ...thingGroupMembershipHandlers,
+  ...thingTypeHandlers,
 };

@@ -22,6 +22,7 @@ export interface ThingTypeRow extends Scoped {
   thing_type_id: string;
   description: string | null;
   searchable_attributes: string | null; // JSON array
+  mqtt5_configuration: string | null; // JSON Mqtt5Configuration
   deprecated: number;
   deprecation_date: number | null;
   created_at: number;
@@ -83,6 +84,7 @@ export interface CaCertificateRow extends Scoped, CertificateFacts {
   certificate_mode: string;
   auto_registration_status: string;
   registration_config: string | null; // JSON
+  template_name: string | null; // registration_config.templateName, for ListCACertificates' filter
   customer_version: number;
   generation_id: string;
   created_at: number;

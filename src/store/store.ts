@@ -32,7 +32,9 @@ export interface StoreOptions {
 // int8 (bigint) columns hold epoch milliseconds and counters, all far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+// 40001/40P01: serialization failure and deadlock. 23505 (unique violation): two transactions that both checked
+// "does X exist?" and then inserted X — on retry the loser sees the winner's row and answers the proper AWS error.
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
 
 class KyselyStore implements Store {
   constructor(

@@ -46,6 +46,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('thing_type_id', T, (c) => c.notNull())
     .addColumn('description', T)
     .addColumn('searchable_attributes', T)
+    .addColumn('mqtt5_configuration', T)
     .addColumn('deprecated', 'integer', (c) => c.notNull())
     .addColumn('deprecation_date', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -67,6 +68,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('thing_groups_pk', ['account_id', 'region', 'group_name'])
     .execute();
+  // Child listing, the 100-children limit and descendant walks go by parent; hierarchy checks by root.
+  await db.schema.createIndex('thing_groups_by_parent').on('thing_groups').columns(['account_id', 'region', 'parent_name', 'group_name']).execute();
+  await db.schema.createIndex('thing_groups_by_root').on('thing_groups').columns(['account_id', 'region', 'root_name']).execute();
 
   await scoped(db.schema.createTable('thing_group_members'))
     .addColumn('group_name', T, (c) => c.notNull())
@@ -108,12 +112,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('certificate_mode', T, (c) => c.notNull())
     .addColumn('auto_registration_status', T, (c) => c.notNull())
     .addColumn('registration_config', T)
+    .addColumn('template_name', T) // registration_config.templateName, a column so ListCACertificates can filter in SQL
     .addColumn('customer_version', 'bigint', (c) => c.notNull())
     .addColumn('generation_id', T, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('ca_certificates_pk', ['account_id', 'region', 'certificate_id'])
     .execute();
+  await db.schema
+    .createIndex('ca_certificates_by_creation')
+    .on('ca_certificates')
+    .columns(['account_id', 'region', 'created_at', 'certificate_id'])
+    .execute();
+  // RegisterCertificate finds candidate issuers by subject; the 10-per-subject limit counts them.
+  await db.schema.createIndex('ca_certificates_by_subject').on('ca_certificates').columns(['account_id', 'region', 'subject']).execute();
 
   await scoped(db.schema.createTable('registration_codes'))
     .addColumn('registration_code', T, (c) => c.notNull())
@@ -136,7 +148,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('thing_principals_by_principal')
     .on('thing_principals')
-    .columns(['account_id', 'region', 'principal'])
+    .columns(['account_id', 'region', 'principal', 'thing_name'])
     .execute();
 
   await scoped(db.schema.createTable('policies'))
@@ -147,6 +159,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('policies_pk', ['account_id', 'region', 'policy_name'])
+    .execute();
+  await db.schema
+    .createIndex('policies_by_creation')
+    .on('policies')
+    .columns(['account_id', 'region', 'created_at', 'policy_name'])
     .execute();
 
   await scoped(db.schema.createTable('policy_versions'))
@@ -165,6 +182,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('policy_targets_pk', ['account_id', 'region', 'policy_name', 'target'])
     .execute();
   await db.schema.createIndex('policy_targets_by_target').on('policy_targets').columns(['account_id', 'region', 'target']).execute();
+  // Attach order: ListTargetsForPolicy pages by (policy, seq); a new attachment takes the account's highest seq + 1.
+  await db.schema
+    .createIndex('policy_targets_by_policy_seq')
+    .on('policy_targets')
+    .columns(['account_id', 'region', 'policy_name', 'seq'])
+    .execute();
+  await db.schema.createIndex('policy_targets_by_seq').on('policy_targets').columns(['account_id', 'region', 'seq']).execute();
 
   await scoped(db.schema.createTable('logging_options'))
     .addColumn('v1_role_arn', T)
@@ -180,6 +204,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('role_aliases_pk', ['account_id', 'region', 'role_alias'])
+    .execute();
+  // ListRoleAliases pages in creation order (Dec R14).
+  await db.schema
+    .createIndex('role_aliases_by_creation')
+    .on('role_aliases')
+    .columns(['account_id', 'region', 'created_at', 'role_alias'])
     .execute();
 
   await scoped(db.schema.createTable('tags'))

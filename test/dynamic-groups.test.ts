@@ -1,0 +1,372 @@
+// Dynamic thing groups (registry.md §3.2, Dec R10) over real HTTP with the official SDK, on SQLite and PostgreSQL:
+// create/update/delete rules, the query subset, membership recomputed on every thing change, the 10-group limit
+// with overrideDynamicGroups, and account isolation.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AddThingToThingGroupCommand,
+  AttachPolicyCommand,
+  CreateDynamicThingGroupCommand,
+  CreatePolicyCommand,
+  CreateThingCommand,
+  CreateThingGroupCommand,
+  CreateThingTypeCommand,
+  DeleteDynamicThingGroupCommand,
+  DeleteThingCommand,
+  DeleteThingGroupCommand,
+  DescribeThingGroupCommand,
+  ListThingGroupsForThingCommand,
+  ListThingsInThingGroupCommand,
+  RemoveThingFromThingGroupCommand,
+  UpdateDynamicThingGroupCommand,
+  UpdateThingCommand,
+  UpdateThingGroupCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
+import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
+
+const groupArn = (name: string, account = '123456789012') => `arn:aws:iot:us-east-1:${account}:thinggroup/${name}`;
+const DOC = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+
+async function expectError(promise: Promise<unknown>, name: string, status: number, message?: RegExp) {
+  const err = await errorOf(() => promise);
+  assert.equal(err.name, name, err.message);
+  assert.equal(err.$metadata?.httpStatusCode, status);
+  if (message) assert.match(err.message, message);
+  return err;
+}
+
+for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
+  describe(`dynamic thing groups (${storeKind})`, () => {
+    let server: TestServer;
+    let iot: IoTClient;
+    before(async () => {
+      server = await startTestServer(storeKind);
+      iot = server.iot();
+    });
+    after(() => server.close());
+
+    const members = async (thingGroupName: string, client = iot) =>
+      (await client.send(new ListThingsInThingGroupCommand({ thingGroupName, maxResults: 250 }))).things;
+    const groupsOf = async (thingName: string, client = iot) =>
+      (await client.send(new ListThingGroupsForThingCommand({ thingName, maxResults: 250 }))).thingGroups!.map((g) => g.groupName);
+    const dynamic = (thingGroupName: string, queryString: string, client = iot) =>
+      client.send(new CreateDynamicThingGroupCommand({ thingGroupName, queryString }));
+
+    test('create with defaults, describe, membership of existing things', async () => {
+      await iot.send(new CreateThingCommand({ thingName: 'cam-1', attributePayload: { attributes: { floor: '2' } } }));
+      await iot.send(new CreateThingCommand({ thingName: 'cam-2', attributePayload: { attributes: { floor: '3' } } }));
+      const created = await iot.send(
+        new CreateDynamicThingGroupCommand({
+          thingGroupName: 'floor-2',
+          queryString: 'attributes.floor:2',
+          thingGroupProperties: { thingGroupDescription: 'second floor' },
+          tags: [{ Key: 'k', Value: 'v' }],
+        }),
+      );
+      assert.equal(created.thingGroupArn, groupArn('floor-2'));
+      assert.equal(created.indexName, 'AWS_Things');
+      assert.equal(created.queryVersion, '2017-09-30');
+      assert.equal(created.queryString, 'attributes.floor:2');
+      const d = await iot.send(new DescribeThingGroupCommand({ thingGroupName: 'floor-2' }));
+      assert.equal(d.status, 'ACTIVE');
+      assert.equal(d.indexName, 'AWS_Things');
+      assert.equal(d.queryString, 'attributes.floor:2');
+      assert.equal(d.queryVersion, '2017-09-30');
+      assert.equal(d.version, 1);
+      assert.equal(d.thingGroupProperties?.thingGroupDescription, 'second floor');
+      assert.deepEqual(await members('floor-2'), ['cam-1']);
+      assert.deepEqual(await groupsOf('cam-1'), ['floor-2']);
+    });
+
+    test('membership follows CreateThing, UpdateThing (attributes and type) and DeleteThing', async () => {
+      await iot.send(new CreateThingTypeCommand({ thingTypeName: 'lamp' }));
+      await dynamic('lamps-on-5', 'thingTypeName:lamp AND attributes.floor:5');
+      await iot.send(new CreateThingCommand({ thingName: 'lamp-a', thingTypeName: 'lamp', attributePayload: { attributes: { floor: '5' } } }));
+      await iot.send(new CreateThingCommand({ thingName: 'lamp-b', thingTypeName: 'lamp', attributePayload: { attributes: { floor: '4' } } }));
+      assert.deepEqual(await members('lamps-on-5'), ['lamp-a']);
+
+      await iot.send(new UpdateThingCommand({ thingName: 'lamp-b', attributePayload: { attributes: { floor: '5' }, merge: true } }));
+      assert.deepEqual(await members('lamps-on-5'), ['lamp-a', 'lamp-b']);
+      await iot.send(new UpdateThingCommand({ thingName: 'lamp-a', removeThingType: true }));
+      assert.deepEqual(await members('lamps-on-5'), ['lamp-b']);
+      await iot.send(new UpdateThingCommand({ thingName: 'lamp-a', thingTypeName: 'lamp' }));
+      assert.deepEqual(await members('lamps-on-5'), ['lamp-a', 'lamp-b']);
+      await iot.send(new DeleteThingCommand({ thingName: 'lamp-b' }));
+      assert.deepEqual(await members('lamps-on-5'), ['lamp-a']);
+    });
+
+    test('membership follows static group changes (thingGroupNames)', async () => {
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: 'quarantine' }));
+      await dynamic('in-quarantine', 'thingGroupNames:quarantine');
+      await iot.send(new CreateThingCommand({ thingName: 'sick' }));
+      assert.deepEqual(await members('in-quarantine'), []);
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'quarantine', thingName: 'sick' }));
+      assert.deepEqual(await members('in-quarantine'), ['sick']);
+      assert.deepEqual(await groupsOf('sick'), ['in-quarantine', 'quarantine']);
+      await iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 'quarantine', thingName: 'sick' }));
+      assert.deepEqual(await members('in-quarantine'), []);
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'quarantine', thingName: 'sick' }));
+      // Deleting the static group changes thingGroupNames as well.
+      await iot.send(new DeleteThingGroupCommand({ thingGroupName: 'quarantine' }));
+      assert.deepEqual(await members('in-quarantine'), []);
+    });
+
+    test('query subset: wildcards, OR, NOT, parentheses, presence, quoted literals', async () => {
+      const q = server.iot('333344445555');
+      const make = (thingName: string, attributes: Record<string, string>) =>
+        q.send(new CreateThingCommand({ thingName, attributePayload: { attributes } }));
+      await make('sensor-01', { zone: 'a', tag: 'x1' });
+      await make('sensor-02', { zone: 'b' });
+      await make('sensor-10', { zone: 'c', tag: 'xy' });
+      await make('gateway', { zone: 'a' });
+      const cases: [string, string, string[]][] = [
+        ['prefix', 'thingName:sensor-*', ['sensor-01', 'sensor-02', 'sensor-10']],
+        ['one-char', 'thingName:sensor-0?', ['sensor-01', 'sensor-02']],
+        ['or', 'attributes.zone:b OR attributes.zone:c', ['sensor-02', 'sensor-10']],
+        ['implicit-and', 'thingName:sensor-* attributes.zone:a', ['sensor-01']],
+        ['not', 'NOT thingName:sensor-*', ['gateway']],
+        ['parens', '(attributes.zone:a OR attributes.zone:b) AND NOT thingName:gateway', ['sensor-01', 'sensor-02']],
+        ['present', 'attributes.tag:*', ['sensor-01', 'sensor-10']],
+        ['wild-tag', 'attributes.tag:x*', ['sensor-01', 'sensor-10']],
+        // Inside quotes * is literal; no attribute value may contain one, so nothing matches.
+        ['quoted-star', 'attributes.tag:"x*"', []],
+        ['quoted', 'attributes.tag:"xy"', ['sensor-10']],
+        ['case', 'thingName:SENSOR-*', []],
+      ];
+      for (const [name, query, expected] of cases) {
+        await dynamic(`q-${name}`, query, q);
+        assert.deepEqual(await members(`q-${name}`, q), expected, `${name}: ${query}`);
+      }
+    });
+
+    test('queries outside the subset are InvalidQueryException', async () => {
+      const bad: [string, RegExp][] = [
+        ['attributes.floor:[1 TO 5]', /Range queries/],
+        ['attributes.floor>3', /Numeric comparisons/],
+        ['connectivity.connected:true', /connectivity\.connected/],
+        ['thingName:a and thingName:b', /upper case/],
+        ['(thingName:a', /Unbalanced parentheses/],
+        ['thingName:a OR', /ends after OR/],
+        ['justtext', /free-text/],
+      ];
+      for (const [query, message] of bad)
+        await expectError(dynamic('bad-query', query), 'InvalidQueryException', 400, message);
+      await expectError(
+        iot.send(new DescribeThingGroupCommand({ thingGroupName: 'bad-query' })),
+        'ResourceNotFoundException',
+        404,
+      );
+    });
+
+    test('create errors: existing name, unknown index, query version', async () => {
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: 'taken-static' }));
+      await dynamic('taken-dynamic', 'thingName:x');
+      const err = await expectError(dynamic('taken-static', 'thingName:x'), 'ResourceAlreadyExistsException', 409);
+      assert.equal(err.resourceArn, groupArn('taken-static'));
+      await expectError(dynamic('taken-dynamic', 'thingName:x'), 'ResourceAlreadyExistsException', 409);
+      await expectError(
+        iot.send(new CreateThingGroupCommand({ thingGroupName: 'taken-dynamic' })),
+        'ResourceAlreadyExistsException',
+        409,
+        /dynamic/,
+      );
+      await expectError(
+        iot.send(new CreateDynamicThingGroupCommand({ thingGroupName: 'idx', queryString: 'thingName:x', indexName: 'MyIndex' })),
+        'ResourceNotFoundException',
+        404,
+        /MyIndex/,
+      );
+      await expectError(
+        iot.send(new CreateDynamicThingGroupCommand({ thingGroupName: 'qv', queryString: 'thingName:x', queryVersion: '2099-01-01' })),
+        'InvalidRequestException',
+        400,
+        /2099-01-01/,
+      );
+    });
+
+    test('dynamic groups have no children, no manual members and no policies', async () => {
+      await dynamic('dyn-only', 'thingName:nothing-matches');
+      await iot.send(new CreateThingCommand({ thingName: 'manual' }));
+      await expectError(
+        iot.send(new CreateThingGroupCommand({ thingGroupName: 'dyn-child', parentGroupName: 'dyn-only' })),
+        'InvalidRequestException',
+        400,
+        /dynamic/,
+      );
+      await expectError(
+        iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'dyn-only', thingName: 'manual' })),
+        'InvalidRequestException',
+        400,
+        /dynamic thing group/,
+      );
+      await expectError(
+        iot.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 'dyn-only', thingName: 'manual' })),
+        'InvalidRequestException',
+        400,
+        /dynamic thing group/,
+      );
+      await iot.send(new CreatePolicyCommand({ policyName: 'dyn-pol', policyDocument: DOC }));
+      await expectError(
+        iot.send(new AttachPolicyCommand({ policyName: 'dyn-pol', target: groupArn('dyn-only') })),
+        'InvalidRequestException',
+        400,
+      );
+    });
+
+    test('update: query change recomputes membership; errors', async () => {
+      await iot.send(new CreateThingCommand({ thingName: 'up-x' }));
+      await iot.send(new CreateThingCommand({ thingName: 'up-y' }));
+      await dynamic('up-dyn', 'thingName:up-x');
+      assert.deepEqual(await members('up-dyn'), ['up-x']);
+      const r = await iot.send(
+        new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-dyn', queryString: 'thingName:up-y', thingGroupProperties: {} }),
+      );
+      assert.equal(r.version, 2);
+      assert.deepEqual(await members('up-dyn'), ['up-y']);
+      const d = await iot.send(new DescribeThingGroupCommand({ thingGroupName: 'up-dyn' }));
+      assert.equal(d.queryString, 'thingName:up-y');
+      // Properties of a dynamic group can also be changed with UpdateThingGroup; the query stays.
+      const r2 = await iot.send(
+        new UpdateThingGroupCommand({ thingGroupName: 'up-dyn', thingGroupProperties: { thingGroupDescription: 'ys' } }),
+      );
+      assert.equal(r2.version, 3);
+      assert.deepEqual(await members('up-dyn'), ['up-y']);
+
+      await expectError(
+        iot.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-dyn', expectedVersion: 1, thingGroupProperties: {} })),
+        'VersionConflictException',
+        409,
+      );
+      await expectError(
+        iot.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-dyn', queryString: 'thingName:[a TO b]', thingGroupProperties: {} })),
+        'InvalidQueryException',
+        400,
+      );
+      await expectError(
+        iot.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-dyn', indexName: 'Other', thingGroupProperties: {} })),
+        'ResourceNotFoundException',
+        404,
+      );
+      await expectError(
+        iot.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-ghost', thingGroupProperties: {} })),
+        'ResourceNotFoundException',
+        404,
+      );
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: 'up-static' }));
+      await expectError(
+        iot.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'up-static', thingGroupProperties: {} })),
+        'InvalidRequestException',
+        400,
+        /static/,
+      );
+      // The failed updates changed nothing.
+      assert.deepEqual(await members('up-dyn'), ['up-y']);
+    });
+
+    test('delete: missing is 200, static/dynamic mix-ups are InvalidRequest, members are released', async () => {
+      await iot.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'never-was' }));
+      await iot.send(new CreateThingGroupCommand({ thingGroupName: 'del-static' }));
+      await expectError(
+        iot.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'del-static' })),
+        'InvalidRequestException',
+        400,
+        /DeleteThingGroup/,
+      );
+      await iot.send(new CreateThingCommand({ thingName: 'del-member' }));
+      await dynamic('del-dyn', 'thingName:del-member');
+      await expectError(
+        iot.send(new DeleteThingGroupCommand({ thingGroupName: 'del-dyn' })),
+        'InvalidRequestException',
+        400,
+        /DeleteDynamicThingGroup/,
+      );
+      await expectError(
+        iot.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'del-dyn', expectedVersion: 9 })),
+        'VersionConflictException',
+        409,
+      );
+      assert.deepEqual(await groupsOf('del-member'), ['del-dyn']);
+      await iot.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'del-dyn', expectedVersion: 1 }));
+      assert.deepEqual(await groupsOf('del-member'), []);
+      await expectError(iot.send(new DescribeThingGroupCommand({ thingGroupName: 'del-dyn' })), 'ResourceNotFoundException', 404);
+    });
+
+    test('10-group limit: dynamic groups count; overrideDynamicGroups evicts the newest dynamic group', async () => {
+      const c = server.iot('444455556666');
+      await c.send(new CreateThingCommand({ thingName: 'full', attributePayload: { attributes: { kind: 'full' } } }));
+      for (let i = 0; i < 9; i++) {
+        await c.send(new CreateThingGroupCommand({ thingGroupName: `s${i}` }));
+        await c.send(new AddThingToThingGroupCommand({ thingGroupName: `s${i}`, thingName: 'full' }));
+      }
+      await dynamic('dyn-old', 'attributes.kind:full', c);
+      server.clock.advance(1); // a later creation time for the newer group
+      await dynamic('dyn-new', 'attributes.kind:full', c);
+      // Only one slot was left: the older group took it.
+      assert.deepEqual(await members('dyn-old', c), ['full']);
+      assert.deepEqual(await members('dyn-new', c), []);
+
+      await c.send(new CreateThingGroupCommand({ thingGroupName: 's9' }));
+      await expectError(
+        c.send(new AddThingToThingGroupCommand({ thingGroupName: 's9', thingName: 'full' })),
+        'InvalidRequestException',
+        400,
+        /overrideDynamicGroups/,
+      );
+      assert.equal((await groupsOf('full', c)).length, 10);
+
+      // Free a slot so both dynamic groups hold the thing, then override: the newest one is left.
+      await c.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 's0', thingName: 'full' }));
+      await c.send(new UpdateThingCommand({ thingName: 'full', attributePayload: { attributes: { kind: 'full' } } }));
+      await c.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 's1', thingName: 'full' }));
+      assert.deepEqual(await members('dyn-new', c), ['full']);
+      await c.send(new AddThingToThingGroupCommand({ thingGroupName: 's0', thingName: 'full' }));
+      await c.send(new AddThingToThingGroupCommand({ thingGroupName: 's1', thingName: 'full', overrideDynamicGroups: true }));
+      assert.deepEqual(await members('dyn-new', c), []);
+      assert.deepEqual(await members('dyn-old', c), ['full']);
+      await c.send(new AddThingToThingGroupCommand({ thingGroupName: 's9', thingName: 'full', overrideDynamicGroups: true }));
+      assert.deepEqual(await members('dyn-old', c), []);
+      const groups = await groupsOf('full', c);
+      assert.equal(groups.length, 10);
+      assert.ok(!groups.includes('dyn-old') && !groups.includes('dyn-new'));
+
+      // While the static memberships keep the thing at 10, changes to it do not bring the dynamic groups back.
+      await c.send(new UpdateThingCommand({ thingName: 'full', attributePayload: { attributes: { extra: '1' }, merge: true } }));
+      assert.deepEqual(await members('dyn-old', c), []);
+      // A freed slot is taken again by the oldest matching dynamic group.
+      await c.send(new RemoveThingFromThingGroupCommand({ thingGroupName: 's9', thingName: 'full' }));
+      assert.deepEqual(await members('dyn-old', c), ['full']);
+      assert.deepEqual(await members('dyn-new', c), []);
+      // When a query change makes the thing leave a group, the slot goes to the next matching dynamic group.
+      await c.send(
+        new UpdateDynamicThingGroupCommand({ thingGroupName: 'dyn-old', queryString: 'thingName:nobody', thingGroupProperties: {} }),
+      );
+      assert.deepEqual(await members('dyn-old', c), []);
+      assert.deepEqual(await members('dyn-new', c), ['full']);
+    });
+
+    test('at most 100 dynamic groups per account and region', async () => {
+      const c = server.iot('555566667777');
+      for (let i = 0; i < 100; i++) await dynamic(`many-${i}`, 'thingName:x', c);
+      await expectError(dynamic('many-100', 'thingName:x', c), 'LimitExceededException', 410, /100 dynamic thing groups/);
+      // Static groups do not count, and another account has its own quota.
+      await c.send(new CreateThingGroupCommand({ thingGroupName: 'static-ok' }));
+      await dynamic('many-100', 'thingName:x', server.iot('555566667778'));
+      await c.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'many-0' }));
+      await dynamic('many-100', 'thingName:x', c);
+    });
+
+    test('accounts are isolated', async () => {
+      const a = server.iot('666677778888');
+      const b = server.iot('666677779999');
+      await a.send(new CreateThingCommand({ thingName: 'iso-thing' }));
+      await b.send(new CreateThingCommand({ thingName: 'iso-thing' }));
+      await dynamic('iso', 'thingName:iso-*', a);
+      assert.deepEqual(await members('iso', a), ['iso-thing']);
+      assert.deepEqual(await groupsOf('iso-thing', b), []);
+      await expectError(b.send(new DescribeThingGroupCommand({ thingGroupName: 'iso' })), 'ResourceNotFoundException', 404);
+      await b.send(new UpdateThingCommand({ thingName: 'iso-thing', attributePayload: { attributes: { z: '1' } } }));
+      assert.deepEqual(await groupsOf('iso-thing', b), []);
+    });
+  });
+}
