@@ -1,5 +1,5 @@
 // Runs the real AWS CLI v2 (Debian's awscli, /usr/bin/aws) against a ddlocal endpoint.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const AWS_CLI_V2 = ['/usr/bin/aws', '/usr/local/bin/aws'].find((p) => existsSync(p) && isV2(p));
@@ -16,10 +16,14 @@ export interface CliResult {
   json: any;
 }
 
-export function awsCli(endpoint: string, args: string[], accountId = '000000000000', region = 'us-east-1'): CliResult {
+/** Runs `aws` asynchronously: the server under test usually lives in this very process, so a synchronous spawn would
+ *  block the event loop that has to answer the CLI's request (the CLI then hangs until its own read timeout). */
+export async function awsCli(endpoint: string, args: string[], accountId = '000000000000', region = 'us-east-1'): Promise<CliResult> {
   if (!AWS_CLI_V2) throw new Error('AWS CLI v2 not found; .ci/run installs Debian package awscli');
-  const r = spawnSync(AWS_CLI_V2, ['--endpoint-url', endpoint, '--output', 'json', ...args], {
-    encoding: 'utf8',
+  const cli = AWS_CLI_V2;
+  const options = {
+    encoding: 'utf8' as const,
+    timeout: 60_000,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -30,6 +34,12 @@ export function awsCli(endpoint: string, args: string[], accountId = '0000000000
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     },
+  };
+  const r = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(cli, ['--endpoint-url', endpoint, '--output', 'json', ...args], options, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ status: code, stdout, stderr });
+    });
   });
   let json: any;
   try {
@@ -37,5 +47,5 @@ export function awsCli(endpoint: string, args: string[], accountId = '0000000000
   } catch {
     json = undefined;
   }
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
 }
