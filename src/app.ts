@@ -20,6 +20,8 @@ export interface DdlocalOptions {
   defaultRegion?: string;
   logger?: Logger;
   clock?: Clock;
+  /** How long close() waits for in-flight requests before cutting their connections; default 10 s. */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningDdlocal {
@@ -46,13 +48,21 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     defaultRegion: options.defaultRegion ?? 'us-east-1',
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4580, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 4580, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // The store is already open (and migrated): an embedder that retries on another port must not leak it.
+    await store.close();
+    throw err;
+  }
+  // After a successful listen, a server 'error' (e.g. EMFILE while accepting) without a listener would crash.
+  server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -65,7 +75,13 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // A client that never finishes its request (a body upload held open) must not block shutdown forever.
+          const force = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+          force.unref();
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await store.close();

@@ -5,6 +5,7 @@ import type { ExtensionRoute } from './wire/http-server.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './clock.js';
 import { VERSION } from './version.js';
+import { parseTimestampText } from './wire/timestamps.js';
 
 export function parseJsonBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
@@ -17,6 +18,15 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw invalidRequest('The request body must be a JSON object');
   return parsed as Record<string, unknown>;
+}
+
+/** The clock may point anywhere from 1970 to the end of year 9999: ISO-8601 output needs a four-digit year. */
+const CLOCK_MIN_MS = 0;
+const CLOCK_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function checkClockTarget(ms: number, what: string): void {
+  if (!(ms >= CLOCK_MIN_MS && ms <= CLOCK_MAX_MS))
+    throw invalidRequest(`${what} would move the clock outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z`);
 }
 
 function clockRoutes(clock: Clock): ExtensionRoute[] {
@@ -34,12 +44,15 @@ function clockRoutes(clock: Clock): ExtensionRoute[] {
         if (advanceSeconds !== undefined) {
           if (typeof advanceSeconds !== 'number' || !Number.isFinite(advanceSeconds))
             throw invalidRequest('advanceSeconds must be a number of seconds');
+          checkClockTarget(clock.now() + advanceSeconds * 1000, `advanceSeconds ${advanceSeconds}`);
           clock.advance(advanceSeconds);
         } else if (set !== undefined) {
-          const t = typeof set === 'string' ? Date.parse(set) : NaN;
-          if (!/^\d{4}-\d{2}-\d{2}T/.test(String(set)) || Number.isNaN(t))
-            throw invalidRequest('set must be an ISO-8601 date-time such as 2030-01-01T00:00:00Z');
-          clock.set(t);
+          // Only the ISO-8601 forms (with Z or an offset) — not epoch numbers, not zone-less local times.
+          const t = typeof set === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(set) ? parseTimestampText(set) : undefined;
+          if (t === undefined)
+            throw invalidRequest('set must be an ISO-8601 date-time with Z or an offset, such as 2030-01-01T00:00:00Z');
+          checkClockTarget(t.getTime(), `set ${set}`);
+          clock.set(t.getTime());
         } else if (freeze !== undefined) {
           if (freeze !== true) throw invalidRequest('freeze must be true');
           clock.freeze();
@@ -70,8 +83,9 @@ export function coreExtensionRoutes(store: Store, clock: Clock, authMode: string
         const { accountId, region } = request;
         if (accountId !== undefined && (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)))
           throw invalidRequest('accountId must be a 12-digit account id');
-        if (region !== undefined && (typeof region !== 'string' || accountId === undefined))
-          throw invalidRequest('region must be a string and needs accountId');
+        if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)))
+          throw invalidRequest('region must be an AWS region name such as us-east-1');
+        if (region !== undefined && accountId === undefined) throw invalidRequest('region needs accountId');
         await store.reset({ accountId: accountId as string | undefined, region: region as string | undefined });
         if (accountId === undefined) clock.reset();
         return { body: {} };

@@ -18,6 +18,11 @@ export interface Caller {
   accountId: string;
   region: string;
   accessKeyId?: string;
+  /**
+   * The parsed Authorization header, kept whole for a strict verifier (wire.md §10.2), which needs the scope date,
+   * service, signed header list and signature; absent for unsigned requests.
+   */
+  sigv4?: SigV4Header;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -55,5 +60,5 @@ export function resolveCaller(authorization: string | undefined, defaultRegion: 
   const sig = parseAuthorization(authorization);
   if (!REGION.test(sig.region)) throw invalidRequest(`'${sig.region}' in the credential scope is not a valid AWS region name`);
   const accountId = /^\d{12}$/.test(sig.accessKeyId) ? sig.accessKeyId : DEFAULT_ACCOUNT;
-  return { accountId, region: sig.region, accessKeyId: sig.accessKeyId };
+  return { accountId, region: sig.region, accessKeyId: sig.accessKeyId, sigv4: sig };
 }

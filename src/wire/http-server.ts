@@ -2,6 +2,7 @@
 // then the model table), input gathering and validation, the handler in one store transaction, and a model-exact
 // response. Every failure becomes an AWS-shaped error; only a ddlocal bug can produce a 500 (wire.md §7).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { inputShape, operation as modelOperation, outputShape } from '../model/model.js';
@@ -50,6 +51,21 @@ export interface HttpServerOptions {
 
 class BodyTooLarge extends Error {}
 
+/** The server each response belongs to, so send() can tell whether it is shutting down. */
+const SERVER_OF = new WeakMap<ServerResponse, Server>();
+
+/** The client closed the connection before the whole body arrived; nobody is left to answer. */
+class ClientAborted extends Error {}
+
+/** Node's parser rejected the body of a request already handed to ddlocal (e.g. a broken chunk size). */
+class UnreadableBody extends Error {}
+
+/**
+ * How to fail the body read of a request still receiving its body. Parse errors in a body arrive as the server's
+ * 'clientError' event, not on the request, so without this the read would wait forever.
+ */
+const BODY_READERS = new WeakMap<IncomingMessage, (err: Error) => void>();
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -58,6 +74,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       reject(new BodyTooLarge());
       return;
     }
+    BODY_READERS.set(req, reject);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -72,24 +89,91 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // A client that disconnects mid-body: Node emits 'error' (ECONNRESET "aborted") and/or 'close' without 'end'.
+    // Settling here keeps the promise from hanging and the failure from being logged as a ddlocal bug.
+    req.on('error', () => reject(new ClientAborted()));
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientAborted());
+    });
   });
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
-  if (res.headersSent) return;
+  const listening = SERVER_OF.get(res)?.listening ?? true;
+  if (res.headersSent || res.destroyed) return;
   const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, { ...headers, 'Content-Length': String(payload.length) });
+  const all: Record<string, string> = { ...headers, 'Content-Length': String(payload.length) };
+  // Once the server is closing, responses to in-flight requests end their connection, so a graceful shutdown does
+  // not wait for keep-alive timeouts.
+  if (!listening) all['Connection'] = 'close';
+  res.writeHead(status, all);
   res.end(payload);
 }
 
+function errorHeaders(requestId: string, err: ApiError): Record<string, string> {
+  return { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': err.code };
+}
+
+function errorBody(err: ApiError): string {
+  return JSON.stringify({ __type: err.code, message: err.message, ...err.fields });
+}
+
 function sendError(res: ServerResponse, requestId: string, err: ApiError) {
-  send(
-    res,
-    err.status,
-    { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': err.code },
-    JSON.stringify({ __type: err.code, message: err.message, ...err.fields }),
-  );
+  send(res, err.status, errorHeaders(requestId, err), errorBody(err));
+}
+
+/**
+ * Requests Node's HTTP parser rejects before ddlocal sees them (unknown method, request line and headers over
+ * 16 KiB, malformed framing) still get an AWS-shaped error with a request id instead of Node's bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex) {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  // A request on this connection is still being answered (e.g. bytes arrived after a "Connection: close" request,
+  // HPE_CLOSED_CONNECTION): writing a raw response now would interleave with it. Let it finish, then close.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (inFlight && !inFlight.req.complete) {
+    // The error is in the in-flight request's own body. The parser is dead either way, so the connection closes
+    // after the answer; a client that hung up mid-body (end of stream inside the body) gets none.
+    const failBody = BODY_READERS.get(inFlight.req);
+    if (err.code === 'HPE_INVALID_EOF_STATE' || !failBody) {
+      socket.destroy();
+      return;
+    }
+    inFlight.shouldKeepAlive = false;
+    failBody(new UnreadableBody(`it is not valid HTTP/1.1 (${err.code ?? 'parse error'})`));
+    return;
+  }
+  if (inFlight) {
+    if (!inFlight.headersSent) inFlight.shouldKeepAlive = false;
+    if (inFlight.writableFinished) socket.end();
+    else inFlight.once('finish', () => socket.end());
+    return;
+  }
+  if (err.code === 'HPE_CLOSED_CONNECTION') {
+    socket.end();
+    return;
+  }
+  const why =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'the request line and headers exceed 16 KiB'
+      : err.code === 'HPE_INVALID_METHOD'
+        ? 'the HTTP method is not supported'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'the request was not received in time'
+          : `it is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+  const apiError = invalidRequest(`The request could not be read: ${why}`);
+  const body = Buffer.from(errorBody(apiError), 'utf8');
+  const head = Object.entries({
+    ...errorHeaders(randomUUID(), apiError),
+    'Content-Length': String(body.length),
+    Connection: 'close',
+  })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${apiError.status} Bad Request\r\n${head}\r\n`, 'latin1'), body]));
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
@@ -109,10 +193,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
       body = await readBody(req);
     } catch (err) {
       if (err instanceof BodyTooLarge) throw invalidRequest(`The request body exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+      if (err instanceof UnreadableBody) throw invalidRequest(`The request body could not be read: ${err.message}`);
       throw err;
     }
-    const authorization = req.headers['authorization'];
-    const caller = resolveCaller(Array.isArray(authorization) ? authorization[0] : authorization, defaultRegion);
+    const caller = resolveCaller(req.headers['authorization'], defaultRegion);
     log.account = caller.accountId;
     log.region = caller.region;
     const query = parseQuery(rawQuery);
@@ -137,7 +221,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       throw new ApiError('NotImplementedException', `ddlocal does not implement the AWS IoT operation ${match.operation}`);
     }
     const op = modelOperation(match.operation);
-    const raw = gatherInput(op, { labels: match.labels, query, headers: req.headers, body });
+    const raw = gatherInput(op, { labels: match.labels, query, headers: req.headersDistinct, body });
     const input = validateInput(op.input?.shape ?? `${match.operation}Request`, inputShape(op), raw);
     const output = await store.transaction((db) =>
       handler(input, { accountId: caller.accountId, region: caller.region, requestId, db, clock, now: clock.now() }),
@@ -147,8 +231,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     return 200;
   }
 
-  return createServer((req, res) => {
+  function handle(req: IncomingMessage, res: ServerResponse) {
     const requestId = randomUUID();
+    SERVER_OF.set(res, server);
     const started = performance.now();
     const log: Record<string, unknown> = { requestId };
     dispatch(req, res, requestId, log)
@@ -160,6 +245,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
           log.status = err.status;
           log.error = err.code;
           sendError(res, requestId, err);
+        } else if (err instanceof ClientAborted) {
+          log.status = 'client-aborted';
+          res.destroy();
         } else {
           log.status = 500;
           logger.error({ requestId, err }, 'internal failure');
@@ -170,9 +258,23 @@ export function createHttpServer(options: HttpServerOptions): Server {
           );
         }
       })
+      .catch((err: unknown) => {
+        // Writing the answer itself failed (the socket is gone): nothing to tell the client, never crash the process.
+        logger.warn({ requestId, err }, 'could not send the response');
+        res.destroy();
+      })
       .finally(() => {
         log.ms = Math.round((performance.now() - started) * 10) / 10;
         logger.info(log, 'request');
       });
-  });
+  }
+
+  // requireHostHeader: a request without Host would otherwise get Node's bare 400 instead of an AWS-shaped answer;
+  // ddlocal serves every host name alike.
+  const server = createServer({ requireHostHeader: false }, handle);
+  server.on('clientError', answerClientError);
+  // An Expect value other than 100-continue: Node would answer a bare 417. Clients that send one send the body
+  // anyway, so the request is served normally.
+  server.on('checkExpectation', handle);
+  return server;
 }

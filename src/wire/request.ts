@@ -3,7 +3,7 @@
 // validateInput, which reports everything that is wrong at once.
 import { inputShape, shape as lookupShape, type Operation } from '../model/model.js';
 import { invalidRequest } from './errors.js';
-import { UnconvertibleScalar } from './validate.js';
+import { setOwn, UnconvertibleScalar } from './validate.js';
 import { parseTimestampText } from './timestamps.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -57,14 +57,28 @@ function convertScalar(shapeName: string, text: string): unknown {
 export interface RawRequest {
   labels: Record<string, string>;
   query: Map<string, string[]>;
+  /** Header values by lower-case name; an array holds every occurrence (Node's `headersDistinct`). */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+}
+
+function parseBodyObject(body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalidRequest('The request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalidRequest('The request body must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 /** Collects the input members; body members are checked for JSON shape, the rest is left to validateInput. */
 export function gatherInput(op: Operation, req: RawRequest): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  const members = inputShape(op).members ?? {};
+  const requestShape = inputShape(op);
+  const members = requestShape.members ?? {};
   for (const [name, ref] of Object.entries(members)) {
     const where = ref.location;
     const wireName = ref.locationName ?? name;
@@ -81,27 +95,27 @@ export function gatherInput(op: Operation, req: RawRequest): Record<string, unkn
     } else if (where === 'header') {
       const v = req.headers[wireName.toLowerCase()];
       if (v === undefined) continue;
-      input[name] = convertScalar(ref.shape, Array.isArray(v) ? v.join(',') : v);
+      // Node would join repeated headers with ", "; a principal is one value, so a repeat is a client mistake.
+      if (Array.isArray(v) && v.length > 1) throw invalidRequest(`The header '${wireName}' may appear only once`);
+      input[name] = convertScalar(ref.shape, Array.isArray(v) ? v[0] ?? '' : v);
     }
   }
 
   if (req.body.length === 0) return input;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(req.body.toString('utf8'));
-  } catch {
-    throw invalidRequest('The request body is not valid JSON');
+  const parsed = parseBodyObject(req.body);
+  if (requestShape.payload !== undefined) {
+    // A payload member (SetLoggingOptions' loggingOptionsPayload) is the whole body, not a member inside it.
+    input[requestShape.payload] = parsed;
+    return input;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw invalidRequest('The request body must be a JSON object');
   for (const [name, value] of Object.entries(parsed)) {
-    const ref = members[name];
+    const ref = Object.hasOwn(members, name) ? members[name] : undefined;
     if (ref && ref.location !== undefined) {
       // A member bound to the URI, query or a header has no place in the body.
       throw invalidRequest(`Member ${name} must be sent in the ${ref.location === 'uri' ? 'path' : ref.location}, not in the body`);
     }
     // Unknown members are kept so validateInput reports them by name (Dec W6).
-    input[name] = value;
+    setOwn(input, name, value);
   }
   return input;
 }

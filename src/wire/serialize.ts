@@ -1,6 +1,7 @@
 // Writes an operation's output as the model describes it (wire.md §5): members in model order, absent members
 // omitted, timestamps as epoch seconds with millisecond precision (Dec W9), blobs as base64.
 import { shape as lookupShape, type Shape } from '../model/model.js';
+import { setOwn } from './validate.js';
 
 function toEpochSeconds(value: unknown): number {
   const ms = value instanceof Date ? value.getTime() : Number(value);
@@ -21,7 +22,7 @@ function serializeValue(s: Shape, shapeName: string, value: unknown, path: strin
       const valueShape = lookupShape(s.value!.shape);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (v !== undefined && v !== null) out[k] = serializeValue(valueShape, s.value!.shape, v, `${path}.${k}`);
+        if (v !== undefined && v !== null) setOwn(out, k, serializeValue(valueShape, s.value!.shape, v, `${path}.${k}`));
       }
       return out;
     }
@@ -41,7 +42,7 @@ export function serializeStructure(
   const members = s.members ?? {};
   for (const key of Object.keys(value)) {
     // An output member the model does not know is a ddlocal bug; failing loudly keeps responses model-exact.
-    if (!(key in members)) throw new Error(`output member ${path}${key} is not in shape ${shapeName}`);
+    if (!Object.hasOwn(members, key)) throw new Error(`output member ${path}${key} is not in shape ${shapeName}`);
   }
   const out: Record<string, unknown> = {};
   for (const [name, ref] of Object.entries(members)) {

@@ -4,6 +4,7 @@
 import { shape as lookupShape, type Shape } from '../model/model.js';
 import { invalidRequest } from './errors.js';
 import { patternMatches } from './patterns.js';
+import { dateFromEpochMs } from './timestamps.js';
 
 /** A value from a URI, query or header position that could not be converted to the member's type. */
 export class UnconvertibleScalar {
@@ -18,24 +19,72 @@ interface Violation {
   constraint: string;
 }
 
+const MAX_RENDERED_CHARS = 100;
+
+/**
+ * JSON text of a value, cut once it exceeds `budget` characters. Written by hand because JSON.stringify recurses
+ * without limit: a 1 MiB body of nested brackets would overflow the stack while rendering the error message.
+ */
+function boundedJson(value: unknown, budget: number): string {
+  let out = '';
+  const emit = (text: string) => {
+    out += text;
+    return out.length <= budget;
+  };
+  const visit = (v: unknown): boolean => {
+    if (Array.isArray(v)) {
+      if (!emit('[')) return false;
+      for (let i = 0; i < v.length; i++) if ((i > 0 && !emit(',')) || !visit(v[i])) return false;
+      return emit(']');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if (!emit('{')) return false;
+      let first = true;
+      for (const [k, item] of Object.entries(v)) {
+        if ((!first && !emit(',')) || !emit(`${JSON.stringify(k)}:`) || !visit(item)) return false;
+        first = false;
+      }
+      return emit('}');
+    }
+    return emit(JSON.stringify(v) ?? 'null');
+  };
+  visit(value);
+  return out;
+}
+
 function renderValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
   let text: string;
   if (value instanceof UnconvertibleScalar) text = value.raw;
   else if (typeof value === 'string') text = value;
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
-  else text = JSON.stringify(value);
-  const chars = [...text];
-  if (chars.length > 100) text = chars.slice(0, 100).join('') + '…';
+  else text = boundedJson(value, MAX_RENDERED_CHARS * 4);
+  // Cut by code points, not UTF-16 units, so a truncated value never ends in half a surrogate pair.
+  const chars = [...text.slice(0, MAX_RENDERED_CHARS * 2 + 2)];
+  if (chars.length > MAX_RENDERED_CHARS) text = chars.slice(0, MAX_RENDERED_CHARS).join('') + '…';
   return `'${text}'`;
 }
 
+/** Sets a key on a plain object even when it is "__proto__", which plain assignment would turn into a prototype change. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/**
+ * Parts listed in one message. A 1 MiB body can hold hundreds of thousands of bad list items; listing each would
+ * turn a small request into a response of tens of megabytes, so the count stays exact and the list is cut.
+ */
+const MAX_LISTED_VIOLATIONS = 100;
+
 export function formatViolations(violations: Violation[]): string {
-  const parts = violations.map(
+  const listed = violations.slice(0, MAX_LISTED_VIOLATIONS);
+  const parts = listed.map(
     (v) => `Value ${renderValue(v.value)} at '${v.path}' failed to satisfy constraint: ${v.constraint}`,
   );
   const head = violations.length === 1 ? '1 validation error detected: ' : `${violations.length} validation errors detected: `;
-  return head + parts.join('; ');
+  const more = violations.length - listed.length;
+  return head + parts.join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -92,8 +141,9 @@ class Walker {
         return typeof value === 'boolean' ? value : wrongType();
       case 'timestamp': {
         if (value instanceof Date) return value;
-        if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType();
-        return new Date(Math.round(value * 1000));
+        if (typeof value !== 'number') return wrongType();
+        // Epoch seconds beyond what a Date holds (e.g. 1e300) would become an Invalid Date inside a handler.
+        return dateFromEpochMs(Math.round(value * 1000)) ?? wrongType();
       }
       case 'blob': {
         if (Buffer.isBuffer(value)) return value;
@@ -128,7 +178,7 @@ class Walker {
             this.fail(`${path}.${k}`, null, 'Member must not be null');
             continue;
           }
-          out[k] = this.walk(valueShape, s.value!.shape, v, `${path}.${k}`);
+          setOwn(out, k, this.walk(valueShape, s.value!.shape, v, `${path}.${k}`));
         }
         return out;
       }
@@ -149,7 +199,7 @@ class Walker {
     const out: Record<string, unknown> = {};
     for (const [name, ref] of Object.entries(members)) {
       const path = prefix ? `${prefix}.${name}` : name;
-      const v = value[name];
+      const v = Object.hasOwn(value, name) ? value[name] : undefined;
       if (v === undefined || v === null) {
         if (required.has(name)) this.fail(path, null, 'Member must not be null');
         continue;
@@ -157,7 +207,8 @@ class Walker {
       out[name] = this.walk(lookupShape(ref.shape), ref.shape, v, path);
     }
     for (const name of Object.keys(value)) {
-      if (!(name in members)) {
+      // hasOwn, not `in`: a body member named "constructor" or "toString" is unknown, not inherited.
+      if (!Object.hasOwn(members, name)) {
         const path = prefix ? `${prefix}.${name}` : name;
         this.fail(path, value[name], `Member is not a member of ${shapeName}`);
       }
