@@ -9,6 +9,7 @@ import { createHttpServer, type ExtensionRoute } from './wire/http-server.js';
 import { HANDLERS } from './domain/operations.js';
 import { coreExtensionRoutes } from './extensions.js';
 import { EXTENSION_ROUTES } from './domain/extension-routes.js';
+import { AuditRunner } from './audit/engine.js';
 
 export interface DdlocalOptions {
   host?: string;
@@ -30,6 +31,8 @@ export interface RunningDdlocal {
   store: Store;
   clock: Clock;
   server: Server;
+  /** Evaluates audit tasks and starts scheduled audits outside the requests (src/audit/engine.ts). */
+  auditRunner: AuditRunner;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -63,6 +66,9 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   }
   // After a successful listen, a server 'error' (e.g. EMFILE while accepting) without a listener would crash.
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+  // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
+  const auditRunner = new AuditRunner(store, clock, logger);
+  auditRunner.start();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -72,6 +78,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     store,
     clock,
     server,
+    auditRunner,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -84,6 +91,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
           });
           server.closeIdleConnections();
         });
+        await auditRunner.stop();
         await store.close();
       })();
       return closing;

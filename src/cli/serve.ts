@@ -77,9 +77,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
   } catch (err) {
     fail(EXIT_START, startFailure(err, opts, port, databaseUrl));
   }
-  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${opts.data}`;
-  process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -96,4 +93,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // Printed only once the signal handlers are in place: a supervisor that stops ddlocal as soon as it reads this
+  // line must get the graceful shutdown, not the default "killed by signal".
+  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${opts.data}`;
+  process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
 }
