@@ -3,9 +3,13 @@ import type { ExtensionRoute } from '../wire/http-server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 import { issuingCa } from './issuing-ca.js';
+import { auditIngestRoutes } from './audit-ingest.js';
+import { crlRoutes } from '../audit/crls.js';
 
 export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
   return [
+    ...auditIngestRoutes(store, clock),
+    ...crlRoutes(store, clock),
     {
       // Dec X4: the caller's ddlocal CA certificate, created on first use like CreateKeysAndCertificate would.
       method: 'GET',

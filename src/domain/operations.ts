@@ -13,6 +13,11 @@ import { principalHandlers } from './principals.js';
 import { thingGroupHandlers } from './thing-groups.js';
 import { thingGroupMembershipHandlers } from './thing-group-membership.js';
 import { thingTypeHandlers } from './thing-types.js';
+import { auditConfigurationHandlers } from './audit-configuration.js';
+import { auditTaskHandlers } from './audit-tasks.js';
+import { auditFindingHandlers } from './audit-findings.js';
+import { auditSuppressionHandlers } from './audit-suppressions.js';
+import { scheduledAuditHandlers } from './scheduled-audits.js';
 
 export const HANDLERS: HandlerTable = {
   ...thingHandlers,
@@ -27,4 +32,9 @@ export const HANDLERS: HandlerTable = {
   ...thingGroupHandlers,
   ...thingGroupMembershipHandlers,
   ...thingTypeHandlers,
+  ...auditConfigurationHandlers,
+  ...auditTaskHandlers,
+  ...auditFindingHandlers,
+  ...auditSuppressionHandlers,
+  ...scheduledAuditHandlers,
 };

@@ -151,6 +151,116 @@ export interface TagRow extends Scoped {
   tag_value: string;
 }
 
+export interface AuditConfigurationRow extends Scoped {
+  role_arn: string | null;
+  notification_targets: string; // JSON {SNS?: {targetArn?, roleArn?, enabled?}}
+  check_configurations: string; // JSON {canonical check name: {enabled, configuration?}}
+}
+
+export interface AuditTaskRow extends Scoped {
+  task_id: string;
+  task_type: string;
+  task_status: string;
+  task_start_time: number;
+  scheduled_audit_name: string | null;
+  check_configurations: string; // JSON snapshot {canonical check name: configuration map}
+}
+
+export interface AuditTaskCheckRow extends Scoped {
+  task_id: string;
+  check_name: string;
+  position: number;
+  status: string;
+  total_resources: number | null;
+  non_compliant_resources: number | null;
+  error_code: string | null;
+  message: string | null;
+}
+
+export interface AuditFindingRow extends Scoped {
+  finding_id: string;
+  task_id: string;
+  check_name: string;
+  task_start_time: number;
+  finding_time: number;
+  severity: string;
+  resource_type: string;
+  resource_key: string;
+  resource_identifier: string;
+  additional_info: string | null;
+  related_resources: string | null;
+  reason: string;
+  reason_code: string;
+}
+
+export interface AuditSuppressionRow extends Scoped {
+  check_name: string;
+  resource_key: string;
+  given_check_name: string;
+  resource_identifier: string;
+  expiration_date: number | null;
+  suppress_indefinitely: number;
+  description: string | null;
+  client_request_token: string | null;
+  request_hash: string | null;
+}
+
+export interface ScheduledAuditRow extends Scoped {
+  scheduled_audit_name: string;
+  frequency: string;
+  day_of_month: string | null;
+  day_of_week: string | null;
+  target_check_names: string;
+  created_at: number;
+  last_due: number;
+}
+
+/** An ingested AWS IoT lifecycle event (audit.md §9.1). */
+export interface LifecycleEventRow extends Scoped {
+  session_id: string;
+  event_type: string; // connected | disconnected
+  event_time: number;
+  client_id: string;
+  principal_id: string;
+  identity_pool_id: string | null;
+  authenticated: number | null;
+  ip_address: string | null;
+  disconnect_reason: string | null;
+  client_initiated_disconnect: number | null;
+}
+
+/** An IAM role of ddlocal's IAM store (audit.md §9.2). */
+export interface IamRoleRow extends Scoped {
+  role_name: string;
+  role_arn: string;
+  policies: string; // JSON array of IAM policy documents (objects)
+  updated_at: number;
+}
+
+export interface IamIdentityPoolRow extends Scoped {
+  identity_pool_id: string;
+  authenticated_role_arn: string | null;
+  unauthenticated_role_arn: string | null;
+  updated_at: number;
+}
+
+/** One recorded use of a service through a role alias (audit.md §9.4). */
+export interface RoleAliasUsageRow extends Scoped {
+  role_alias: string;
+  service: string;
+  used_at: number;
+}
+
+/** A CRL registered for a CA certificate through the extension API (audit.md §9.3). */
+export interface RegisteredCrlRow extends Scoped {
+  ca_certificate_id: string;
+  crl_pem: string;
+  this_update: number;
+  next_update: number | null;
+  revoked_serials: string; // JSON array of lower-case hex serials
+  updated_at: number;
+}
+
 export interface Database {
   things: ThingRow;
   thing_types: ThingTypeRow;
@@ -167,6 +277,17 @@ export interface Database {
   logging_options: LoggingOptionsRow;
   role_aliases: RoleAliasRow;
   tags: TagRow;
+  lifecycle_events: LifecycleEventRow;
+  iam_roles: IamRoleRow;
+  iam_identity_pools: IamIdentityPoolRow;
+  role_alias_usage: RoleAliasUsageRow;
+  registered_crls: RegisteredCrlRow;
+  audit_configurations: AuditConfigurationRow;
+  audit_tasks: AuditTaskRow;
+  audit_task_checks: AuditTaskCheckRow;
+  audit_findings: AuditFindingRow;
+  audit_suppressions: AuditSuppressionRow;
+  scheduled_audits: ScheduledAuditRow;
 }
 
 /** Every table holding account data, for /_ddlocal/reset. */
@@ -186,4 +307,15 @@ export const ACCOUNT_TABLES: (keyof Database)[] = [
   'logging_options',
   'role_aliases',
   'tags',
+  'lifecycle_events',
+  'iam_roles',
+  'iam_identity_pools',
+  'role_alias_usage',
+  'registered_crls',
+  'audit_configurations',
+  'audit_tasks',
+  'audit_task_checks',
+  'audit_findings',
+  'audit_suppressions',
+  'scheduled_audits',
 ];

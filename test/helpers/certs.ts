@@ -8,7 +8,7 @@
 //   const device = await makeDeviceCertificate(ca, { notAfter: daysFromNow(10), crlDistributionPoints: ['http://x/crl'] });
 //   const weak = await makeRsa1024Certificate(ca);          // refused by registration
 //   const expired = await makeExpiredCertificate(ca);        // accepted by registration, reported by audits
-import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { checkPrimeSync, createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import * as px from '@peculiar/x509';
 
 px.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -197,4 +197,68 @@ export async function makeCrl(
     signingAlgorithm: issuer.key.signingAlgorithm,
   });
   return crl.toString('pem') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ROCA-structured RSA keys (CVE-2017-15361): primes p = k·M + (65537^a mod M) with M the primorial of 2..167, the
+// structure of the vulnerable Infineon library. The full key pair is built, so such a key can also sign (a CA).
+
+const ROCA_M = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167].reduce(
+  (acc, p) => acc * BigInt(p),
+  1n,
+);
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return result;
+}
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [a % m, m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return ((oldS % m) + m) % m;
+}
+
+const randomBig = (bits: number) => BigInt(`0x${randomBytes(Math.ceil(bits / 8)).toString('hex')}`) & ((1n << BigInt(bits)) - 1n);
+
+function rocaPrime(bits: number): bigint {
+  // p in [0.75·2^bits, 2^bits): the product of two such primes has exactly 2·bits bits.
+  const lo = (3n << BigInt(bits - 2)) / ROCA_M + 1n;
+  const hi = (1n << BigInt(bits)) / ROCA_M - 1n;
+  for (;;) {
+    const k = lo + (randomBig(bits) % (hi - lo));
+    const p = k * ROCA_M + modPow(65537n, randomBig(64), ROCA_M);
+    if ((p - 1n) % 65537n !== 0n && checkPrimeSync(p)) return p;
+  }
+}
+
+const b64u = (n: bigint) => {
+  const hex = n.toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex').toString('base64url');
+};
+
+/** An RSA key pair (2048 bits unless told otherwise) whose modulus carries the ROCA fingerprint. */
+export async function makeRocaKey(bits = 2048): Promise<TestKey & { modulusHex: string }> {
+  const p = rocaPrime(bits / 2);
+  let q = rocaPrime(bits / 2);
+  while (q === p) q = rocaPrime(bits / 2);
+  const n = p * q;
+  const e = 65537n;
+  const d = modInverse(e, (p - 1n) * (q - 1n));
+  const jwk = { kty: 'RSA', n: b64u(n), e: 'AQAB', d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(modInverse(q, p)), ext: true };
+  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const privateKey = await subtle.importKey('jwk', jwk, algorithm, true, ['sign']);
+  const publicKey = await subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, ext: true }, algorithm, true, ['verify']);
+  return { spec: { type: 'RSA', bits }, keys: { privateKey, publicKey }, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' }, modulusHex: n.toString(16) };
 }

@@ -1,7 +1,13 @@
 // The ordered list of schema migrations. Names sort in application order; a migration, once released, never changes.
 import type { Migration } from 'kysely';
 import * as registry from './001-registry.js';
+import * as audit from './002-audit.js';
+import * as auditCrls from './003-audit-crls.js';
+import * as auditIngest from './004-audit-ingest.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
+  '002-audit': audit,
+  '003-audit-crls': auditCrls,
+  '004-audit-ingest': auditIngest,
 };

@@ -1,0 +1,48 @@
+// CA_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): ACTIVE CA certificates past or within 30 days (fixed, not
+// configurable) of their notAfter; the same rule as the device check over the CA table.
+import type { AuditCheck, AuditResource, CheckContext, CheckResult } from '../check.js';
+import { DAY_MS, expiringFindings } from './device-certificate-expiring.js';
+
+const CA_EXPIRATION_THRESHOLD_DAYS = 30;
+
+export const caResource = (id: string): AuditResource => ({
+  resourceType: 'CA_CERTIFICATE',
+  resourceIdentifier: { caCertificateId: id },
+});
+
+/** The CA checks' scope (audit.md §3.1): CA certificates have no pending-transfer status, so ACTIVE only. */
+export function activeCaCertificates(ctx: CheckContext) {
+  return ctx.db
+    .selectFrom('ca_certificates')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('status', '=', 'ACTIVE');
+}
+
+export async function countActiveCaCertificates(ctx: CheckContext): Promise<number> {
+  const row = await activeCaCertificates(ctx)
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export const caCertificateExpiringCheck: AuditCheck = {
+  name: 'CA_CERTIFICATE_EXPIRING_CHECK',
+  severity: 'MEDIUM',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const rows = await activeCaCertificates(ctx)
+      .select(['certificate_id', 'not_after'])
+      .where('not_after', '<=', ctx.now + CA_EXPIRATION_THRESHOLD_DAYS * DAY_MS)
+      .orderBy('certificate_id')
+      .execute();
+    return {
+      checked: await countActiveCaCertificates(ctx),
+      findings: expiringFindings(
+        rows.map((r) => ({ certificate_id: r.certificate_id, not_after: Number(r.not_after) })),
+        ctx.now,
+        CA_EXPIRATION_THRESHOLD_DAYS,
+        caResource,
+      ),
+    };
+  },
+};

@@ -1,0 +1,17 @@
+// CA_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): the key-quality rule over ACTIVE CA certificates.
+import type { AuditCheck, CheckContext, CheckResult } from '../check.js';
+import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
+import { keyQualityFindings } from './device-certificate-key-quality.js';
+
+export const caCertificateKeyQualityCheck: AuditCheck = {
+  name: 'CA_CERTIFICATE_KEY_QUALITY_CHECK',
+  severity: 'CRITICAL',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const rows = await activeCaCertificates(ctx)
+      .select(['certificate_id', 'rsa_modulus'])
+      .where('key_algorithm', '=', 'RSA')
+      .orderBy('certificate_id')
+      .execute();
+    return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource) };
+  },
+};

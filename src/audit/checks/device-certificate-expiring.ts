@@ -1,0 +1,77 @@
+// DEVICE_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): in-scope device certificates past or within the configured
+// threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
+// The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+
+export const DAY_MS = 86_400_000;
+/** Device certificate checks examine these statuses (audit.md §3.1). */
+export const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
+
+/** A day threshold from the check configuration; the configuration API validated it, so a bad value means default. */
+export function thresholdDays(configuration: Record<string, string>, key: string, fallback: number): number {
+  const raw = configuration[key];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : fallback;
+}
+
+/** The findings of the expiring rule for rows already limited to `not_after ≤ now + threshold`. */
+export function expiringFindings(
+  rows: { certificate_id: string; not_after: number }[],
+  now: number,
+  days: number,
+  resource: (id: string) => AuditResource,
+): CheckFinding[] {
+  return rows.map((r) => {
+    const past = r.not_after <= now;
+    return {
+      nonCompliantResource: { ...resource(r.certificate_id), additionalInfo: { EXPIRATION_TIME: String(r.not_after) } },
+      reasonForNonComplianceCode: past ? 'CERTIFICATE_PAST_EXPIRATION' : 'CERTIFICATE_APPROACHING_EXPIRATION',
+      reasonForNonCompliance: past
+        ? 'Certificate is past its expiration.'
+        : // Rounded up: a certificate expiring in 2.5 days has 3 calendar days left, never "0 days".
+          `Certificate expires in ${Math.ceil((r.not_after - now) / DAY_MS)} days, within the threshold of ${days} days.`,
+    };
+  });
+}
+
+export const deviceResource = (id: string): AuditResource => ({
+  resourceType: 'DEVICE_CERTIFICATE',
+  resourceIdentifier: { deviceCertificateId: id },
+});
+
+/** The in-scope device certificates of the audited account (a query builder to refine). */
+export function inScopeDeviceCertificates(ctx: CheckContext) {
+  return ctx.db
+    .selectFrom('certificates')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('status', 'in', DEVICE_SCOPE_STATUSES);
+}
+
+export async function countInScopeDeviceCertificates(ctx: CheckContext): Promise<number> {
+  const row = await inScopeDeviceCertificates(ctx)
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export const deviceCertificateExpiringCheck: AuditCheck = {
+  name: 'DEVICE_CERTIFICATE_EXPIRING_CHECK',
+  severity: 'MEDIUM',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const days = thresholdDays(ctx.configuration, 'CERT_EXPIRATION_THRESHOLD_IN_DAYS', 30);
+    const rows = await inScopeDeviceCertificates(ctx)
+      .select(['certificate_id', 'not_after'])
+      .where('not_after', '<=', ctx.now + days * DAY_MS)
+      .orderBy('certificate_id')
+      .execute();
+    return {
+      checked: await countInScopeDeviceCertificates(ctx),
+      findings: expiringFindings(
+        rows.map((r) => ({ certificate_id: r.certificate_id, not_after: Number(r.not_after) })),
+        ctx.now,
+        days,
+        deviceResource,
+      ),
+    };
+  },
+};

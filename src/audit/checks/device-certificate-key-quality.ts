@@ -1,0 +1,44 @@
+// DEVICE_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): RSA keys of in-scope device certificates tested for ROCA
+// (CVE-2017-15361) and against the configured Debian weak-key blocklists (CVE-2008-0166); EC keys cannot be affected.
+// One finding per code that applies [Dec A40]. The shared rule also serves CA_CERTIFICATE_KEY_QUALITY_CHECK.
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import { isRocaVulnerable } from '../roca.js';
+import { loadWeakKeyBlocklist, weakKeyFingerprint } from '../weak-keys.js';
+import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
+
+export function keyQualityFindings(
+  rows: { certificate_id: string; rsa_modulus: string | null }[],
+  resource: (id: string) => AuditResource,
+): CheckFinding[] {
+  const blocklist = loadWeakKeyBlocklist();
+  const findings: CheckFinding[] = [];
+  for (const r of rows) {
+    if (!r.rsa_modulus) continue;
+    if (isRocaVulnerable(r.rsa_modulus))
+      findings.push({
+        nonCompliantResource: resource(r.certificate_id),
+        reasonForNonComplianceCode: 'CERTIFICATE_KEY_VULNERABILITY_CVE-2017-15361',
+        reasonForNonCompliance: 'Certificate key is vulnerable to CVE-2017-15361 (ROCA).',
+      });
+    if (blocklist.size > 0 && blocklist.has(weakKeyFingerprint(r.rsa_modulus)))
+      findings.push({
+        nonCompliantResource: resource(r.certificate_id),
+        reasonForNonComplianceCode: 'CERTIFICATE_KEY_VULNERABILITY_CVE-2008-0166',
+        reasonForNonCompliance: 'Certificate key is a known Debian weak key (CVE-2008-0166).',
+      });
+  }
+  return findings;
+}
+
+export const deviceCertificateKeyQualityCheck: AuditCheck = {
+  name: 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
+  severity: 'CRITICAL',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const rows = await inScopeDeviceCertificates(ctx)
+      .select(['certificate_id', 'rsa_modulus'])
+      .where('key_algorithm', '=', 'RSA')
+      .orderBy('certificate_id')
+      .execute();
+    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource) };
+  },
+};

@@ -1,0 +1,38 @@
+// DEVICE_CERTIFICATE_SHARED_CHECK (audit.md §4.4, Dec A14): a certificate used by two sessions at the same time is
+// shared by several devices. Sessions come from ingested lifecycle events; one query loads the window.
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, sessionsInWindow, sessionTimes } from '../../domain/audit-ingest.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The engine may pass the previous run's start for scheduled audits (§4.4); without it the on-demand window applies. */
+type ConnectionCheckContext = CheckContext & { previousRunStart?: number };
+
+export const deviceCertificateSharedCheck: AuditCheck = {
+  name: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+  severity: 'CRITICAL',
+  async run(ctx: ConnectionCheckContext): Promise<CheckResult> {
+    // The last two hours are left out: AWS evaluates connections with that delay (§4.4).
+    const end = ctx.now - 2 * HOUR_MS;
+    const start = ctx.previousRunStart !== undefined ? ctx.previousRunStart - 2 * HOUR_MS : ctx.now - 31 * DAY_MS;
+    const sessions = await sessionsInWindow(ctx.db, ctx.accountId, ctx.region, start, end);
+    const byCertificate = groupBy(sessions, (s) => (isCertificateId(s.principalId) ? s.principalId : undefined));
+    const findings: CheckFinding[] = [];
+    for (const [certificateId, group] of [...byCertificate].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const involved = overlappingSessions(group, end);
+      if (involved.size === 0) continue;
+      findings.push({
+        nonCompliantResource: { resourceType: 'DEVICE_CERTIFICATE', resourceIdentifier: { deviceCertificateId: certificateId } },
+        relatedResources: [...involved].sort(mostRecentFirst).map((s) => ({
+          resourceType: 'CLIENT_ID',
+          resourceIdentifier: { clientId: s.clientId },
+          additionalInfo: sessionTimes(s),
+        })),
+        reasonForNonComplianceCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
+        reasonForNonCompliance: 'Certificate shared by one or more devices.',
+      });
+    }
+    return { checked: byCertificate.size, findings };
+  },
+};

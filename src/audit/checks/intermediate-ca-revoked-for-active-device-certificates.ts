@@ -1,0 +1,99 @@
+// INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK (audit.md §4.3, Dec M11, A36): a registered,
+// non-self-signed CA certificate X revoked by its issuer while ACTIVE device certificates chain to it — issued by X,
+// or by a registered CA whose chain through registered CA certificates reaches X. One finding per X; the device
+// certificates are its related resources.
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../crls.js';
+
+/** Only serials that fit the model's IssuerCertificateSerialNumber (≤ 20 characters) are reported [Dec A36]. */
+const MAX_SERIAL_CHARS = 20;
+
+type CaRow = { certificate_id: string; subject: string; issuer: string };
+
+/** X and every registered CA below it: a CA's parents are the other registered CAs whose subject is its issuer. */
+function subtreeOf(x: CaRow, cas: CaRow[]): Set<string> {
+  const childrenBySubject = new Map<string, CaRow[]>();
+  for (const ca of cas) {
+    if (ca.subject === ca.issuer) continue;
+    const list = childrenBySubject.get(ca.issuer) ?? [];
+    list.push(ca);
+    childrenBySubject.set(ca.issuer, list);
+  }
+  const seen = new Set<string>([x.certificate_id]);
+  const queue = [x];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const child of childrenBySubject.get(parent.subject) ?? []) {
+      if (seen.has(child.certificate_id)) continue; // cross-signed loops
+      seen.add(child.certificate_id);
+      queue.push(child);
+    }
+  }
+  return seen;
+}
+
+const CHUNK = 500;
+
+async function activeDevicesUnder(ctx: CheckContext, caIds: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < caIds.length; i += CHUNK) {
+    const rows = await ctx.db
+      .selectFrom('certificates')
+      .select('certificate_id')
+      .where('account_id', '=', ctx.accountId)
+      .where('region', '=', ctx.region)
+      .where('status', '=', 'ACTIVE')
+      .where('ca_certificate_id', 'in', caIds.slice(i, i + CHUNK))
+      .execute();
+    out.push(...rows.map((r) => r.certificate_id));
+  }
+  return out.sort();
+}
+
+export const intermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheck = {
+  name: 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
+  severity: 'CRITICAL',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const cas = await ctx.db
+      .selectFrom('ca_certificates')
+      .select(['certificate_id', 'certificate_pem', 'subject', 'issuer', 'serial_number', 'crl_urls'])
+      .where('account_id', '=', ctx.accountId)
+      .where('region', '=', ctx.region)
+      .orderBy('certificate_id')
+      .execute();
+    const intermediates = cas.filter((c) => c.subject !== c.issuer);
+    const resolver = await RevocationResolver.create(ctx);
+    const findings: CheckFinding[] = [];
+    const failures: string[] = [];
+    for (const x of intermediates) {
+      // Without active devices below X no finding is possible, so X's CRLs are not even fetched.
+      const devices = await activeDevicesUnder(ctx, [...subtreeOf(x, cas)]);
+      if (devices.length === 0) continue;
+      const state = await resolver.stateOf({ ...x, ca_certificate_id: null });
+      if (state.state === 'unknown') failures.push(...state.failures);
+      if (state.state !== 'revoked') continue;
+      const related: AuditResource[] = devices.map((id) => ({
+        resourceType: 'DEVICE_CERTIFICATE',
+        resourceIdentifier: { deviceCertificateId: id },
+      }));
+      findings.push({
+        nonCompliantResource: {
+          resourceType: 'ISSUER_CERTIFICATE',
+          resourceIdentifier: {
+            issuerCertificateIdentifier: {
+              issuerCertificateSubject: x.subject,
+              issuerId: x.certificate_id,
+              ...(x.serial_number.length <= MAX_SERIAL_CHARS ? { issuerCertificateSerialNumber: x.serial_number } : {}),
+            },
+          },
+        },
+        relatedResources: related,
+        reasonForNonComplianceCode: 'INTERMEDIATE_CA_REVOKED_BY_ISSUER',
+        reasonForNonCompliance: `Intermediate CA ${x.subject} is revoked by its issuer; ${devices.length} active device certificates chain to it.`,
+      });
+    }
+    const result = { checked: intermediates.length, findings };
+    if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
+    return result;
+  },
+};

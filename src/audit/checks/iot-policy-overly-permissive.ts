@@ -1,0 +1,60 @@
+// IOT_POLICY_OVERLY_PERMISSIVE_CHECK (audit.md §5, Dec A11): the default version of every policy in the account and
+// region; one finding per non-compliant version, listing its broadly allowed data-plane actions.
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import { overlyPermissiveVerdict, type PolicyVerdict } from '../policy-analyser.js';
+
+export interface DefaultPolicyVersion {
+  policyName: string;
+  policyVersionId: string;
+  document: string;
+}
+
+/** Every policy's default version in the audited scope, by policy name (one query; checks 11 and 12 share it). */
+export async function readDefaultPolicyVersions(ctx: CheckContext): Promise<DefaultPolicyVersion[]> {
+  const rows = await ctx.db
+    .selectFrom('policies as p')
+    .innerJoin('policy_versions as v', (join) =>
+      join
+        .onRef('v.account_id', '=', 'p.account_id')
+        .onRef('v.region', '=', 'p.region')
+        .onRef('v.policy_name', '=', 'p.policy_name')
+        .onRef('v.version_id', '=', 'p.default_version_id'),
+    )
+    .select(['p.policy_name', 'v.version_id', 'v.policy_document'])
+    .where('p.account_id', '=', ctx.accountId)
+    .where('p.region', '=', ctx.region)
+    .orderBy('p.policy_name')
+    .execute();
+  return rows.map((r) => ({ policyName: r.policy_name, policyVersionId: String(r.version_id), document: r.policy_document }));
+}
+
+export function policyVersionResource(version: DefaultPolicyVersion): AuditResource {
+  return {
+    resourceType: 'IOT_POLICY',
+    resourceIdentifier: { policyVersionIdentifier: { policyName: version.policyName, policyVersionId: version.policyVersionId } },
+  };
+}
+
+/** Runs a per-document rule over every default version: one finding per (version, reason code) [Dec A11, A40]. */
+export async function runPolicyRule(ctx: CheckContext, rule: (document: string) => PolicyVerdict[]): Promise<CheckResult> {
+  const versions = await readDefaultPolicyVersions(ctx);
+  const findings: CheckFinding[] = [];
+  for (const version of versions)
+    for (const verdict of rule(version.document))
+      findings.push({
+        nonCompliantResource: policyVersionResource(version),
+        reasonForNonComplianceCode: verdict.code,
+        reasonForNonCompliance: verdict.text,
+      });
+  return { checked: versions.length, findings };
+}
+
+export const iotPolicyOverlyPermissiveCheck: AuditCheck = {
+  name: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
+  severity: 'CRITICAL',
+  run: (ctx) =>
+    runPolicyRule(ctx, (document) => {
+      const verdict = overlyPermissiveVerdict(document);
+      return verdict ? [verdict] : [];
+    }),
+};

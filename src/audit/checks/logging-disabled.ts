@@ -1,0 +1,40 @@
+// LOGGING_DISABLED_CHECK (audit.md §4.6, Dec A39): one resource, the account; non-compliant unless V1 or V2 logging
+// is on. The decision itself lives in domain/logging.ts so the ENABLE_IOT_LOGGING mitigation uses the same rule.
+import type { AuditCheck, CheckContext, CheckResult } from '../check.js';
+import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../domain/logging.js';
+import { fromJson } from '../../domain/json.js';
+
+async function readLogging(ctx: CheckContext): Promise<{ v1?: V1LoggingOptions; v2?: V2LoggingOptions }> {
+  const row = await ctx.db
+    .selectFrom('logging_options')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .executeTakeFirst();
+  if (!row) return {};
+  const v1 =
+    row.v1_role_arn === null
+      ? undefined
+      : { roleArn: row.v1_role_arn, ...(row.v1_log_level === null ? {} : { logLevel: row.v1_log_level as LogLevel }) };
+  const v2 = row.v2_options === null ? undefined : normalizeV2(fromJson<Partial<V2LoggingOptions>>(row.v2_options, {}));
+  return { v1, v2 };
+}
+
+export const loggingDisabledCheck: AuditCheck = {
+  name: 'LOGGING_DISABLED_CHECK',
+  severity: 'LOW',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const { v1, v2 } = await readLogging(ctx);
+    if (isLoggingEnabled(v1, v2)) return { checked: 1, findings: [] };
+    return {
+      checked: 1,
+      findings: [
+        {
+          nonCompliantResource: { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: ctx.accountId } },
+          reasonForNonComplianceCode: 'LOGGING_DISABLED',
+          reasonForNonCompliance: 'Neither V1 nor V2 AWS IoT logging is enabled.',
+        },
+      ],
+    };
+  },
+};

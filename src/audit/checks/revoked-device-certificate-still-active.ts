@@ -1,0 +1,51 @@
+// REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an in-scope device certificate whose serial is on a
+// usable CRL of its issuer. Only certificates with a CRL source are read in full; unreadable sources fail the check
+// with DATA_UNAVAILABLE [Dec A33].
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import { RevocationDataUnavailable, RevocationResolver, unavailableMessage, type SubjectCertificate } from '../crls.js';
+import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
+
+export const revokedFinding = (
+  resource: CheckFinding['nonCompliantResource'],
+  c: { serial_number: string; status: string },
+  source: string,
+): CheckFinding => ({
+  nonCompliantResource: resource,
+  reasonForNonComplianceCode: 'CERTIFICATE_REVOKED_BY_ISSUER',
+  reasonForNonCompliance: `Certificate serial ${c.serial_number} is on its issuer's CRL (${source}) but its status is ${c.status}.`,
+});
+
+/** Certificates of the scope that have at least one CRL source: a distribution point, or a registered CRL of a CA. */
+async function withCrlSource(ctx: CheckContext, resolver: RevocationResolver) {
+  const caIds = resolver.casWithRegisteredCrl.map((c) => c.certificate_id);
+  const caSubjects = [...new Set(resolver.casWithRegisteredCrl.map((c) => c.subject))];
+  return inScopeDeviceCertificates(ctx)
+    .select(['certificate_id', 'certificate_pem', 'issuer', 'serial_number', 'crl_urls', 'ca_certificate_id', 'status'])
+    .where((eb) =>
+      eb.or([
+        eb('crl_urls', '<>', '[]'),
+        ...(caIds.length ? [eb('ca_certificate_id', 'in', caIds)] : []),
+        ...(caSubjects.length ? [eb('issuer', 'in', caSubjects)] : []),
+      ]),
+    )
+    .orderBy('certificate_id')
+    .execute();
+}
+
+export const revokedDeviceCertificateStillActiveCheck: AuditCheck = {
+  name: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
+  severity: 'MEDIUM',
+  async run(ctx: CheckContext): Promise<CheckResult> {
+    const resolver = await RevocationResolver.create(ctx);
+    const findings: CheckFinding[] = [];
+    const failures: string[] = [];
+    for (const c of await withCrlSource(ctx, resolver)) {
+      const state = await resolver.stateOf(c satisfies SubjectCertificate);
+      if (state.state === 'revoked') findings.push(revokedFinding(deviceResource(c.certificate_id), c, state.source));
+      else if (state.state === 'unknown') failures.push(...state.failures);
+    }
+    const result = { checked: await countInScopeDeviceCertificates(ctx), findings };
+    if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
+    return result;
+  },
+};

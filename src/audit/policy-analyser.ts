@@ -1,0 +1,360 @@
+// The IoT policy analyser (audit.md §5, Dec A11, A23, A24): pure functions over policy documents. Checks 11 and 12
+// use it for IoT policies; the Cognito and role-alias checks (§4.5) use the same statement model and data-plane
+// breadth rule for IAM role policies. Nothing here touches the store.
+
+/** A statement with every list-valued member normalised to a list (§5.1). */
+export interface Statement {
+  effect: 'Allow' | 'Deny';
+  /** Action patterns (of `Action`, or of `NotAction` when `notAction`). */
+  actions: string[];
+  notAction: boolean;
+  /** Resource patterns (of `Resource`, or of `NotResource` when `notResource`). */
+  resources: string[];
+  notResource: boolean;
+  /** The statement carries `"Bool": {"iot:Connection.Thing.IsAttached": "true"}` [Dec A23]. */
+  attachedBound: boolean;
+}
+
+/** The data-plane actions in canonical order (§5.2) with the resource type each one is authorised on. */
+export const DATA_PLANE_ACTIONS: ReadonlyArray<{ action: string; resourceType: string }> = [
+  { action: 'iot:Connect', resourceType: 'client' },
+  { action: 'iot:Publish', resourceType: 'topic' },
+  { action: 'iot:RetainPublish', resourceType: 'topic' },
+  { action: 'iot:Subscribe', resourceType: 'topicfilter' },
+  { action: 'iot:GetThingShadow', resourceType: 'thing' },
+  { action: 'iot:UpdateThingShadow', resourceType: 'thing' },
+  { action: 'iot:DeleteThingShadow', resourceType: 'thing' },
+  { action: 'iot:ListNamedShadowsForThing', resourceType: 'thing' },
+  { action: 'iot:DescribeJobExecution', resourceType: 'thing' },
+  { action: 'iot:GetPendingJobExecutions', resourceType: 'thing' },
+  { action: 'iot:StartNextPendingJobExecution', resourceType: 'thing' },
+  { action: 'iot:UpdateJobExecution', resourceType: 'thing' },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a document (§5.1)
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isAttachedBound(condition: unknown): boolean {
+  if (!isObject(condition) || !isObject(condition.Bool)) return false;
+  // Condition keys are case-insensitive in AWS policy evaluation; operator names are not.
+  for (const [key, value] of Object.entries(condition.Bool)) {
+    if (key.toLowerCase() !== 'iot:connection.thing.isattached') continue;
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length > 0 && values.every((v) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true'))) return true;
+  }
+  return false;
+}
+
+function normaliseStatement(raw: unknown): Statement | undefined {
+  if (!isObject(raw) || (raw.Effect !== 'Allow' && raw.Effect !== 'Deny')) return undefined;
+  const notAction = raw.Action === undefined && raw.NotAction !== undefined;
+  const notResource = raw.Resource === undefined && raw.NotResource !== undefined;
+  return {
+    effect: raw.Effect,
+    actions: asList(notAction ? raw.NotAction : raw.Action),
+    notAction,
+    resources: asList(notResource ? raw.NotResource : raw.Resource),
+    notResource,
+    attachedBound: isAttachedBound(raw.Condition),
+  };
+}
+
+/**
+ * Parses a policy document (JSON text or an already parsed object) into normalised statements. Lenient by design:
+ * stored IoT documents were validated at creation, and IAM documents from the ingest store are only read, so a
+ * statement the analyser cannot understand is skipped rather than failing the audit.
+ */
+export function parsePolicyDocument(document: string | unknown): Statement[] {
+  let parsed: unknown = document;
+  if (typeof document === 'string') {
+    try {
+      parsed = JSON.parse(document);
+    } catch {
+      return [];
+    }
+  }
+  if (!isObject(parsed)) return [];
+  const raw = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  return raw.map(normaliseStatement).filter((s): s is Statement => s !== undefined);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Actions
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const actionRegexCache = new Map<string, RegExp>();
+
+/** Action pattern vs action name: case-insensitive, `*` any run of characters, `?` exactly one (§5.1). */
+export function actionMatches(pattern: string, action: string): boolean {
+  let re = actionRegexCache.get(pattern);
+  if (!re) {
+    const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('');
+    re = new RegExp(`^${body}$`, 'is');
+    actionRegexCache.set(pattern, re);
+  }
+  return re.test(action);
+}
+
+/** Whether the statement applies to `action` (a `NotAction` statement applies to every action it does not list). */
+export function statementCoversAction(statement: Statement, action: string): boolean {
+  const listed = statement.actions.some((p) => actionMatches(p, action));
+  return statement.notAction ? !listed : listed;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resources
+
+/** What one resource pattern covers: every IoT resource (`anyType`), resources of one type, or nothing (non-IoT). */
+type ResourceScope = { kind: 'any' } | { kind: 'typed'; type: string; path: string } | { kind: 'none' };
+
+const hasWildcard = (s: string) => s.includes('*') || s.includes('?');
+
+/** `*`, or `arn:<partition>:iot:<region>:<account>:<type>/<path>` (the path may itself contain `:`). */
+export function parseResource(resource: string): ResourceScope {
+  if (resource === '*') return { kind: 'any' };
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') {
+    // A truncated ARN ending in a wildcard (`arn:aws:iot:*`) still covers everything after it.
+    return parts[0] === 'arn' && parts.length >= 3 && hasWildcard(parts[parts.length - 1]!) ? { kind: 'any' } : { kind: 'none' };
+  }
+  const service = parts[2]!;
+  if (!actionMatches(service, 'iot')) return { kind: 'none' };
+  const rest = parts.slice(5).join(':');
+  const slash = rest.indexOf('/');
+  const type = slash < 0 ? rest : rest.slice(0, slash);
+  if (hasWildcard(type)) return { kind: 'any' };
+  return { kind: 'typed', type, path: slash < 0 ? '' : rest.slice(slash + 1) };
+}
+
+/** Device-bound policy variables resolve to the connecting device's own identity (§5.1). */
+export function isDeviceBoundVariable(name: string): boolean {
+  return (
+    name === 'iot:Connection.Thing.ThingName' ||
+    name === 'iot:ClientId' ||
+    name.startsWith('iot:Certificate.') ||
+    name.startsWith('iot:Connection.Thing.Attributes[')
+  );
+}
+
+/** Where the literal prefix of a path ends and why (§5.3 step 2). */
+type PrefixEnd = { kind: 'exact' } | { kind: 'wildcard' } | { kind: 'deviceVariable'; name: string };
+
+function literalPrefix(path: string, type: string): { prefix: string; end: PrefixEnd } {
+  let mqttAt = -1;
+  if (type === 'topicfilter') {
+    // A segment that is exactly `+` or `#` is an MQTT wildcard subscription, so it ends the literal prefix too.
+    let offset = 0;
+    for (const segment of path.split('/')) {
+      if (segment === '+' || segment === '#') {
+        mqttAt = offset;
+        break;
+      }
+      offset += segment.length + 1;
+    }
+  }
+  for (let i = 0; i < path.length; i++) {
+    if (i === mqttAt || path[i] === '*' || path[i] === '?') return { prefix: path.slice(0, i), end: { kind: 'wildcard' } };
+    if (path.startsWith('${', i)) {
+      const close = path.indexOf('}', i);
+      const name = close < 0 ? '' : path.slice(i + 2, close);
+      const end: PrefixEnd = isDeviceBoundVariable(name) ? { kind: 'deviceVariable', name } : { kind: 'wildcard' };
+      return { prefix: path.slice(0, i), end };
+    }
+  }
+  return { prefix: path, end: { kind: 'exact' } };
+}
+
+const THINGS_TOPIC_ROOT = '$aws/things/';
+
+/**
+ * §5.3: does this resource pattern, in a statement that allows a data-plane action of `resourceType`, grant broad
+ * access? A resource that does not cover `resourceType` is never broad. `attachedBound` is the statement's
+ * IsAttached condition, which scopes `client/${iot:ClientId}`-style resources to the attached thing.
+ */
+export function isBroadResource(resource: string, resourceType: string, attachedBound = false): boolean {
+  const scope = parseResource(resource);
+  if (scope.kind === 'none') return false;
+  if (scope.kind === 'any') return true;
+  if (scope.type !== resourceType) return false;
+  if (scope.path === '*') return true;
+  const { prefix, end } = literalPrefix(scope.path, resourceType);
+  if (end.kind === 'exact') return false;
+  if (end.kind === 'deviceVariable') {
+    // Without the IsAttached condition the client id is whatever the device chooses, so it binds nothing.
+    const clientChosen = end.name === 'iot:ClientId' || end.name === 'iot:Connection.Thing.ThingName';
+    return resourceType === 'client' && prefix === '' && clientChosen && !attachedBound;
+  }
+  if (resourceType === 'topic' || resourceType === 'topicfilter') return THINGS_TOPIC_ROOT.startsWith(prefix);
+  return prefix === '';
+}
+
+/**
+ * Whether any Allow statement grants `action` (authorised on resources of `resourceType`) broadly (§5.3): through a
+ * broad resource, or through `NotResource` [Dec A11]. Deny statements are ignored: they never cancel a broad Allow.
+ */
+export function allowsBroadly(statements: readonly Statement[], action: string, resourceType: string): boolean {
+  return statements.some(
+    (s) =>
+      s.effect === 'Allow' &&
+      statementCoversAction(s, action) &&
+      (s.notResource || s.resources.some((r) => isBroadResource(r, resourceType, s.attachedBound))),
+  );
+}
+
+/**
+ * The data-plane actions (§5.2, canonical order, never `iot:Receive`) that the document allows broadly. Accepts the
+ * JSON text or the parsed object of an IoT policy or an IAM policy; empty when compliant. This is the shared rule for
+ * check 11 and the data-plane codes of the Cognito and role-alias checks (§4.5).
+ */
+export function broadDataPlaneActions(document: string | unknown): string[] {
+  const statements = parsePolicyDocument(document);
+  return DATA_PLANE_ACTIONS.filter((a) => allowsBroadly(statements, a.action, a.resourceType)).map((a) => a.action);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mis-configuration (§5.5)
+
+const MQTT_ACTIONS = ['iot:Publish', 'iot:RetainPublish', 'iot:Subscribe', 'iot:Receive'];
+const resourceRegexCache = new Map<string, RegExp>();
+
+/**
+ * IoT resource-path matching against a concrete string: `*` any run (including `/`), `?` one character, `+` and
+ * `#` literal. Device-bound variables stand for one device's name (a non-empty run without `/`); other variables
+ * match like `*`.
+ */
+export function resourcePathMatches(pattern: string, value: string): boolean {
+  let re = resourceRegexCache.get(pattern);
+  if (!re) {
+    let body = '';
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i]!;
+      const close = c === '$' && pattern[i + 1] === '{' ? pattern.indexOf('}', i) : -1;
+      if (close >= 0) {
+        body += isDeviceBoundVariable(pattern.slice(i + 2, close)) ? '[^/]+' : '.*';
+        i = close;
+      } else body += c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c);
+    }
+    re = new RegExp(`^${body}$`, 's');
+    resourceRegexCache.set(pattern, re);
+  }
+  return re.test(value);
+}
+
+function resourceCovers(resource: string, type: string, path: string): boolean {
+  const scope = parseResource(resource);
+  if (scope.kind === 'any') return true;
+  return scope.kind === 'typed' && scope.type === type && resourcePathMatches(scope.path, path);
+}
+
+/** Whether the statement's resources cover the `type/path` resource (`NotResource` covers what it does not list). */
+export function statementCoversResource(statement: Statement, type: string, path: string): boolean {
+  const listed = statement.resources.some((r) => resourceCovers(r, type, path));
+  return statement.notResource ? !listed : listed;
+}
+
+/** The effective decision for one concrete request: some Allow covers it and no Deny does. */
+function permits(statements: readonly Statement[], action: string, type: string, path: string): boolean {
+  const covers = (s: Statement) => statementCoversAction(s, action) && statementCoversResource(s, type, path);
+  return statements.some((s) => s.effect === 'Allow' && covers(s)) && !statements.some((s) => s.effect === 'Deny' && covers(s));
+}
+
+/** Paths of the literal `topic/` and `topicfilter/` resources listed by a statement, with the full resource. */
+function mqttResources(statement: Statement): Array<{ resource: string; type: string; path: string }> {
+  if (statement.notResource) return [];
+  const out: Array<{ resource: string; type: string; path: string }> = [];
+  for (const resource of statement.resources) {
+    const scope = parseResource(resource);
+    if (scope.kind === 'typed' && (scope.type === 'topic' || scope.type === 'topicfilter'))
+      out.push({ resource, type: scope.type, path: scope.path });
+  }
+  return out;
+}
+
+/** The Deny resources that use `+` or `#`, which IoT matches literally (code POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT). */
+export function mqttWildcardDenyResources(statements: readonly Statement[]): string[] {
+  const found = new Set<string>();
+  for (const s of statements) {
+    if (s.effect !== 'Deny' || !MQTT_ACTIONS.some((a) => statementCoversAction(s, a))) continue;
+    for (const r of mqttResources(s)) if (/[+#]/.test(r.path)) found.add(r.resource);
+  }
+  return [...found];
+}
+
+export interface CircumventedDeny {
+  /** The denied topic-filter path. */
+  deniedFilter: string;
+  /** The parent filter F_j that stays subscribable. */
+  parentFilter: string;
+  /** The literal prefix L of the denied filter. */
+  prefix: string;
+}
+
+/** The parent filters F_0 … F_k of a denied filter's literal prefix (§5.5). */
+export function parentFilters(deniedPath: string): { prefix: string; filters: string[] } {
+  const cut = deniedPath.search(/\*|\?|\$\{|\+|#/);
+  const prefix = cut < 0 ? deniedPath : deniedPath.slice(0, cut);
+  const segments = prefix.split('/').slice(0, -1);
+  const filters = segments.map((_, j) => [...segments.slice(0, j + 1), '#'].join('/'));
+  return { prefix, filters: ['#', ...filters] };
+}
+
+/**
+ * The first Deny of `iot:Subscribe` (document order) that a parent wildcard filter circumvents [Dec A24]: the parent
+ * filter may be subscribed to, and a message published under the denied prefix would be received through it.
+ */
+export function circumventedSubscribeDeny(statements: readonly Statement[]): CircumventedDeny | undefined {
+  for (const s of statements) {
+    if (s.effect !== 'Deny' || !statementCoversAction(s, 'iot:Subscribe')) continue;
+    for (const r of mqttResources(s)) {
+      if (r.type !== 'topicfilter') continue;
+      const { prefix, filters } = parentFilters(r.path);
+      const receivable = permits(statements, 'iot:Receive', 'topic', `${prefix}ddlocal-probe`);
+      if (!receivable) continue;
+      const parent = filters.find((f) => permits(statements, 'iot:Subscribe', 'topicfilter', f));
+      if (parent !== undefined) return { deniedFilter: r.path, parentFilter: parent, prefix };
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Verdicts with their reason texts (§4.7)
+
+export interface PolicyVerdict {
+  code: string;
+  text: string;
+}
+
+/** Check 11's verdict for one document: at most one code (Dec A11). */
+export function overlyPermissiveVerdict(document: string | unknown): PolicyVerdict | undefined {
+  const actions = broadDataPlaneActions(document);
+  if (actions.length === 0) return undefined;
+  return {
+    code: 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
+    text: `Policy allows broad access to IoT data plane actions: [${actions.join(', ')}].`,
+  };
+}
+
+/** Check 12's verdicts for one document: zero, one or both codes [Dec A24]. */
+export function misconfigurationVerdicts(document: string | unknown): PolicyVerdict[] {
+  const statements = parsePolicyDocument(document);
+  const verdicts: PolicyVerdict[] = [];
+  const wildcards = mqttWildcardDenyResources(statements);
+  if (wildcards.length > 0)
+    verdicts.push({
+      code: 'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT',
+      text: `Deny statement uses MQTT wildcard characters, which IoT policies match literally: [${wildcards.join(', ')}].`,
+    });
+  const circumvented = circumventedSubscribeDeny(statements);
+  if (circumvented)
+    verdicts.push({
+      code: 'TOPIC_FILTERS_INTENDED_TO_DENY_ALLOWED_USING_WILDCARDS',
+      text:
+        `Subscribing to ${circumvented.deniedFilter} is denied, but the allowed filter ${circumvented.parentFilter} ` +
+        `still delivers messages published under ${circumvented.prefix}.`,
+    });
+  return verdicts;
+}
