@@ -6,10 +6,11 @@ import { scope } from './context.js';
 import type { CaCertificateRow } from '../store/schema.js';
 import { iotArn } from './arn.js';
 import { alreadyExists, ApiError, invalidRequest, limitExceeded, notFound } from '../wire/errors.js';
-import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { fromJson, toJson } from './json.js';
 import { deleteTags, putTags } from './tag-store.js';
 import { certificateValidation, commonNames, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
 
 /** AWS allows at most 10 DEFAULT-mode CA certificates with the same subject per account and region. */
 export const MAX_CA_CERTIFICATES_PER_SUBJECT = 10;
@@ -191,7 +192,6 @@ async function listCACertificates(input: Input, ctx: RequestContext) {
   const templateName: string | undefined = input.templateName;
   const filters = { ascending, templateName: templateName ?? null };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const cmp = ascending ? '>' : '<';
   const dir = ascending ? 'asc' : 'desc';
   let q = ctx.db
     .selectFrom('ca_certificates')
@@ -202,11 +202,8 @@ async function listCACertificates(input: Input, ctx: RequestContext) {
     .orderBy('certificate_id', dir) // unique tie-breaker for CAs registered in the same millisecond
     .limit(pageSize + 1);
   if (templateName !== undefined) q = q.where('template_name', '=', templateName);
-  if (input.marker !== undefined) {
-    const [createdAt, id] = decodeToken('ListCACertificates', filters, input.marker, 'marker');
-    if (typeof createdAt !== 'number' || typeof id !== 'string') throw invalidRequest('marker is invalid: it was not issued by ddlocal for ListCACertificates');
-    q = q.where((eb) => eb.or([eb('created_at', cmp, createdAt), eb.and([eb('created_at', '=', createdAt), eb('certificate_id', cmp, id)])]));
-  }
+  const cursor = creationCursor('ListCACertificates', filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'certificate_id', ascending));
   const page = pageOf(await q.execute(), pageSize, 'ListCACertificates', filters, (r) => [r.created_at, r.certificate_id]);
   return {
     certificates: page.items.map((r) => ({

@@ -7,11 +7,12 @@ import { scope } from './context.js';
 import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
 import { iotArn } from './arn.js';
 import { alreadyExists, ApiError, deleteConflict, invalidRequest, notFound } from '../wire/errors.js';
-import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
 import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
 import { findCaCertificate } from './ca-certificates.js';
 import { attachedPolicyNames, detachAllPolicies } from './policy-attachments.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
 
 /** The statuses a user may give a certificate; the others belong to AWS-internal flows (Dec R4, R5). */
 const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
@@ -196,7 +197,6 @@ async function certificatePage(input: Input, ctx: RequestContext, op: string, ca
   const ascending = input.ascendingOrder === true;
   const filters = caCertificateId === undefined ? { ascending } : { ascending, caCertificateId };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const cmp = ascending ? '>' : '<';
   const dir = ascending ? 'asc' : 'desc';
   let q = ctx.db
     .selectFrom('certificates')
@@ -207,11 +207,8 @@ async function certificatePage(input: Input, ctx: RequestContext, op: string, ca
     .orderBy('certificate_id', dir) // unique tie-breaker: several certificates share a creation millisecond
     .limit(pageSize + 1);
   if (caCertificateId !== undefined) q = q.where('ca_certificate_id', '=', caCertificateId);
-  if (input.marker !== undefined) {
-    const [createdAt, id] = decodeToken(op, filters, input.marker, 'marker');
-    if (typeof createdAt !== 'number' || typeof id !== 'string') throw invalidRequest(`marker is invalid: it was not issued by ddlocal for ${op}`);
-    q = q.where((eb) => eb.or([eb('created_at', cmp, createdAt), eb.and([eb('created_at', '=', createdAt), eb('certificate_id', cmp, id)])]));
-  }
+  const cursor = creationCursor(op, filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'certificate_id', ascending));
   const page = pageOf(await q.execute(), pageSize, op, filters, (r) => [r.created_at, r.certificate_id]);
   return {
     certificates: page.items.map((r) => ({

@@ -7,10 +7,11 @@ import type { HandlerTable, Input, RequestContext } from './context.js';
 import { scope } from './context.js';
 import type { PolicyRow, PolicyVersionRow } from '../store/schema.js';
 import { iotArn } from './arn.js';
-import { ApiError, alreadyExists, deleteConflict, invalidRequest, notFound } from '../wire/errors.js';
-import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
+import { ApiError, alreadyExists, deleteConflict, notFound } from '../wire/errors.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { validatePolicyDocument } from './policy-document.js';
 import { deleteTags, putTags } from './tag-store.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
 
 export const MAX_POLICY_VERSIONS = 5;
 
@@ -170,7 +171,6 @@ async function listPolicies(input: Input, ctx: RequestContext) {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const cmp = ascending ? '>' : '<';
   const dir = ascending ? 'asc' : 'desc';
   let q = ctx.db
     .selectFrom('policies')
@@ -180,11 +180,8 @@ async function listPolicies(input: Input, ctx: RequestContext) {
     .orderBy('created_at', dir)
     .orderBy('policy_name', dir)
     .limit(pageSize + 1);
-  if (input.marker !== undefined) {
-    const [createdAt, name] = decodeToken('ListPolicies', filters, input.marker, 'marker') as [number, string];
-    if (typeof createdAt !== 'number' || typeof name !== 'string') throw invalidRequest('marker is invalid: it was not issued by ddlocal for ListPolicies');
-    q = q.where((eb) => eb.or([eb('created_at', cmp, createdAt), eb.and([eb('created_at', '=', createdAt), eb('policy_name', cmp, name)])]));
-  }
+  const cursor = creationCursor('ListPolicies', filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'policy_name', ascending));
   const page = pageOf(await q.execute(), pageSize, 'ListPolicies', filters, (r) => [r.created_at, r.policy_name]);
   return {
     policies: page.items.map((r) => ({ policyName: r.policy_name, policyArn: policyArn(ctx, r.policy_name) })),

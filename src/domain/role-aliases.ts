@@ -4,9 +4,10 @@ import type { HandlerTable, Input, RequestContext } from './context.js';
 import { scope } from './context.js';
 import type { RoleAliasRow } from '../store/schema.js';
 import { iotArn } from './arn.js';
-import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../wire/errors.js';
-import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
+import { alreadyExists, limitExceeded, notFound } from '../wire/errors.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { deleteTags, putTags } from './tag-store.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
 
 /** Dec R16. */
 export const MAX_ROLE_ALIASES = 100;
@@ -115,7 +116,6 @@ async function listRoleAliases(input: Input, ctx: RequestContext) {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const cmp = ascending ? '>' : '<';
   const dir = ascending ? 'asc' : 'desc';
   let q = ctx.db
     .selectFrom('role_aliases')
@@ -125,14 +125,8 @@ async function listRoleAliases(input: Input, ctx: RequestContext) {
     .orderBy('created_at', dir)
     .orderBy('role_alias', dir)
     .limit(pageSize + 1);
-  if (input.marker !== undefined) {
-    const [createdAt, name] = decodeToken('ListRoleAliases', filters, input.marker, 'marker');
-    if (typeof createdAt !== 'number' || typeof name !== 'string')
-      throw invalidRequest('marker is invalid: it was not issued by ddlocal for ListRoleAliases');
-    q = q.where((eb) =>
-      eb.or([eb('created_at', cmp, createdAt), eb.and([eb('created_at', '=', createdAt), eb('role_alias', cmp, name)])]),
-    );
-  }
+  const cursor = creationCursor('ListRoleAliases', filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'role_alias', ascending));
   const page = pageOf(await q.execute(), pageSize, 'ListRoleAliases', filters, (r) => [Number(r.created_at), r.role_alias]);
   return { roleAliases: page.items.map((r) => r.role_alias), nextMarker: page.next };
 }
