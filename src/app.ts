@@ -10,6 +10,8 @@ import { HANDLERS } from './domain/operations.js';
 import { coreExtensionRoutes } from './extensions.js';
 import { EXTENSION_ROUTES } from './domain/extension-routes.js';
 import { AuditRunner } from './audit/engine.js';
+import { deliveryDeadlineFromEnv, OutboxDeliverer } from './outbox/deliverer.js';
+import type { SNSClientConfig } from '@aws-sdk/client-sns';
 
 export interface DdlocalOptions {
   host?: string;
@@ -21,6 +23,13 @@ export interface DdlocalOptions {
   defaultRegion?: string;
   logger?: Logger;
   clock?: Clock;
+  /**
+   * SNS client settings for audit notifications and PUBLISH_FINDING_TO_SNS (endpoint, credentials…). Without them the
+   * AWS SDK's standard configuration applies: AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL, the credential chain, profiles.
+   */
+  sns?: Partial<SNSClientConfig>;
+  /** How long an SNS message is retried before it FAILS; default DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS or 5 minutes. */
+  snsDeliveryDeadlineMs?: number;
   /** How long close() waits for in-flight requests before cutting their connections; default 10 s. */
   shutdownGraceMs?: number;
 }
@@ -33,6 +42,8 @@ export interface RunningDdlocal {
   server: Server;
   /** Evaluates audit tasks and starts scheduled audits outside the requests (src/audit/engine.ts). */
   auditRunner: AuditRunner;
+  /** Publishes outbox messages (SNS) after their transactions commit (src/outbox/). */
+  outbox: OutboxDeliverer;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -40,6 +51,8 @@ export interface RunningDdlocal {
 export async function startDdlocal(options: DdlocalOptions = {}): Promise<RunningDdlocal> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? new Clock();
+  // Read before anything starts, so a bad setting is a start-up error rather than a half-started server.
+  const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? deliveryDeadlineFromEnv();
   const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl });
   const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
   const server = createHttpServer({
@@ -69,6 +82,8 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
   const auditRunner = new AuditRunner(store, clock, logger);
   auditRunner.start();
+  const outbox = new OutboxDeliverer(store, logger, { snsClientConfig: options.sns, deliveryDeadlineMs: snsDeliveryDeadlineMs });
+  outbox.start();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -79,6 +94,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     clock,
     server,
     auditRunner,
+    outbox,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -92,6 +108,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
           server.closeIdleConnections();
         });
         await auditRunner.stop();
+        await outbox.stop();
         await store.close();
       })();
       return closing;

@@ -10,10 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  DeleteCACertificateCommand,
+  DescribeAuditTaskCommand,
   GetRegistrationCodeCommand,
+  ListAuditFindingsCommand,
   RegisterCACertificateCommand,
   RegisterCertificateCommand,
   RegisterCertificateWithoutCACommand,
+  StartOnDemandAuditTaskCommand,
+  UpdateAccountAuditConfigurationCommand,
+  UpdateCACertificateCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
@@ -184,6 +190,28 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
       ]);
     });
 
+    test('DeleteCACertificate deletes the CA\'s registered CRL; re-registering the CA does not revive it', async () => {
+      fresh();
+      const ca = await makeCa();
+      const caId = await registerCa(ca);
+      const device = await makeDeviceCertificate(ca);
+      await call('PUT', `/_ddlocal/crls/${caId}`, { crl: await makeCrl(ca, [device.serialNumber]) });
+      assert.equal((await call('GET', `/_ddlocal/crls/${caId}`)).status, 200);
+      await iot.send(new UpdateCACertificateCommand({ certificateId: caId, newStatus: 'INACTIVE' }));
+      await iot.send(new DeleteCACertificateCommand({ certificateId: caId }));
+      const gone = await call('GET', `/_ddlocal/crls/${caId}`);
+      assert.equal(gone.status, 404);
+      assert.equal(gone.json.__type, 'ResourceNotFoundException');
+
+      // The same certificate registered again gets the same id; the old CRL must not speak for it.
+      assert.equal(await registerCa(ca), caId);
+      assert.equal((await call('GET', `/_ddlocal/crls/${caId}`)).status, 404);
+      await registerDevice(ca, device);
+      const result = await run(revokedDeviceCertificateStillActiveCheck);
+      assert.equal(result.checked, 1);
+      assert.deepEqual(result.findings, []);
+    });
+
     test('distribution points over http (DER) and file: (PEM); each URL fetched once per audit task', async () => {
       fresh();
       const ca = await makeCa();
@@ -239,6 +267,44 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
       assert.match(failure.message, /ldap:\/\/ldap\.example\/cn=crl: uses the scheme ldap:/);
       assert.doesNotMatch(failure.message, /good\.crl/, 'a certificate with one usable CRL is decided');
       assert.deepEqual(failure.partial.findings.map((f) => f.nonCompliantResource.resourceIdentifier.deviceCertificateId), [provenId]);
+    });
+
+    test('through the engine: a check that fails with DATA_UNAVAILABLE still reports the findings it proved', async () => {
+      fresh();
+      const ca = await makeCa();
+      await registerCa(ca);
+      const missing = crlServer.serve(`/${accountId}/engine-missing.crl`, 'gone', 404);
+      const proven = await makeDeviceCertificate(ca, {
+        serialNumber: 'bb',
+        crlDistributionPoints: [crlServer.serve(`/${accountId}/engine-proven.crl`, await makeCrl(ca, ['bb']))],
+      });
+      await registerDevice(ca, proven);
+      await registerDevice(ca, await makeDeviceCertificate(ca, { crlDistributionPoints: [missing] }));
+      const check = 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK';
+      await iot.send(
+        new UpdateAccountAuditConfigurationCommand({
+          roleArn: `arn:aws:iam::${accountId}:role/audit`,
+          auditCheckConfigurations: { [check]: { enabled: true } },
+        }),
+      );
+      const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: [check] }));
+      let task = await iot.send(new DescribeAuditTaskCommand({ taskId }));
+      for (let i = 0; task.taskStatus === 'IN_PROGRESS' && i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        task = await iot.send(new DescribeAuditTaskCommand({ taskId }));
+      }
+      assert.equal(task.taskStatus, 'FAILED', 'its only check failed [Dec A28]');
+      const details = task.auditDetails![check]!;
+      assert.equal(details.checkRunStatus, 'FAILED');
+      assert.equal(details.errorCode, 'DATA_UNAVAILABLE');
+      assert.match(details.message!, /engine-missing\.crl: answered HTTP 404/);
+      assert.equal(details.nonCompliantResourcesCount, 1);
+      assert.equal(details.totalResourcesCount, 2);
+      const { findings } = await iot.send(new ListAuditFindingsCommand({ taskId }));
+      assert.deepEqual(
+        findings!.map((f) => [f.checkName, f.nonCompliantResource!.resourceIdentifier!.deviceCertificateId, f.reasonForNonComplianceCode]),
+        [[check, proven.id, 'CERTIFICATE_REVOKED_BY_ISSUER']],
+      );
     });
 
     test('REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: an ACTIVE intermediate on its root\'s CRL; self-signed roots never', async () => {

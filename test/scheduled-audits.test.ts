@@ -7,6 +7,7 @@ import {
   DeleteScheduledAuditCommand,
   DescribeAuditTaskCommand,
   DescribeScheduledAuditCommand,
+  ListAuditFindingsCommand,
   ListAuditTasksCommand,
   ListScheduledAuditsCommand,
   ListTagsForResourceCommand,
@@ -192,6 +193,60 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
         assert.equal(t.auditDetails!.DEVICE_CERTIFICATE_SHARED_CHECK!.checkRunStatus, 'FAILED');
         assert.equal(t.auditDetails!.DEVICE_CERTIFICATE_SHARED_CHECK!.errorCode, 'AUDIT_CHECK_DISABLED');
         assert.equal(t.taskStatus, 'COMPLETED');
+      } finally {
+        server.clock.reset();
+      }
+    });
+
+    test("a scheduled run's connection checks read only the events since the schedule's previous run (§4.4)", async () => {
+      const account = '222233334444';
+      const other = server.iot(account);
+      await other.send(
+        new UpdateAccountAuditConfigurationCommand({
+          roleArn: `arn:aws:iam::${account}:role/a`,
+          auditCheckConfigurations: { CONFLICTING_CLIENT_IDS_CHECK: { enabled: true } },
+        }),
+      );
+      // Two overlapping sessions of one client id, as lifecycle events.
+      const conflict = async (clientId: string, from: number) => {
+        const base = { clientId, principalIdentifier: 'a'.repeat(64), versionNumber: 0 };
+        const events = [
+          { ...base, sessionIdentifier: `${clientId}-1`, eventType: 'connected', timestamp: from },
+          { ...base, sessionIdentifier: `${clientId}-2`, eventType: 'connected', timestamp: from + 60_000 },
+          { ...base, sessionIdentifier: `${clientId}-1`, eventType: 'disconnected', timestamp: from + 3_600_000, clientInitiatedDisconnect: true },
+          { ...base, sessionIdentifier: `${clientId}-2`, eventType: 'disconnected', timestamp: from + 3_600_000, clientInitiatedDisconnect: true },
+        ];
+        const res = await fetch(`${server.url}/_ddlocal/lifecycle-events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `AWS4-HMAC-SHA256 Credential=${account}/20300301/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=x`,
+          },
+          body: JSON.stringify(events),
+        });
+        assert.equal(res.status, 200, await res.text());
+      };
+      const conflictingClients = async () => {
+        const tasks = (
+          await other.send(
+            new ListAuditTasksCommand({ startTime: new Date(at('2030-03-01T00:00:00Z')), endTime: new Date(at('2030-04-01T00:00:00Z')) }),
+          )
+        ).tasks!;
+        const { findings } = await other.send(new ListAuditFindingsCommand({ taskId: tasks[0]!.taskId }));
+        return findings!.map((f) => f.nonCompliantResource!.resourceIdentifier!.clientId).sort();
+      };
+      server.clock.set(at('2030-03-01T12:00:00Z'));
+      server.clock.freeze();
+      try {
+        await conflict('old-device', at('2030-02-25T08:00:00Z'));
+        await other.send(new CreateScheduledAuditCommand({ scheduledAuditName: 'conn', frequency: 'DAILY', targetCheckNames: ['CONFLICTING_CLIENT_IDS_CHECK'] }));
+        server.clock.set(at('2030-03-02T00:00:05Z'));
+        await server.auditRunner.runOnce();
+        assert.deepEqual(await conflictingClients(), ['old-device'], 'the first run uses the on-demand window of 31 days');
+        await conflict('new-device', at('2030-03-02T06:00:00Z'));
+        server.clock.set(at('2030-03-03T00:00:05Z'));
+        await server.auditRunner.runOnce();
+        assert.deepEqual(await conflictingClients(), ['new-device'], 'the second run starts at the first run');
       } finally {
         server.clock.reset();
       }

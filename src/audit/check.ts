@@ -47,6 +47,9 @@ export interface CheckContext {
   /** The account's check configuration (`configuration` map of the check's AuditCheckConfiguration), e.g.
    *  `{ CERT_EXPIRATION_THRESHOLD_IN_DAYS: '30' }`; empty when none is set. */
   configuration: Record<string, string>;
+  /** For a scheduled audit, the start of the same schedule's previous run: the connection checks read only the
+   *  events since then (§4.4). Undefined for on-demand audits and a schedule's first run. */
+  previousRunStart?: number;
 }
 
 export interface CheckResult {

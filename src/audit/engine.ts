@@ -15,6 +15,7 @@ import { AUDIT_CHECKS } from './checks/index.js';
 import { canonicalCheckName, CHECK_IDENTIFIERS, resourceKey } from './catalogue.js';
 import { fromJson, toJson } from '../domain/json.js';
 import { dueInstant, type Schedule } from './schedule.js';
+import { notifyAuditTaskEnded } from './notification.js';
 
 export const DAY_MS = 86_400_000;
 /** Audit tasks and findings are kept 90 days after taskStartTime (§6.7). */
@@ -129,6 +130,30 @@ export async function storeFindings(
   return keys.size;
 }
 
+/** The start of the previous run of the same scheduled audit, if this task is a scheduled run and not its first. */
+async function previousRunStart(db: Db, task: AuditTaskRow): Promise<number | undefined> {
+  if (task.scheduled_audit_name === null) return undefined;
+  // Runs of an earlier schedule that had the same name (deleted, then created again) are not this schedule's.
+  const schedule = await db
+    .selectFrom('scheduled_audits')
+    .select('created_at')
+    .where('account_id', '=', task.account_id)
+    .where('region', '=', task.region)
+    .where('scheduled_audit_name', '=', task.scheduled_audit_name)
+    .executeTakeFirst();
+  if (!schedule) return undefined;
+  const row = await db
+    .selectFrom('audit_tasks')
+    .select((eb) => eb.fn.max('task_start_time').as('t'))
+    .where('account_id', '=', task.account_id)
+    .where('region', '=', task.region)
+    .where('scheduled_audit_name', '=', task.scheduled_audit_name)
+    .where('task_start_time', '<', task.task_start_time)
+    .where('task_start_time', '>=', schedule.created_at)
+    .executeTakeFirst();
+  return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+}
+
 type Outcome =
   | { kind: 'done'; severity: string; result: CheckResult }
   | { kind: 'failed'; errorCode: string; message: string; severity?: string; partial?: CheckResult };
@@ -140,8 +165,15 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string): Pr
     return { kind: 'failed', errorCode: 'NOT_IMPLEMENTED', message: `ddlocal does not implement ${checkName} yet` };
   const configuration = fromJson<Record<string, Record<string, string>>>(task.check_configurations, {})[checkName] ?? {};
   try {
-    const result = await store.transaction((tx) =>
-      check.run({ db: tx, accountId: task.account_id, region: task.region, now: task.task_start_time, configuration }),
+    const result = await store.transaction(async (tx) =>
+      check.run({
+        db: tx,
+        accountId: task.account_id,
+        region: task.region,
+        now: task.task_start_time,
+        configuration,
+        previousRunStart: await previousRunStart(tx, task),
+      }),
     );
     return { kind: 'done', severity: check.severity, result };
   } catch (err) {
@@ -201,7 +233,7 @@ async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkNam
 }
 
 /** Ends a task whose checks are all terminal: FAILED only if every check failed [Dec A28]. */
-async function finishTask(db: Db, task: AuditTaskRow): Promise<void> {
+async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<void> {
   const checks = await db
     .selectFrom('audit_task_checks')
     .select('status')
@@ -211,14 +243,16 @@ async function finishTask(db: Db, task: AuditTaskRow): Promise<void> {
     .execute();
   if (checks.some((c) => c.status === 'IN_PROGRESS')) return;
   const status = checks.every((c) => c.status === 'FAILED') ? 'FAILED' : 'COMPLETED';
-  await db
+  const ended = await db
     .updateTable('audit_tasks')
     .set({ task_status: status })
     .where('account_id', '=', task.account_id)
     .where('region', '=', task.region)
     .where('task_id', '=', task.task_id)
     .where('task_status', '=', 'IN_PROGRESS')
-    .execute();
+    .executeTakeFirst();
+  // Only the transaction that ended the task notifies, so a second runner cannot send it twice.
+  if (Number(ended.numUpdatedRows) === 1) await notifyAuditTaskEnded(db, task, status, now);
 }
 
 /** Reads the account's enabled checks and their configuration maps, for a task snapshot. */
@@ -343,7 +377,7 @@ export class AuditRunner {
       if (this.stopped || this.paused) return;
       await runCheck(this.store, this.clock, task, check_name);
     }
-    await this.store.transaction((tx) => finishTask(tx, task));
+    await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
   }
 
   /** Starts one run per schedule whose due instant has passed; missed instants collapse into one run [Dec A27]. */

@@ -2,11 +2,20 @@
 // Only Allow statements count (a Deny never cancels an Allow, as for IoT policies [Dec A11]); action patterns match
 // case-insensitively with * and ?; NotAction grants everything it does not exclude; NotResource counts as broad.
 //
-// The data-plane breadth rule (§5.3) is implemented locally in `broadDataPlaneActions` until the shared IoT policy
-// analyser (src/audit/policy-analyser.ts) exports one; the two should be unified.
+// Statements are read, and resource breadth (§5.3) is judged, by the IoT policy analyser: one statement model and
+// one "broad resource" rule for IoT policies and IAM roles alike.
 import { MODEL } from '../model/model.js';
 import type { Db } from '../store/store.js';
 import { fromJson } from '../domain/json.js';
+import {
+  DATA_PLANE_ACTIONS,
+  actionMatches,
+  allowsBroadly,
+  broadDataPlaneActionsIn,
+  parsePolicyDocument,
+  statementCoversAction,
+  type Statement,
+} from './policy-analyser.js';
 
 export const THING_ADMIN_WRITE = [
   'AddThingToThingGroup', 'AttachThingPrincipal', 'CreateThing', 'DeleteThing', 'DetachThingPrincipal', 'ListThings',
@@ -14,122 +23,35 @@ export const THING_ADMIN_WRITE = [
 ].map((a) => `iot:${a}`);
 export const THING_ADMIN_READ = ['DescribeThing', 'ListJobExecutionsForThing', 'ListThingGroupsForThing', 'ListThingPrincipals'].map((a) => `iot:${a}`);
 
-/** §5.2 in canonical order, with the resource type each action is authorised on. */
-export const DATA_PLANE: [string, string][] = [
-  ['iot:Connect', 'client'], ['iot:Publish', 'topic'], ['iot:RetainPublish', 'topic'], ['iot:Subscribe', 'topicfilter'],
-  ['iot:GetThingShadow', 'thing'], ['iot:UpdateThingShadow', 'thing'], ['iot:DeleteThingShadow', 'thing'],
-  ['iot:ListNamedShadowsForThing', 'thing'], ['iot:DescribeJobExecution', 'thing'], ['iot:GetPendingJobExecutions', 'thing'],
-  ['iot:StartNextPendingJobExecution', 'thing'], ['iot:UpdateJobExecution', 'thing'],
-];
-
-const CLASSIFIED = new Set([...THING_ADMIN_WRITE, ...THING_ADMIN_READ, ...DATA_PLANE.map(([a]) => a), 'iot:Receive']);
+const CLASSIFIED = new Set([...THING_ADMIN_WRITE, ...THING_ADMIN_READ, ...DATA_PLANE_ACTIONS.map((a) => a.action), 'iot:Receive']);
 /** Every other operation of the AWS IoT model (§4.5 "non-thing admin"), sorted. */
 export const NON_THING_ADMIN = Object.keys(MODEL.operations).map((op) => `iot:${op}`).filter((a) => !CLASSIFIED.has(a)).sort();
 
 export const SECURITY_AUDITING_SERVICES = ['cloudtrail', 'guardduty', 'iam', 'inspector', 'trustedadvisor'];
 
-export interface AllowStatement {
-  actions?: string[];
-  notActions?: string[];
-  resources?: string[];
-  notResources?: string[];
-  attachedBound: boolean;
-}
+/** An Allow statement of a role policy, in the analyser's normalised form. */
+export type AllowStatement = Statement & { effect: 'Allow' };
 
-const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
-
-/** The Allow statements of a role's policy documents (as stored by the IAM ingest endpoint). */
+/**
+ * The Allow statements of a role's policy documents (as stored by the IAM ingest endpoint: objects or JSON text).
+ * Unreadable statements are skipped, as the analyser does for IoT policies.
+ */
 export function allowStatements(policies: unknown[]): AllowStatement[] {
-  const out: AllowStatement[] = [];
-  for (const doc of policies) {
-    const raw = (doc as { Statement?: unknown }).Statement;
-    for (const s of (Array.isArray(raw) ? raw : [raw]) as Record<string, unknown>[]) {
-      if (!s || s.Effect !== 'Allow') continue;
-      const bool = (s.Condition as Record<string, Record<string, unknown>> | undefined)?.Bool;
-      const attached = bool?.['iot:Connection.Thing.IsAttached'];
-      out.push({
-        actions: list(s.Action),
-        notActions: list(s.NotAction),
-        resources: list(s.Resource),
-        notResources: list(s.NotResource),
-        attachedBound: attached === true || attached === 'true',
-      });
-    }
-  }
-  return out;
-}
-
-const globCache = new Map<string, RegExp>();
-/** IAM-style glob: * any run, ? one character; case-insensitive (action names). */
-export function glob(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 'i');
-    globCache.set(pattern, re);
-  }
-  return re;
-}
-
-export function allowsAction(s: AllowStatement, action: string): boolean {
-  if (s.actions) return s.actions.some((p) => glob(p).test(action));
-  return !(s.notActions ?? []).some((p) => glob(p).test(action));
+  return policies.flatMap((doc) => parsePolicyDocument(doc)).filter((s): s is AllowStatement => s.effect === 'Allow');
 }
 
 export function allowedActions(statements: AllowStatement[], actions: string[]): string[] {
-  return actions.filter((a) => statements.some((s) => allowsAction(s, a)));
-}
-
-// ---- resource breadth (§5.3) -------------------------------------------------------------------------------
-
-const DEVICE_BOUND = /^\$\{iot:(Connection\.Thing\.ThingName|ClientId|Certificate\.[^}]*|Connection\.Thing\.Attributes\[[^}]*\])\}/;
-const CLIENT_BROAD_VARIABLES = /^\$\{iot:(ClientId|Connection\.Thing\.ThingName)\}/;
-
-/** Whether `resource` grants `type` broadly; undefined when it does not cover that resource type at all. */
-export function broadResource(resource: string, type: string, attachedBound: boolean): boolean | undefined {
-  if (resource === '*') return true;
-  const m = /^arn:[^:]*:([^:]*):[^:]*:[^:]*:(.*)$/.exec(resource);
-  if (!m || !glob(m[1]!).test('iot')) return undefined;
-  const rest = m[2]!;
-  const slash = rest.indexOf('/');
-  const resourceType = slash === -1 ? rest : rest.slice(0, slash);
-  if (/[*?]/.test(resourceType)) return glob(resourceType).test(type) ? true : undefined;
-  if (resourceType !== type || slash === -1) return undefined;
-  const path = rest.slice(slash + 1);
-  if (path === '*') return true;
-  // The literal prefix ends at the first wildcard, variable or (for topic filters) MQTT wildcard segment.
-  let end = path.length;
-  for (let i = 0; i < path.length; i++) {
-    const c = path[i];
-    const segmentStart = i === 0 || path[i - 1] === '/';
-    const mqtt = type === 'topicfilter' && segmentStart && (c === '+' || c === '#') && (i + 1 === path.length || path[i + 1] === '/');
-    if (c === '*' || c === '?' || path.startsWith('${', i) || mqtt) {
-      end = i;
-      break;
-    }
-  }
-  if (end === path.length) return false;
-  const prefix = path.slice(0, end);
-  const variable = path.slice(end);
-  if (type === 'client' && CLIENT_BROAD_VARIABLES.test(variable)) return !attachedBound;
-  if (DEVICE_BOUND.test(variable)) return false;
-  if (type === 'topic' || type === 'topicfilter') return '$aws/things/'.startsWith(prefix);
-  return prefix === '';
-}
-
-function grantsBroadly(s: AllowStatement, type: string): boolean {
-  if (s.notResources) return true;
-  return (s.resources ?? []).some((r) => broadResource(r, type, s.attachedBound) === true);
+  return actions.filter((a) => statements.some((s) => statementCoversAction(s, a)));
 }
 
 /** The data-plane actions (other than iot:Receive) the statements allow on broad resources, in canonical order. */
 export function broadDataPlaneActions(statements: AllowStatement[]): string[] {
-  return DATA_PLANE.filter(([action, type]) => statements.some((s) => allowsAction(s, action) && grantsBroadly(s, type))).map(([a]) => a);
+  return broadDataPlaneActionsIn(statements);
 }
 
-/** Thing-admin-read actions allowed on every thing (`*`, `thing/*`, …) rather than named ones. */
+/** Thing-admin-read actions allowed on every thing (`*`, `thing/*`, …) rather than named ones (§4.5 via §5.3). */
 export function broadThingAdminRead(statements: AllowStatement[]): string[] {
-  return THING_ADMIN_READ.filter((a) => statements.some((s) => allowsAction(s, a) && grantsBroadly(s, 'thing')));
+  return THING_ADMIN_READ.filter((a) => allowsBroadly(statements, a, 'thing'));
 }
 
 // ---- services (checks 13, 14) ------------------------------------------------------------------------------
@@ -138,11 +60,11 @@ export function broadThingAdminRead(statements: AllowStatement[]): string[] {
 function allowsService(s: AllowStatement, service: string): boolean {
   const touches = (p: string) => {
     const colon = p.indexOf(':');
-    return colon === -1 ? glob(p).test(`${service}:x`) : glob(p.slice(0, colon)).test(service);
+    return colon === -1 ? actionMatches(p, `${service}:x`) : actionMatches(p.slice(0, colon), service);
   };
-  if (s.actions) return s.actions.some(touches);
+  if (!s.notAction) return s.actions.some(touches);
   // NotAction excludes the whole service only with a `<service>:*`-like or `*` pattern.
-  return !(s.notActions ?? []).some((p) => p === '*' || (p.endsWith(':*') && glob(p.slice(0, -2)).test(service)));
+  return !s.actions.some((p) => p === '*' || (p.endsWith(':*') && actionMatches(p.slice(0, -2), service)));
 }
 
 export function securityAuditingServices(statements: AllowStatement[]): string[] {
@@ -153,7 +75,7 @@ export function securityAuditingServices(statements: AllowStatement[]): string[]
 export function grantedServices(statements: AllowStatement[]): string[] {
   const services = new Set<string>();
   for (const s of statements) {
-    if (!s.actions) {
+    if (s.notAction) {
       services.add('*');
       continue;
     }
@@ -170,13 +92,13 @@ export function broadPatternsForUsedServices(statements: AllowStatement[], used:
   const patterns = new Set<string>();
   if (used.size === 0) return [];
   for (const s of statements) {
-    if (!s.actions) {
+    if (s.notAction) {
       patterns.add('NotAction');
       continue;
     }
     for (const p of s.actions) {
       if (p === '*') patterns.add('*');
-      else if (p.endsWith(':*') && [...used].some((svc) => glob(p.slice(0, -2)).test(svc))) patterns.add(p);
+      else if (p.endsWith(':*') && [...used].some((svc) => actionMatches(p.slice(0, -2), svc))) patterns.add(p);
     }
   }
   return [...patterns].sort();

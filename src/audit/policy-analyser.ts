@@ -1,6 +1,8 @@
 // The IoT policy analyser (audit.md §5, Dec A11, A23, A24): pure functions over policy documents. Checks 11 and 12
-// use it for IoT policies; the Cognito and role-alias checks (§4.5) use the same statement model and data-plane
-// breadth rule for IAM role policies. Nothing here touches the store.
+// use it for IoT policies. It is also the one home of the statement model and of the "broad resource" rule (§5.3):
+// the Cognito and role-alias checks (§4.5, src/audit/iam-analysis.ts) read IAM role policies through
+// `parsePolicyDocument` and judge breadth through `allowsBroadly` / `broadDataPlaneActionsIn`, so an IoT policy and
+// an IAM role that grant the same resource always get the same verdict. Nothing here touches the store.
 
 /** A statement with every list-valued member normalised to a list (§5.1). */
 export interface Statement {
@@ -116,15 +118,20 @@ const hasWildcard = (s: string) => s.includes('*') || s.includes('?');
 export function parseResource(resource: string): ResourceScope {
   if (resource === '*') return { kind: 'any' };
   const parts = resource.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') {
-    // A truncated ARN ending in a wildcard (`arn:aws:iot:*`) still covers everything after it.
-    return parts[0] === 'arn' && parts.length >= 3 && hasWildcard(parts[parts.length - 1]!) ? { kind: 'any' } : { kind: 'none' };
+  if (parts[0] !== 'arn') return { kind: 'none' };
+  // The service segment decides first: `arn:aws:s3:*` covers no IoT resource however it ends.
+  const service = parts[2];
+  if (service !== undefined && !actionMatches(service, 'iot')) return { kind: 'none' };
+  if (parts.length < 6) {
+    // A `*` that ends an ARN segment also matches across the following `:` (IAM ARN matching), so a truncated ARN
+    // such as `arn:aws:iot:*` or `arn:aws:iot:us-east-1:*` covers every IoT resource; without it, it covers none.
+    return parts[parts.length - 1]!.endsWith('*') ? { kind: 'any' } : { kind: 'none' };
   }
-  const service = parts[2]!;
-  if (!actionMatches(service, 'iot')) return { kind: 'none' };
   const rest = parts.slice(5).join(':');
   const slash = rest.indexOf('/');
   const type = slash < 0 ? rest : rest.slice(0, slash);
+  // §5.1 makes any wildcard type (`*`, `t*`, `th?ng`) cover every type, rather than only the types its pattern
+  // matches: conservative, and the rule the IAM role checks follow too.
   if (hasWildcard(type)) return { kind: 'any' };
   return { kind: 'typed', type, path: slash < 0 ? '' : rest.slice(slash + 1) };
 }
@@ -183,7 +190,9 @@ export function isBroadResource(resource: string, resourceType: string, attached
   const { prefix, end } = literalPrefix(scope.path, resourceType);
   if (end.kind === 'exact') return false;
   if (end.kind === 'deviceVariable') {
-    // Without the IsAttached condition the client id is whatever the device chooses, so it binds nothing.
+    // Without the IsAttached condition the client id is whatever the device chooses, so `client/${iot:ClientId}`
+    // binds nothing. With literal text before the variable (`client/dev-${iot:ClientId}`) the resource can never be
+    // the connecting client's own id, so it grants nothing, let alone broad access.
     const clientChosen = end.name === 'iot:ClientId' || end.name === 'iot:Connection.Thing.ThingName';
     return resourceType === 'client' && prefix === '' && clientChosen && !attachedBound;
   }
@@ -205,13 +214,16 @@ export function allowsBroadly(statements: readonly Statement[], action: string, 
 }
 
 /**
- * The data-plane actions (§5.2, canonical order, never `iot:Receive`) that the document allows broadly. Accepts the
- * JSON text or the parsed object of an IoT policy or an IAM policy; empty when compliant. This is the shared rule for
- * check 11 and the data-plane codes of the Cognito and role-alias checks (§4.5).
+ * The data-plane actions (§5.2, canonical order, never `iot:Receive`) that the statements allow broadly; empty when
+ * compliant. The shared rule for check 11 and the data-plane codes of the Cognito and role-alias checks (§4.5).
  */
-export function broadDataPlaneActions(document: string | unknown): string[] {
-  const statements = parsePolicyDocument(document);
+export function broadDataPlaneActionsIn(statements: readonly Statement[]): string[] {
   return DATA_PLANE_ACTIONS.filter((a) => allowsBroadly(statements, a.action, a.resourceType)).map((a) => a.action);
+}
+
+/** `broadDataPlaneActionsIn` for one document (the JSON text or the parsed object of an IoT or IAM policy). */
+export function broadDataPlaneActions(document: string | unknown): string[] {
+  return broadDataPlaneActionsIn(parsePolicyDocument(document));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 import { pino } from 'pino';
 import { startDdlocal, type RunningDdlocal } from '../app.js';
 import { VERSION } from '../version.js';
+import { deliveryDeadlineFromEnv } from '../outbox/deliverer.js';
+import { weakKeyTestInactiveNotice } from '../audit/weak-keys.js';
 
 export interface ServeOptions {
   host: string;
@@ -38,6 +40,11 @@ function checkOptions(opts: ServeOptions): { port: number; databaseUrl?: URL } {
   if (!opts.host) fail(EXIT_USAGE, '--host must not be empty');
   if (!LOG_LEVELS.includes(opts.logLevel))
     fail(EXIT_USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${opts.logLevel}'`);
+  try {
+    deliveryDeadlineFromEnv();
+  } catch (err) {
+    fail(EXIT_USAGE, (err as Error).message);
+  }
   if (!opts.databaseUrl) return { port: Number(opts.port) };
   let url: URL;
   try {
@@ -98,4 +105,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
   // line must get the graceful shutdown, not the default "killed by signal".
   const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${opts.data}`;
   process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
+  const weakKeyNotice = weakKeyTestInactiveNotice();
+  if (weakKeyNotice) logger.warn(weakKeyNotice);
 }

@@ -6,7 +6,8 @@ import { invalidRequest, limitExceeded, notFound } from '../wire/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { canonicalTargetChecks } from '../audit/catalogue.js';
 import { createAuditTask, enabledCheckConfigurations, RETENTION_MS } from '../audit/engine.js';
-import { activeSuppression } from '../audit/suppressed.js';
+import { notifyAuditTaskEnded } from '../audit/notification.js';
+import { auditTaskDetails, type AuditCheckDetails } from '../audit/task-details.js';
 import { requireEnabled } from './audit-configuration.js';
 
 /** On-demand audits IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
@@ -55,69 +56,7 @@ async function startOnDemandAuditTask(input: Input, ctx: RequestContext) {
   return { taskId };
 }
 
-interface CheckDetails {
-  checkRunStatus: string;
-  checkCompliant?: boolean;
-  totalResourcesCount?: number;
-  nonCompliantResourcesCount?: number;
-  suppressedNonCompliantResourcesCount?: number;
-  errorCode?: string;
-  message?: string;
-}
-
-/**
- * Per-check details with the compliant/non-compliant split derived from the suppressions active now [Dec A6, A21].
- * Exported for the audit notification and the mitigation area, which report the same numbers.
- */
-export async function auditTaskDetails(ctx: RequestContext, task: AuditTaskRow): Promise<Map<string, CheckDetails>> {
-  const checks = await ctx.db
-    .selectFrom('audit_task_checks')
-    .selectAll()
-    .where('account_id', '=', task.account_id)
-    .where('region', '=', task.region)
-    .where('task_id', '=', task.task_id)
-    .orderBy('position')
-    .execute();
-  const suppressedRows = await ctx.db
-    .selectFrom('audit_findings as f')
-    .select((eb) => ['f.check_name', eb.fn.count<number>('f.resource_key').distinct().as('n')])
-    .where('f.account_id', '=', task.account_id)
-    .where('f.region', '=', task.region)
-    .where('f.task_id', '=', task.task_id)
-    .where((eb) => activeSuppression(eb, ctx.now))
-    .groupBy('f.check_name')
-    .execute();
-  const suppressed = new Map(suppressedRows.map((r) => [r.check_name, Number(r.n)]));
-  const details = new Map<string, CheckDetails>();
-  for (const c of checks) {
-    const completed = c.status === 'COMPLETED_COMPLIANT' || c.status === 'COMPLETED_NON_COMPLIANT';
-    if (!completed) {
-      // A FAILED check may still report what it proved before data ran out [Dec A33].
-      details.set(c.check_name, {
-        checkRunStatus: c.status,
-        totalResourcesCount: c.total_resources ?? undefined,
-        nonCompliantResourcesCount: c.non_compliant_resources ?? undefined,
-        suppressedNonCompliantResourcesCount: c.non_compliant_resources === null ? undefined : suppressed.get(c.check_name) ?? 0,
-        errorCode: c.error_code ?? undefined,
-        message: c.message ?? undefined,
-      });
-      continue;
-    }
-    const nonCompliant = c.non_compliant_resources ?? 0;
-    const hidden = suppressed.get(c.check_name) ?? 0;
-    const compliant = nonCompliant - hidden === 0;
-    details.set(c.check_name, {
-      checkRunStatus: compliant ? 'COMPLETED_COMPLIANT' : 'COMPLETED_NON_COMPLIANT',
-      checkCompliant: compliant,
-      totalResourcesCount: c.total_resources ?? 0,
-      nonCompliantResourcesCount: nonCompliant,
-      suppressedNonCompliantResourcesCount: hidden,
-    });
-  }
-  return details;
-}
-
-function statistics(details: Map<string, CheckDetails>) {
+function statistics(details: Map<string, AuditCheckDetails>) {
   const count = (status: string) => [...details.values()].filter((d) => d.checkRunStatus === status).length;
   return {
     totalChecks: details.size,
@@ -132,7 +71,7 @@ function statistics(details: Map<string, CheckDetails>) {
 
 async function describeAuditTask(input: Input, ctx: RequestContext) {
   const task = await requireAuditTask(ctx, input.taskId);
-  const details = await auditTaskDetails(ctx, task);
+  const details = await auditTaskDetails(ctx.db, task, ctx.now);
   return {
     taskStatus: task.task_status,
     taskType: task.task_type,
@@ -194,6 +133,7 @@ async function cancelAuditTask(input: Input, ctx: RequestContext) {
     .where('region', '=', ctx.region)
     .where('task_id', '=', task.task_id)
     .execute();
+  await notifyAuditTaskEnded(ctx.db, task, 'CANCELED', ctx.now);
   return {};
 }
 

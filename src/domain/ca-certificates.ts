@@ -227,6 +227,14 @@ async function deleteCACertificate(input: Input, ctx: RequestContext) {
     .where('region', '=', ctx.region)
     .where('certificate_id', '=', ca.certificate_id)
     .execute();
+  // The CRL registered for this CA (audit.md §9.3) goes with it: re-registering the same certificate later must not
+  // revive revocations the user never registered for the new registration.
+  await ctx.db
+    .deleteFrom('registered_crls')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('ca_certificate_id', '=', ca.certificate_id)
+    .execute();
   await deleteTags(ctx, caCertificateArn(ctx, ca.certificate_id));
   return {};
 }

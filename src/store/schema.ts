@@ -261,6 +261,28 @@ export interface RegisteredCrlRow extends Scoped {
   updated_at: number;
 }
 
+/** A message to an external system, delivered at least once after its transaction commits (mitigation.md §7.3). */
+export interface OutboxRow {
+  account_id: string;
+  region: string;
+  message_id: string;
+  origin: string;
+  origin_ref: string;
+  topic_arn: string;
+  subject: string;
+  body: string;
+  deduplication_id: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  next_attempt_at: number;
+  enqueued_at: number;
+  created_at: number;
+  delivered_at: number | null;
+  sns_message_id: string | null;
+  error_code: string | null;
+  last_error: string | null;
+}
+
 export interface Database {
   things: ThingRow;
   thing_types: ThingTypeRow;
@@ -288,6 +310,7 @@ export interface Database {
   audit_findings: AuditFindingRow;
   audit_suppressions: AuditSuppressionRow;
   scheduled_audits: ScheduledAuditRow;
+  outbox: OutboxRow;
 }
 
 /** Every table holding account data, for /_ddlocal/reset. */
@@ -318,4 +341,5 @@ export const ACCOUNT_TABLES: (keyof Database)[] = [
   'audit_findings',
   'audit_suppressions',
   'scheduled_audits',
+  'outbox',
 ];

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { ACCOUNT_TABLES } from './schema.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -70,6 +70,11 @@ class KyselyStore implements Store {
     await this.db.destroy();
   }
 
+  /** Fails with the driver's own words (e.g. "connect ECONNREFUSED 127.0.0.1:5432") when the database is unreachable. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async migrate(): Promise<void> {
     const migrator = new Migrator({
       db: this.db,
@@ -80,7 +85,8 @@ class KyselyStore implements Store {
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-      throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
+      const which = failed ? `database migration ${failed}` : 'database migration';
+      throw new Error(`${which} failed: ${(error as Error).message ?? error}`);
     }
   }
 }
@@ -96,7 +102,8 @@ function openSqlite(file: string): Kysely<Database> {
 }
 
 function openPostgres(url: string): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A database host that never answers must fail start-up in seconds, not hang it.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -106,6 +113,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? new KyselyStore('postgres', openPostgres(options.databaseUrl))
     : new KyselyStore('sqlite', openSqlite(options.dataFile ?? './.ddlocal/ddlocal.db'));
   try {
+    await store.ping();
     await store.migrate();
   } catch (err) {
     await store.close();

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { startDdlocal, type RunningDdlocal } from '../../src/app.js';
+import { startDdlocal, type DdlocalOptions, type RunningDdlocal } from '../../src/app.js';
 import { createTestDatabase } from './postgres.js';
 
 export type StoreChoice = 'sqlite' | 'postgres';
@@ -20,10 +20,10 @@ export function tempDataFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'ddlocal-test-')), 'ddlocal.db');
 }
 
-export async function startTestServer(store: StoreChoice = 'sqlite'): Promise<TestServer> {
+export async function startTestServer(store: StoreChoice = 'sqlite', options: DdlocalOptions = {}): Promise<TestServer> {
   const dataFile = store === 'sqlite' ? tempDataFile() : undefined;
   const databaseUrl = store === 'postgres' ? await createTestDatabase() : undefined;
-  const running = await startDdlocal({ port: 0, dataFile, databaseUrl });
+  const running = await startDdlocal({ port: 0, dataFile, databaseUrl, ...options });
   return Object.assign(running, {
     dataFile,
     databaseUrl,

@@ -15,8 +15,6 @@ import {
 const DAY_MS = 86_400_000;
 const DUPLICATE_CLIENTID = 'DUPLICATE_CLIENTID';
 
-type ConnectionCheckContext = CheckContext & { previousRunStart?: number };
-
 /** The sessions a DUPLICATE_CLIENTID disconnect implicates: the displaced one and those alive at that instant. */
 function displacedSessions(group: Session[], end: number): Set<Session> {
   const involved = new Set<Session>();
@@ -43,7 +41,7 @@ function principalResource(s: Session): AuditResource | undefined {
 export const conflictingClientIdsCheck: AuditCheck = {
   name: 'CONFLICTING_CLIENT_IDS_CHECK',
   severity: 'HIGH',
-  async run(ctx: ConnectionCheckContext): Promise<CheckResult> {
+  async run(ctx: CheckContext): Promise<CheckResult> {
     const end = ctx.now;
     const start = ctx.previousRunStart ?? ctx.now - 31 * DAY_MS;
     const sessions = await sessionsInWindow(ctx.db, ctx.accountId, ctx.region, start, end);

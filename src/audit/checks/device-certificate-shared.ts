@@ -6,13 +6,10 @@ import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, session
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** The engine may pass the previous run's start for scheduled audits (§4.4); without it the on-demand window applies. */
-type ConnectionCheckContext = CheckContext & { previousRunStart?: number };
-
 export const deviceCertificateSharedCheck: AuditCheck = {
   name: 'DEVICE_CERTIFICATE_SHARED_CHECK',
   severity: 'CRITICAL',
-  async run(ctx: ConnectionCheckContext): Promise<CheckResult> {
+  async run(ctx: CheckContext): Promise<CheckResult> {
     // The last two hours are left out: AWS evaluates connections with that delay (§4.4).
     const end = ctx.now - 2 * HOUR_MS;
     const start = ctx.previousRunStart !== undefined ? ctx.previousRunStart - 2 * HOUR_MS : ctx.now - 31 * DAY_MS;

@@ -4,10 +4,12 @@ import * as registry from './001-registry.js';
 import * as audit from './002-audit.js';
 import * as auditCrls from './003-audit-crls.js';
 import * as auditIngest from './004-audit-ingest.js';
+import * as outbox from './005-outbox.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
   '002-audit': audit,
   '003-audit-crls': auditCrls,
   '004-audit-ingest': auditIngest,
+  '005-outbox': outbox,
 };
