@@ -11,6 +11,8 @@ import { coreExtensionRoutes } from './extensions.js';
 import { EXTENSION_ROUTES } from './domain/extension-routes.js';
 import { AuditRunner } from './audit/engine.js';
 import { deliveryDeadlineFromEnv, OutboxDeliverer } from './outbox/deliverer.js';
+import { MitigationRunner, mitigationOutboxOrigin } from './mitigation/engine.js';
+import { MITIGATION_EXECUTION_ORIGIN } from './mitigation/actions/publish-finding-to-sns.js';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 
 export interface DdlocalOptions {
@@ -42,6 +44,8 @@ export interface RunningDdlocal {
   server: Server;
   /** Evaluates audit tasks and starts scheduled audits outside the requests (src/audit/engine.ts). */
   auditRunner: AuditRunner;
+  /** Runs audit mitigation actions tasks (src/mitigation/engine.ts). */
+  mitigationRunner: MitigationRunner;
   /** Publishes outbox messages (SNS) after their transactions commit (src/outbox/). */
   outbox: OutboxDeliverer;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
@@ -82,7 +86,13 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
   const auditRunner = new AuditRunner(store, clock, logger);
   auditRunner.start();
-  const outbox = new OutboxDeliverer(store, logger, { snsClientConfig: options.sns, deliveryDeadlineMs: snsDeliveryDeadlineMs });
+  const mitigationRunner = new MitigationRunner(store, clock, logger);
+  mitigationRunner.start();
+  const outbox = new OutboxDeliverer(store, logger, {
+    snsClientConfig: options.sns,
+    deliveryDeadlineMs: snsDeliveryDeadlineMs,
+    origins: { [MITIGATION_EXECUTION_ORIGIN]: mitigationOutboxOrigin(clock) },
+  });
   outbox.start();
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -94,6 +104,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     clock,
     server,
     auditRunner,
+    mitigationRunner,
     outbox,
     close() {
       closing ??= (async () => {
@@ -108,6 +119,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
           server.closeIdleConnections();
         });
         await auditRunner.stop();
+        await mitigationRunner.stop();
         await outbox.stop();
         await store.close();
       })();

@@ -215,5 +215,37 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
         server.clock.reset();
       }
     });
+
+    test('results the database refuses: the check FAILS with INTERNAL_FAILURE and later tasks still run', async () => {
+      // A faulty check plugged in for one task: its finding cannot be stored — SQLite refuses to bind an object,
+      // PostgreSQL refuses a NUL character in text.
+      const checks = AUDIT_CHECKS as Map<string, (typeof AUDIT_CHECKS extends ReadonlyMap<string, infer C> ? C : never)>;
+      const real = checks.get('LOGGING_DISABLED_CHECK')!;
+      checks.set('LOGGING_DISABLED_CHECK', {
+        ...real,
+        run: async () => ({
+          checked: 1,
+          findings: [
+            {
+              nonCompliantResource: { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: '123456789012' } },
+              reasonForNonComplianceCode: 'LOGGING\u0000DISABLED',
+              reasonForNonCompliance: { not: 'text' } as unknown as string,
+            },
+          ],
+        }),
+      });
+      let broken: string | undefined;
+      try {
+        broken = (await start(['LOGGING_DISABLED_CHECK'])).taskId;
+        const d = await waitForTask(iot, broken!);
+        assert.equal(d.taskStatus, 'FAILED');
+        assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.errorCode, 'INTERNAL_FAILURE');
+        assert.match(d.auditDetails!.LOGGING_DISABLED_CHECK!.message!, /could not store the results of LOGGING_DISABLED_CHECK/);
+      } finally {
+        checks.set('LOGGING_DISABLED_CHECK', real);
+      }
+      const next = await start(['LOGGING_DISABLED_CHECK']);
+      assert.equal((await waitForTask(iot, next.taskId!)).taskStatus, 'COMPLETED');
+    });
   });
 }

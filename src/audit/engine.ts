@@ -193,6 +193,17 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string): Pr
 
 async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string): Promise<void> {
   const outcome = await evaluate(store, task, checkName);
+  try {
+    await storeOutcome(store, clock, task, checkName, outcome);
+  } catch (err) {
+    // Results the database refuses must not leave the check IN_PROGRESS for ever (and block every later task):
+    // the check FAILS, naming the cause, without its findings.
+    const message = `ddlocal could not store the results of ${checkName}: ${(err as Error).message ?? String(err)}`;
+    await storeOutcome(store, clock, task, checkName, { kind: 'failed', errorCode: 'INTERNAL_FAILURE', message });
+  }
+}
+
+async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, outcome: Outcome): Promise<void> {
   await store.transaction(async (tx) => {
     const where = (q: any) =>
       q
@@ -356,7 +367,12 @@ export class AuditRunner {
     );
     for (const task of tasks) {
       if (this.stopped || this.paused) return;
-      await this.runTask(task);
+      try {
+        await this.runTask(task);
+      } catch (err) {
+        // One task's trouble (e.g. the database briefly unreachable) must not hold up the tasks queued after it.
+        this.logger.error({ err, taskId: task.task_id }, 'audit task could not progress; it will be retried');
+      }
     }
     if (this.clock.now() - this.lastPurge > 60_000 || this.clock.now() < this.lastPurge) await this.purge();
   }

@@ -18,6 +18,8 @@ import { auditTaskHandlers } from './audit-tasks.js';
 import { auditFindingHandlers } from './audit-findings.js';
 import { auditSuppressionHandlers } from './audit-suppressions.js';
 import { scheduledAuditHandlers } from './scheduled-audits.js';
+import { mitigationActionHandlers } from './mitigation-actions.js';
+import { mitigationTaskHandlers } from './mitigation-tasks.js';
 
 export const HANDLERS: HandlerTable = {
   ...thingHandlers,
@@ -37,4 +39,6 @@ export const HANDLERS: HandlerTable = {
   ...auditFindingHandlers,
   ...auditSuppressionHandlers,
   ...scheduledAuditHandlers,
+  ...mitigationActionHandlers,
+  ...mitigationTaskHandlers,
 };

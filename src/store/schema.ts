@@ -283,6 +283,64 @@ export interface OutboxRow {
   last_error: string | null;
 }
 
+/** A mitigation action (mitigation.md §2). */
+export interface MitigationActionRow extends Scoped {
+  action_name: string;
+  action_id: string;
+  action_type: string;
+  role_arn: string;
+  /** JSON: the ActionParams object with exactly its one member set. */
+  action_params: string;
+  created_at: number;
+  last_modified_at: number;
+}
+
+/** An audit mitigation actions task (mitigation.md §3, §5). */
+export interface MitigationTaskRow extends Scoped {
+  task_id: string;
+  client_request_token: string;
+  /** Canonical JSON of {target, auditCheckToActionsMapping}, compared for idempotent retries. */
+  request: string;
+  target: string;
+  target_audit_task_id: string | null;
+  actions_mapping: string;
+  /** JSON [{name, id, roleArn, actionParams}]: the actions as they were when the task started. */
+  actions_definition: string;
+  task_status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELED';
+  start_time: number;
+  end_time: number | null;
+}
+
+/** A finding a mitigation task counted (§3.3); the unit a worker claims. */
+export interface MitigationTaskFindingRow extends Scoped {
+  task_id: string;
+  finding_id: string;
+  audit_task_id: string;
+  /** The check as the caller spelled it in auditCheckToActionsMapping. */
+  check_name: string;
+  finding_time: number;
+  state: 'READY' | 'WAITING' | 'DONE';
+  outcome: 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELED' | null;
+  next_position: number;
+  lease_until: number;
+}
+
+/** One (finding, action) execution of a mitigation task (§5). */
+export interface MitigationExecutionRow extends Scoped {
+  task_id: string;
+  finding_id: string;
+  position: number;
+  action_name: string;
+  action_id: string;
+  status: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'SKIPPED' | 'CANCELED';
+  start_time: number | null;
+  end_time: number | null;
+  error_code: string | null;
+  message: string | null;
+  /** JSON before-values recorded by the action, for undo (§9.2). */
+  undo: string | null;
+}
+
 export interface Database {
   things: ThingRow;
   thing_types: ThingTypeRow;
@@ -311,6 +369,10 @@ export interface Database {
   audit_suppressions: AuditSuppressionRow;
   scheduled_audits: ScheduledAuditRow;
   outbox: OutboxRow;
+  mitigation_actions: MitigationActionRow;
+  mitigation_tasks: MitigationTaskRow;
+  mitigation_task_findings: MitigationTaskFindingRow;
+  mitigation_executions: MitigationExecutionRow;
 }
 
 /** Every table holding account data, for /_ddlocal/reset. */
@@ -342,4 +404,8 @@ export const ACCOUNT_TABLES: (keyof Database)[] = [
   'audit_suppressions',
   'scheduled_audits',
   'outbox',
+  'mitigation_actions',
+  'mitigation_tasks',
+  'mitigation_task_findings',
+  'mitigation_executions',
 ];

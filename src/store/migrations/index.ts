@@ -5,6 +5,7 @@ import * as audit from './002-audit.js';
 import * as auditCrls from './003-audit-crls.js';
 import * as auditIngest from './004-audit-ingest.js';
 import * as outbox from './005-outbox.js';
+import * as mitigation from './006-mitigation.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '003-audit-crls': auditCrls,
   '004-audit-ingest': auditIngest,
   '005-outbox': outbox,
+  '006-mitigation': mitigation,
 };

@@ -1,0 +1,56 @@
+// REPLACE_DEFAULT_POLICY_VERSION (mitigation.md §7.1–7.2, §7.4, Dec M9, M13): adds a version holding the blank
+// policy to the policy the finding names and makes it the default, with CreatePolicyVersion's own code (document
+// rules, next version id, the 5-version limit). It acts even if the finding's version is no longer the default.
+import { createPolicyVersion, findPolicy } from '../../domain/policies.js';
+import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
+import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
+
+/** The only template (§7.4): denies everything, and is a valid policy document. */
+export const BLANK_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iot:*","Resource":"*"}]}';
+
+const TEMPLATES: Record<string, string> = { BLANK_POLICY };
+
+/** Undo record: what the default was, and the version this execution created. */
+export interface PolicyVersionUndo {
+  policyName: string;
+  previousDefaultVersionId: string;
+  blankVersionId: string;
+}
+
+function failed(message: string): ActionOutcome {
+  return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message };
+}
+
+function policyNameOf(ctx: ActionContext): string | undefined {
+  const identifier = ctx.finding.nonCompliantResource.resourceIdentifier.policyVersionIdentifier as { policyName?: string } | undefined;
+  return identifier?.policyName;
+}
+
+async function apply(ctx: ActionContext): Promise<ActionOutcome> {
+  const policyName = policyNameOf(ctx);
+  if (policyName === undefined) return nothingToActOn(ctx, 'IoT policy');
+  const templateName: string = ctx.action.actionParams.replaceDefaultPolicyVersionParams?.templateName;
+  const document = TEMPLATES[templateName];
+  // Create/UpdateMitigationAction accept only the model's template names, so this guards a corrupted snapshot.
+  if (document === undefined) return failed(`Mitigation action ${ctx.action.name} names unknown policy template ${templateName}`);
+  const rc = requestContext(ctx);
+  const policy = await findPolicy(rc, policyName);
+  if (!policy) return failed(`Policy ${policyName} no longer exists`);
+  let blankVersionId = '';
+  const refused = await refusal(async () => {
+    blankVersionId = (await createPolicyVersion(rc, policyName, document, true)).policyVersionId;
+  });
+  if (refused) return failed(`Policy ${policyName} cannot get a ${templateName} version: ${withoutFinalPeriod(refused.message)}`);
+  const undo: PolicyVersionUndo = { policyName, previousDefaultVersionId: String(policy.default_version_id), blankVersionId };
+  return {
+    status: 'COMPLETED',
+    message: `Policy ${policyName}: version ${blankVersionId} (${templateName}) is now the default, replacing version ${policy.default_version_id}`,
+    undo,
+  };
+}
+
+export const replaceDefaultPolicyVersion: MitigationActionImplementation = {
+  type: 'REPLACE_DEFAULT_POLICY_VERSION',
+  permissions: ['iot:CreatePolicyVersion'],
+  apply,
+};
