@@ -138,6 +138,12 @@ describe('the README walkthrough, verbatim', () => {
     });
     assert.match(r.stdout, /"thingArn": "arn:aws:iot:us-east-1:123456789012:thing\/sensor-1"/);
     assert.match(r.stdout, /"targets": \[\s*"arn:aws:iot:us-east-1:123456789012:cert\/[0-9a-f]{64}"\s*\]/);
+    // The audit finds both problems; the mitigation task (the AWS CLI reference example) blanks the policy.
+    assert.match(r.stdout, /IOT_POLICY_OVERLY_PERMISSIVE_CHECK\s*\|\s*CRITICAL\s*\|\s*ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS/);
+    assert.match(r.stdout, /LOGGING_DISABLED_CHECK\s*\|\s*LOW\s*\|\s*LOGGING_DISABLED/);
+    assert.match(r.stdout, /"taskId": "myActionsTaskId"/);
+    assert.match(r.stdout, /"COMPLETED",\s*\{\s*"IOT_POLICY_OVERLY_PERMISSIVE_CHECK": \{[^}]*"succeededFindingsCount": 1/);
+    assert.match(r.stdout, /"2",\s*"\{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":\[\{\\"Effect\\":\\"Deny\\"/);
     // The only failing command is the last one, which shows the not-implemented error.
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /NotImplementedException.*ListTopicRules/);
