@@ -150,3 +150,129 @@ describe('the README walkthrough, verbatim', () => {
     assert.equal(r.status, 254);
   });
 });
+
+// Issue 4 acceptance: the AWS CLI reference example of start-audit-mitigation-actions-task (mitigation.md §3.1),
+// after a real audit produced the finding. The argv below is exactly what a shell makes of the documented command.
+describe('aws CLI v2 mitigation: the start-audit-mitigation-actions-task reference example', () => {
+  let server: TestServer;
+  const aws = (...args: string[]) => awsCli(server.url, ['iot', ...args], '123456789012');
+  const BLANK = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iot:*', Resource: '*' }] };
+  let auditTaskId = '';
+  let findingId = '';
+  before(async () => {
+    server = await startTestServer('sqlite');
+  });
+  after(() => server.close());
+
+  async function ok(...args: string[]) {
+    const r = await aws(...args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  }
+
+  async function waitForStatus(describeArgs: string[]): Promise<any> {
+    for (let i = 0; i < 200; i++) {
+      const r = await ok(...describeArgs);
+      if (r.json.taskStatus !== 'IN_PROGRESS') return r.json;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`${describeArgs.join(' ')} stayed IN_PROGRESS`);
+  }
+
+  const seedExample = (token: string) => [
+    'start-audit-mitigation-actions-task',
+    '--task-id', 'myActionsTaskId',
+    '--target', `findingIds=["${findingId}"]`,
+    '--audit-check-to-actions-mapping', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK=["ResetPolicyVersionAction"]',
+    '--client-request-token', token,
+  ];
+
+  test('a real audit finds the overly permissive policy', async () => {
+    const cert = await ok('create-keys-and-certificate', '--set-as-active');
+    await ok('create-policy', '--policy-name', 'AllowAll', '--policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}');
+    await ok('attach-policy', '--policy-name', 'AllowAll', '--target', cert.json.certificateArn);
+    await ok(
+      'update-account-audit-configuration', '--role-arn', 'arn:aws:iam::123456789012:role/Audit',
+      '--audit-check-configurations', '{"IOT_POLICY_OVERLY_PERMISSIVE_CHECK":{"enabled":true},"LOGGING_DISABLED_CHECK":{"enabled":true}}',
+    );
+    const started = await ok('start-on-demand-audit-task', '--target-check-names', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'LOGGING_DISABLED_CHECK');
+    auditTaskId = started.json.taskId;
+    assert.equal((await waitForStatus(['describe-audit-task', '--task-id', auditTaskId])).taskStatus, 'COMPLETED');
+    const findings = await ok('list-audit-findings', '--task-id', auditTaskId, '--check-name', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK');
+    assert.equal(findings.json.findings.length, 1);
+    findingId = findings.json.findings[0].findingId;
+    await ok(
+      'create-mitigation-action', '--action-name', 'ResetPolicyVersionAction', '--role-arn', 'arn:aws:iam::123456789012:role/Mitigation',
+      '--action-params', '{"replaceDefaultPolicyVersionParams":{"templateName":"BLANK_POLICY"}}',
+    );
+  });
+
+  test('the example prints {"taskId": "myActionsTaskId"}, completes, and blanks the policy', async () => {
+    assert.ok(findingId, 'the audit test ran first');
+    const r = await ok(...seedExample('adhadhahda'));
+    assert.deepEqual(r.json, { taskId: 'myActionsTaskId' });
+    const task = await waitForStatus(['describe-audit-mitigation-actions-task', '--task-id', 'myActionsTaskId']);
+    assert.equal(task.taskStatus, 'COMPLETED');
+    assert.deepEqual(task.taskStatistics, {
+      IOT_POLICY_OVERLY_PERMISSIVE_CHECK: {
+        totalFindingsCount: 1,
+        failedFindingsCount: 0,
+        succeededFindingsCount: 1,
+        skippedFindingsCount: 0,
+        canceledFindingsCount: 0,
+      },
+    });
+    assert.deepEqual(task.target, { findingIds: [findingId] });
+    assert.deepEqual(task.auditCheckToActionsMapping, { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: ['ResetPolicyVersionAction'] });
+    const policy = await ok('get-policy', '--policy-name', 'AllowAll');
+    assert.equal(policy.json.defaultVersionId, '2');
+    assert.deepEqual(JSON.parse(policy.json.policyDocument), BLANK);
+  });
+
+  test('the same command again prints the same; another token → exit 254, TaskAlreadyExistsException', async () => {
+    const again = await ok(...seedExample('adhadhahda'));
+    assert.deepEqual(again.json, { taskId: 'myActionsTaskId' });
+    const versions = await ok('list-policy-versions', '--policy-name', 'AllowAll');
+    assert.equal(versions.json.policyVersions.length, 2, 'the retry applied nothing');
+    const other = await aws(...seedExample('another-token'));
+    assert.equal(other.status, 254);
+    assert.match(other.stderr, /\(TaskAlreadyExistsException\) when calling the StartAuditMitigationActionsTask operation/);
+    const cancel = await aws('cancel-audit-mitigation-actions-task', '--task-id', 'myActionsTaskId');
+    assert.equal(cancel.status, 254);
+    assert.match(cancel.stderr, /InvalidRequestException/);
+  });
+
+  test('list-audit-mitigation-actions-executions and list-audit-mitigation-actions-tasks (paged by the CLI)', async () => {
+    const executions = await ok('list-audit-mitigation-actions-executions', '--task-id', 'myActionsTaskId', '--finding-id', findingId);
+    assert.equal(executions.json.actionsExecutions.length, 1);
+    const [e] = executions.json.actionsExecutions;
+    assert.deepEqual([e.taskId, e.findingId, e.actionName, e.status], ['myActionsTaskId', findingId, 'ResetPolicyVersionAction', 'COMPLETED']);
+    assert.ok(e.startTime && e.endTime);
+
+    // Two more tasks, over the whole audit (shorthand target), so the CLI's paginator follows several pages.
+    await ok(
+      'create-mitigation-action', '--action-name', 'EnableLogging', '--role-arn', 'arn:aws:iam::123456789012:role/Mitigation',
+      '--action-params', 'enableIoTLoggingParams={roleArnForLogging=arn:aws:iam::123456789012:role/Logs,logLevel=ERROR}',
+    );
+    for (const taskId of ['cli-audit-1', 'cli-audit-2']) {
+      const r = await ok(
+        'start-audit-mitigation-actions-task', '--task-id', taskId, '--target', `auditTaskId=${auditTaskId}`,
+        '--audit-check-to-actions-mapping', 'LOGGING_DISABLED_CHECK=EnableLogging',
+      );
+      assert.deepEqual(r.json, { taskId });
+      assert.equal((await waitForStatus(['describe-audit-mitigation-actions-task', '--task-id', taskId])).taskStatus, 'COMPLETED');
+    }
+    assert.equal((await ok('get-v2-logging-options')).json.defaultLogLevel, 'ERROR');
+    const hour = 3_600_000;
+    const window = ['--start-time', new Date(Date.now() - hour).toISOString(), '--end-time', new Date(Date.now() + hour).toISOString()];
+    const all = await ok('list-audit-mitigation-actions-tasks', ...window, '--page-size', '1');
+    assert.deepEqual(all.json.tasks.map((t: any) => t.taskId), ['cli-audit-2', 'cli-audit-1', 'myActionsTaskId']);
+    assert.ok(all.json.tasks.every((t: any) => t.taskStatus === 'COMPLETED' && t.startTime));
+    const first = await ok('list-audit-mitigation-actions-tasks', ...window, '--page-size', '1', '--max-items', '2');
+    assert.deepEqual(first.json.tasks.map((t: any) => t.taskId), ['cli-audit-2', 'cli-audit-1']);
+    const rest = await ok('list-audit-mitigation-actions-tasks', ...window, '--page-size', '1', '--starting-token', first.json.NextToken);
+    assert.deepEqual(rest.json.tasks.map((t: any) => t.taskId), ['myActionsTaskId']);
+    const byFinding = await ok('list-audit-mitigation-actions-tasks', ...window, '--finding-id', findingId);
+    assert.deepEqual(byFinding.json.tasks.map((t: any) => t.taskId), ['myActionsTaskId']);
+  });
+});

@@ -4,32 +4,23 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AttachPolicyCommand,
   CancelAuditMitigationActionsTaskCommand,
   CreateAuditSuppressionCommand,
-  CreateKeysAndCertificateCommand,
-  CreateMitigationActionCommand,
-  CreatePolicyCommand,
   CreatePolicyVersionCommand,
   DescribeAuditMitigationActionsTaskCommand,
-  DescribeAuditTaskCommand,
   GetPolicyCommand,
   GetV2LoggingOptionsCommand,
-  ListAuditFindingsCommand,
   ListAuditMitigationActionsExecutionsCommand,
   ListAuditMitigationActionsTasksCommand,
   StartAuditMitigationActionsTaskCommand,
-  StartOnDemandAuditTaskCommand,
-  UpdateAccountAuditConfigurationCommand,
   type AuditFinding,
   type IoTClient,
   type StartAuditMitigationActionsTaskCommandInput,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
+import { BROAD, mitigationScenario, waitForMitigationTask } from './helpers/mitigation-scenario.js';
 
-const BROAD = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] });
 const BLANK = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iot:*', Resource: '*' }] };
-const CHECKS = ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'LOGGING_DISABLED_CHECK'];
 
 async function assertError(p: () => Promise<unknown>, name: string, status: number, pattern?: RegExp) {
   const err = await errorOf(p);
@@ -48,63 +39,8 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
     });
     after(() => server.close());
 
-    /** A fresh account with two overly permissive policies, logging off, an audit run, and two actions. */
-    async function scenario() {
-      const accountId = String(++accountSeq);
-      const iot = server.iot(accountId);
-      const role = `arn:aws:iam::${accountId}:role/mitigation`;
-      const { certificateArn } = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
-      for (const name of ['broad-a', 'broad-b']) {
-        await iot.send(new CreatePolicyCommand({ policyName: name, policyDocument: BROAD }));
-        await iot.send(new AttachPolicyCommand({ policyName: name, target: certificateArn }));
-      }
-      await iot.send(
-        new UpdateAccountAuditConfigurationCommand({
-          roleArn: role,
-          auditCheckConfigurations: Object.fromEntries(CHECKS.map((c) => [c, { enabled: true }])),
-        }),
-      );
-      const { taskId: auditTaskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
-      for (let i = 0; i < 200; i++) {
-        if ((await iot.send(new DescribeAuditTaskCommand({ taskId: auditTaskId }))).taskStatus !== 'IN_PROGRESS') break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const { findings } = await iot.send(new ListAuditFindingsCommand({ taskId: auditTaskId }));
-      const policyFinding = (name: string) =>
-        findings!.find((f) => f.nonCompliantResource?.resourceIdentifier?.policyVersionIdentifier?.policyName === name)!;
-      const loggingFinding = findings!.find((f) => f.checkName === 'LOGGING_DISABLED_CHECK')!;
-      await iot.send(
-        new CreateMitigationActionCommand({
-          actionName: 'ResetPolicyVersionAction',
-          roleArn: role,
-          actionParams: { replaceDefaultPolicyVersionParams: { templateName: 'BLANK_POLICY' } },
-        }),
-      );
-      await iot.send(
-        new CreateMitigationActionCommand({
-          actionName: 'EnableLogging',
-          roleArn: role,
-          actionParams: { enableIoTLoggingParams: { roleArnForLogging: role, logLevel: 'WARN' } },
-        }),
-      );
-      await iot.send(
-        new CreateMitigationActionCommand({
-          actionName: 'Notify',
-          roleArn: role,
-          actionParams: { publishFindingToSnsParams: { topicArn: `arn:aws:sns:us-east-1:${accountId}:alerts` } },
-        }),
-      );
-      return { accountId, iot, role, auditTaskId: auditTaskId!, findings: findings!, policyFinding, loggingFinding };
-    }
-
-    async function waitForTask(iot: IoTClient, taskId: string) {
-      for (let i = 0; i < 400; i++) {
-        const d = await iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
-        if (d.taskStatus !== 'IN_PROGRESS') return d;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`mitigation task ${taskId} did not end`);
-    }
+    const scenario = () => mitigationScenario(server, String(++accountSeq));
+    const waitForTask = waitForMitigationTask;
 
     const executions = async (iot: IoTClient, taskId: string, finding: AuditFinding) =>
       (await iot.send(new ListAuditMitigationActionsExecutionsCommand({ taskId, findingId: finding.findingId }))).actionsExecutions!;

@@ -154,15 +154,40 @@ async function previousRunStart(db: Db, task: AuditTaskRow): Promise<number | un
   return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
 }
 
+/** With role enforcement on [Dec M32], the account's audit role must be in the IAM store (audit.md §6.3). */
+async function missingAuditRole(db: Db, task: AuditTaskRow): Promise<string | undefined> {
+  const config = await db
+    .selectFrom('audit_configurations')
+    .select('role_arn')
+    .where('account_id', '=', task.account_id)
+    .where('region', '=', task.region)
+    .executeTakeFirst();
+  const roleArn = config?.role_arn;
+  if (!roleArn) return 'The account audit configuration has no roleArn';
+  const role = await db
+    .selectFrom('iam_roles')
+    .select('role_arn')
+    .where('account_id', '=', task.account_id)
+    .where('region', '=', task.region)
+    .where('role_arn', '=', roleArn)
+    .executeTakeFirst();
+  const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  return role ? undefined : `The audit role ${roleArn} is not in ddlocal's IAM store (register it with PUT /_ddlocal/iam/roles/${name})`;
+}
+
 type Outcome =
   | { kind: 'done'; severity: string; result: CheckResult }
   | { kind: 'failed'; errorCode: string; message: string; severity?: string; partial?: CheckResult };
 
 /** Evaluates one check in its own read transaction; a throwing check is a FAILED check, never a crashed runner. */
-async function evaluate(store: Store, task: AuditTaskRow, checkName: string): Promise<Outcome> {
+async function evaluate(store: Store, task: AuditTaskRow, checkName: string, enforceRoles: boolean): Promise<Outcome> {
   const check = AUDIT_CHECKS.get(checkName);
   if (!check)
     return { kind: 'failed', errorCode: 'NOT_IMPLEMENTED', message: `ddlocal does not implement ${checkName} yet` };
+  if (enforceRoles) {
+    const missing = await store.transaction((tx) => missingAuditRole(tx, task));
+    if (missing) return { kind: 'failed', errorCode: 'INSUFFICIENT_PERMISSIONS', message: missing };
+  }
   const configuration = fromJson<Record<string, Record<string, string>>>(task.check_configurations, {})[checkName] ?? {};
   try {
     const result = await store.transaction(async (tx) =>
@@ -191,8 +216,8 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string): Pr
   }
 }
 
-async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string): Promise<void> {
-  const outcome = await evaluate(store, task, checkName);
+async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, enforceRoles: boolean): Promise<void> {
+  const outcome = await evaluate(store, task, checkName, enforceRoles);
   try {
     await storeOutcome(store, clock, task, checkName, outcome);
   } catch (err) {
@@ -305,6 +330,7 @@ export class AuditRunner {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly options: { enforceRolePermissions?: boolean } = {},
   ) {}
 
   start(): void {
@@ -391,7 +417,7 @@ export class AuditRunner {
     );
     for (const { check_name } of pending) {
       if (this.stopped || this.paused) return;
-      await runCheck(this.store, this.clock, task, check_name);
+      await runCheck(this.store, this.clock, task, check_name, this.options.enforceRolePermissions ?? false);
     }
     await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
   }

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { startDdlocal, type RunningDdlocal } from '../app.js';
 import { VERSION } from '../version.js';
 import { deliveryDeadlineFromEnv } from '../outbox/deliverer.js';
+import { enforceRolePermissionsFromEnv } from '../mitigation/role-permissions.js';
 import { weakKeyTestInactiveNotice } from '../audit/weak-keys.js';
 
 export interface ServeOptions {
@@ -42,6 +43,7 @@ function checkOptions(opts: ServeOptions): { port: number; databaseUrl?: URL } {
     fail(EXIT_USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${opts.logLevel}'`);
   try {
     deliveryDeadlineFromEnv();
+    enforceRolePermissionsFromEnv();
   } catch (err) {
     fail(EXIT_USAGE, (err as Error).message);
   }

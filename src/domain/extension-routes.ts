@@ -5,11 +5,15 @@ import type { Clock } from '../clock.js';
 import { issuingCa } from './issuing-ca.js';
 import { auditIngestRoutes } from './audit-ingest.js';
 import { crlRoutes } from '../audit/crls.js';
+import { previewRoutes } from '../mitigation/preview.js';
+import { undoRoutes } from '../mitigation/undo.js';
 
 export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
   return [
     ...auditIngestRoutes(store, clock),
     ...crlRoutes(store, clock),
+    ...previewRoutes(store, clock),
+    ...undoRoutes(store, clock),
     {
       // Dec X4: the caller's ddlocal CA certificate, created on first use like CreateKeysAndCertificate would.
       method: 'GET',

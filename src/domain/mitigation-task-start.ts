@@ -17,14 +17,14 @@ export const MAX_MITIGATION_TASKS_IN_PROGRESS = 10;
 /** Rows per INSERT: keeps each statement under SQLite's bound-parameter limit. */
 const INSERT_BATCH = 500;
 
-interface Target {
+export interface Target {
   auditTaskId?: string;
   findingIds?: string[];
   auditCheckToReasonCodeFilter?: Record<string, string[]>;
 }
 
 /** A mapped check: the caller's spelling (statistics use it [Dec A20]) and its actions in mapping order. */
-interface MappedCheck {
+export interface MappedCheck {
   callerName: string;
   actions: ActionDefinition[];
 }
@@ -204,6 +204,65 @@ async function selectFindings(ctx: RequestContext, target: Target, checks: Map<s
   return q.execute();
 }
 
+/** What validation steps 3–7 resolve: the mapped checks by canonical name, and the actions snapshot (§3.4). */
+export interface ValidatedMitigationRequest {
+  checks: Map<string, MappedCheck>;
+  snapshot: ActionDefinition[];
+}
+
+/**
+ * Validation steps 3–7 of §3.2 [Dec M25], in order. Shared by StartAuditMitigationActionsTask and the preview
+ * extension (§9.1), which skips only idempotency (step 2) and the quota (step 8).
+ */
+export async function validateMitigationRequest(
+  ctx: RequestContext,
+  target: Target,
+  mapping: Record<string, string[]>,
+): Promise<ValidatedMitigationRequest> {
+  checkTargetRules(target);
+  await checkTargetExists(ctx, target);
+  const canonicalOf = await checkChecks(ctx, target, mapping);
+  return resolveActions(ctx, mapping, canonicalOf);
+}
+
+/** A counted finding (§3.3) and what the task does with it. */
+export interface SelectedFinding {
+  findingId: string;
+  auditTaskId: string;
+  /** Canonical check name. */
+  checkName: string;
+  findingTime: number;
+  /** The mapped check: the caller's spelling and the actions, in mapping order. */
+  mapped: MappedCheck;
+  /** ACT: one PENDING execution per action; FILTERED: no executions; SUPPRESSED: SKIPPED executions [Dec M6]. */
+  disposition: 'ACT' | 'FILTERED' | 'SUPPRESSED';
+}
+
+/** The selection of §3.3 at ctx.now, in processing order [Dec M30]. Shared by Start and the preview extension. */
+export async function selectMitigationFindings(
+  ctx: RequestContext,
+  target: Target,
+  checks: Map<string, MappedCheck>,
+): Promise<SelectedFinding[]> {
+  const filter = target.auditCheckToReasonCodeFilter;
+  return (await selectFindings(ctx, target, checks)).map((f) => {
+    const filterCodes = filter && Object.entries(filter).find(([name]) => canonicalCheckName(name) === f.check_name)?.[1];
+    const filtered = filterCodes !== undefined && !filterCodes.includes(f.reason_code);
+    const suppressed = !filtered && Number(f.suppressed) === 1;
+    return {
+      findingId: f.finding_id,
+      auditTaskId: f.task_id,
+      checkName: f.check_name,
+      findingTime: Number(f.finding_time),
+      mapped: checks.get(f.check_name)!,
+      disposition: filtered ? 'FILTERED' : suppressed ? 'SUPPRESSED' : 'ACT',
+    };
+  });
+}
+
+/** The message of an execution skipped because its finding is suppressed [Dec M6]. */
+export const suppressedMessage = (findingId: string) => `Skipped because finding ${findingId} is suppressed`;
+
 async function insertBatched<T extends 'mitigation_task_findings' | 'mitigation_executions'>(
   ctx: RequestContext,
   table: T,
@@ -223,38 +282,31 @@ export async function startAuditMitigationActionsTask(input: Input, ctx: Request
   const request = canonicalJson({ target, auditCheckToActionsMapping: mapping });
   const retry = await idempotentAnswer(ctx, taskId, input.clientRequestToken, request);
   if (retry !== undefined) return { taskId: retry };
-  checkTargetRules(target);
-  await checkTargetExists(ctx, target);
-  const canonicalOf = await checkChecks(ctx, target, mapping);
-  const { checks, snapshot } = await resolveActions(ctx, mapping, canonicalOf);
+  const { checks, snapshot } = await validateMitigationRequest(ctx, target, mapping);
   await checkQuota(ctx);
 
   const scope = { account_id: ctx.accountId, region: ctx.region, task_id: taskId };
   const findings: MitigationTaskFindingRow[] = [];
   const executions: MitigationExecutionRow[] = [];
-  for (const f of await selectFindings(ctx, target, checks)) {
-    const mapped = checks.get(f.check_name)!;
-    const filter = target.auditCheckToReasonCodeFilter;
-    const filterCodes = filter && Object.entries(filter).find(([name]) => canonicalCheckName(name) === f.check_name)?.[1];
-    const filtered = filterCodes !== undefined && !filterCodes.includes(f.reason_code);
-    const suppressed = !filtered && Number(f.suppressed) === 1;
-    const act = !filtered && !suppressed;
+  for (const f of await selectMitigationFindings(ctx, target, checks)) {
+    const act = f.disposition === 'ACT';
+    const suppressed = f.disposition === 'SUPPRESSED';
     findings.push({
       ...scope,
-      finding_id: f.finding_id,
-      audit_task_id: f.task_id,
-      check_name: mapped.callerName,
-      finding_time: f.finding_time,
+      finding_id: f.findingId,
+      audit_task_id: f.auditTaskId,
+      check_name: f.mapped.callerName,
+      finding_time: f.findingTime,
       state: act ? 'READY' : 'DONE',
       outcome: act ? null : 'SKIPPED',
       next_position: 0,
       lease_until: 0,
     });
-    if (filtered) continue; // excluded by the filter: counted as skipped, no execution rows [Dec M6]
-    mapped.actions.forEach((action, position) =>
+    if (f.disposition === 'FILTERED') continue; // excluded by the filter: counted as skipped, no execution rows [Dec M6]
+    f.mapped.actions.forEach((action, position) =>
       executions.push({
         ...scope,
-        finding_id: f.finding_id,
+        finding_id: f.findingId,
         position,
         action_name: action.name,
         action_id: action.id,
@@ -262,7 +314,7 @@ export async function startAuditMitigationActionsTask(input: Input, ctx: Request
         start_time: suppressed ? ctx.now : null,
         end_time: suppressed ? ctx.now : null,
         error_code: null,
-        message: suppressed ? `Skipped because finding ${f.finding_id} is suppressed` : null,
+        message: suppressed ? suppressedMessage(f.findingId) : null,
         undo: null,
       }),
     );

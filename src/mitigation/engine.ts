@@ -18,6 +18,7 @@ import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { RETENTION_MS } from '../audit/engine.js';
 import { fromJson } from '../domain/json.js';
 import { onMitigationWork, wakeMitigationRunners } from './wake.js';
+import { roleDenial } from './role-permissions.js';
 
 const CLAIM_BATCH = 50;
 const DEFAULT_LEASE_MS = 30_000;
@@ -49,12 +50,13 @@ async function executionsOf(db: Db, k: FindingKey): Promise<MitigationExecutionR
  * Moves a finding on after its execution at next_position became terminal: to its next PENDING execution (READY),
  * or DONE with its outcome when none is left (the rest canceled or skipped).
  */
-async function advanceFinding(db: Db, k: FindingKey, completedPosition: number): Promise<'READY' | 'DONE'> {
+async function advanceFinding(db: Db, k: FindingKey, completedPosition: number, releaseClaim = false): Promise<'READY' | 'DONE'> {
   const executions = await executionsOf(db, k);
   const next = executions.find((e) => e.position > completedPosition && e.status === 'PENDING');
   if (next) {
+    // The worker that ran the previous execution keeps its claim; after an SNS delivery nobody holds one any more.
     await whereFinding(db.updateTable('mitigation_task_findings'), k)
-      .set({ state: 'READY', next_position: next.position })
+      .set(releaseClaim ? { state: 'READY', next_position: next.position, lease_until: 0 } : { state: 'READY', next_position: next.position })
       .execute();
     return 'READY';
   }
@@ -89,7 +91,7 @@ export async function finishTaskIfDone(db: Db, k: Pick<FindingKey, 'account_id' 
 }
 
 /** The audit finding as the action types read it (findings never change, so this may be read at any time). */
-async function loadFinding(db: Db, k: FindingKey): Promise<FindingToMitigate | undefined> {
+export async function loadFinding(db: Db, k: FindingKey): Promise<FindingToMitigate | undefined> {
   const f = await db
     .selectFrom('audit_findings')
     .selectAll()
@@ -163,7 +165,7 @@ export function mitigationOutboxOrigin(clock: Clock): OutboxOrigin {
       await failFinding(tx, k, exec.position, exec.action_name, now);
     } else {
       await at.set({ status: 'COMPLETED', end_time: now, message: `Published to ${message.topic_arn} as SNS message ${message.sns_message_id ?? '(unknown id)'}` }).execute();
-      if ((await advanceFinding(tx, k, exec.position)) === 'READY') wakeMitigationRunners();
+      if ((await advanceFinding(tx, k, exec.position, true)) === 'READY') wakeMitigationRunners();
     }
     await finishTaskIfDone(tx, k, now);
   };
@@ -176,6 +178,8 @@ export function mitigationOutboxOrigin(clock: Clock): OutboxOrigin {
 export interface MitigationRunnerOptions {
   /** How long a claimed finding stays with this worker before another may take it; default 30 s. */
   leaseMs?: number;
+  /** Role-permission enforcement [Dec M32]: an action whose role may not do the work FAILS (INSUFFICIENT_PERMISSIONS). */
+  enforceRolePermissions?: boolean;
 }
 
 export class MitigationRunner {
@@ -355,6 +359,10 @@ export class MitigationRunner {
     if (!action) throw new Error(`action ${exec.action_name} is missing from the task's snapshot`);
     const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);
     if (!impl) throw new Error(`no implementation for action type ${action.actionType}`);
+    if (this.options.enforceRolePermissions) {
+      const denial = await roleDenial(tx, k.account_id, k.region, action.roleArn, impl.permissions);
+      if (denial) return { status: 'FAILED', errorCode: 'INSUFFICIENT_PERMISSIONS', message: `Mitigation action ${action.name}: ${denial}` };
+    }
     const finding = await loadFinding(tx, k);
     if (!finding)
       return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message: `Finding ${k.finding_id} no longer exists (past its retention)` };

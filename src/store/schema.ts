@@ -339,6 +339,8 @@ export interface MitigationExecutionRow extends Scoped {
   message: string | null;
   /** JSON before-values recorded by the action, for undo (§9.2). */
   undo: string | null;
+  /** ddlocal time at which the undo extension restored this execution's changes (migration 007). */
+  undone_at?: number | null;
 }
 
 export interface Database {

@@ -5,7 +5,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type Transaction,
+  type UnknownRow,
+} from 'kysely';
 import type { Database } from './schema.js';
 import { ACCOUNT_TABLES } from './schema.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -35,6 +48,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 // 40001/40P01: serialization failure and deadlock. 23505 (unique violation): two transactions that both checked
 // "does X exist?" and then inserted X — on retry the loser sees the winner's row and answers the proper AWS error.
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
+const MAX_PG_ATTEMPTS = 50;
 
 class KyselyStore implements Store {
   constructor(
@@ -49,8 +63,9 @@ class KyselyStore implements Store {
         return await this.db.transaction().setIsolationLevel('serializable').execute(fn);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= 20) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+        if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= MAX_PG_ATTEMPTS) throw err;
+        // Exponential backoff with full jitter: under heavy contention fixed short waits keep colliding.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 500)));
       }
     }
   }
@@ -91,6 +106,27 @@ class KyselyStore implements Store {
   }
 }
 
+/**
+ * better-sqlite3 runs every statement synchronously, so a long series of queries (an audit check, a mitigation task)
+ * would keep the event loop — and every HTTP request — waiting until it ends. This plugin lets the loop turn at least
+ * every few milliseconds between statements, so the server keeps answering (and shows tasks IN_PROGRESS) meanwhile.
+ */
+class YieldToEventLoop implements KyselyPlugin {
+  private lastYield = performance.now();
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (performance.now() - this.lastYield > 10) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastYield = performance.now();
+    }
+    return args.result;
+  }
+}
+
 function openSqlite(file: string): Kysely<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SQLite(file);
@@ -98,12 +134,15 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new YieldToEventLoop()] });
 }
 
 function openPostgres(url: string): Kysely<Database> {
   // A database host that never answers must fail start-up in seconds, not hang it.
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client whose connection the server closed (restart, idle timeout) emits 'error' on the pool; unhandled,
+  // that would end the process. The pool drops the client and the next query opens a new connection.
+  pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`, 'DdlocalStoreWarning'));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

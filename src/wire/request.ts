@@ -62,7 +62,7 @@ export interface RawRequest {
   body: Buffer;
 }
 
-function parseBodyObject(body: Buffer): Record<string, unknown> {
+export function parseBodyObject(body: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

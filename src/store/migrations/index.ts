@@ -6,6 +6,7 @@ import * as auditCrls from './003-audit-crls.js';
 import * as auditIngest from './004-audit-ingest.js';
 import * as outbox from './005-outbox.js';
 import * as mitigation from './006-mitigation.js';
+import * as mitigationUndo from './007-mitigation-undo.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '004-audit-ingest': auditIngest,
   '005-outbox': outbox,
   '006-mitigation': mitigation,
+  '007-mitigation-undo': mitigationUndo,
 };
