@@ -175,6 +175,14 @@ export function mitigationOutboxOrigin(clock: Clock): OutboxOrigin {
   };
 }
 
+/** Errors of the database or the connection to it, as opposed to a defect in an action: the former are retried. */
+function isDatabaseError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string') return false;
+  // better-sqlite3: SQLITE_BUSY, SQLITE_IOERR…; PostgreSQL: five-character SQLSTATEs; sockets: ECONNRESET…
+  return code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || code.startsWith('ECONN') || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
 export interface MitigationRunnerOptions {
   /** How long a claimed finding stays with this worker before another may take it; default 30 s. */
   leaseMs?: number;
@@ -331,7 +339,8 @@ export class MitigationRunner {
       } catch (err) {
         // The action threw (a defect, not a resource state): its changes rolled back; the execution FAILS visibly
         // rather than being retried forever.
-        if (position === undefined) throw err;
+        // A database that failed (connection lost, busy, …) retries the whole execution once the claim expires.
+        if (position === undefined || isDatabaseError(err)) throw err;
         this.logger.error({ err, taskId: claim.task_id, findingId: claim.finding_id, actionName }, 'mitigation action failed unexpectedly');
         const failed: ActionOutcome = {
           status: 'FAILED',
