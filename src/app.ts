@@ -11,7 +11,7 @@ import { coreExtensionRoutes } from './extensions.js';
 import { EXTENSION_ROUTES } from './domain/extension-routes.js';
 import { AuditRunner } from './audit/engine.js';
 import { deliveryDeadlineFromEnv, OutboxDeliverer } from './outbox/deliverer.js';
-import { MitigationRunner, mitigationOutboxOrigin } from './mitigation/engine.js';
+import { leaseMsFromEnv, MitigationRunner, mitigationOutboxOrigin } from './mitigation/engine.js';
 import { enforceRolePermissionsFromEnv } from './mitigation/role-permissions.js';
 import { MITIGATION_EXECUTION_ORIGIN } from './mitigation/actions/publish-finding-to-sns.js';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
@@ -33,6 +33,8 @@ export interface DdlocalOptions {
   sns?: Partial<SNSClientConfig>;
   /** How long an SNS message is retried before it FAILS; default DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS or 5 minutes. */
   snsDeliveryDeadlineMs?: number;
+  /** How long a mitigation worker's claim lasts; default DDLOCAL_MITIGATION_LEASE_SECONDS or 30 s. */
+  mitigationLeaseMs?: number;
   /** Role-permission enforcement [Dec M32]; default DDLOCAL_ENFORCE_ROLE_PERMISSIONS, off. */
   enforceRolePermissions?: boolean;
   /** How long close() waits for in-flight requests before cutting their connections; default 10 s. */
@@ -61,6 +63,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // Read before anything starts, so a bad setting is a start-up error rather than a half-started server.
   const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? deliveryDeadlineFromEnv();
   const enforceRolePermissions = options.enforceRolePermissions ?? enforceRolePermissionsFromEnv();
+  const mitigationLeaseMs = options.mitigationLeaseMs ?? leaseMsFromEnv();
   const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl });
   const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
   const server = createHttpServer({
@@ -90,7 +93,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
   const auditRunner = new AuditRunner(store, clock, logger, { enforceRolePermissions });
   auditRunner.start();
-  const mitigationRunner = new MitigationRunner(store, clock, logger, { enforceRolePermissions });
+  const mitigationRunner = new MitigationRunner(store, clock, logger, { enforceRolePermissions, leaseMs: mitigationLeaseMs });
   mitigationRunner.start();
   const outbox = new OutboxDeliverer(store, logger, {
     snsClientConfig: options.sns,

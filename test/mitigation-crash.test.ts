@@ -35,6 +35,10 @@ import { startServeProcess, type ServeProcess } from './helpers/serve-process.js
 import { makeCertificate, makeKey, daysFromNow } from './helpers/certs.js';
 import { BROAD } from './helpers/mitigation-scenario.js';
 
+// The claims of a killed process are taken over when their lease runs out: a short lease keeps the test quick (an
+// execution still commits only while its claim holds, so exactly-once does not depend on the lease's length).
+const SHORT_LEASE = { DDLOCAL_MITIGATION_LEASE_SECONDS: '3' };
+
 const ACCOUNT = '123456789012';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/mitigation`;
 const AGE_CHECK = 'DEVICE_CERTIFICATE_AGE_CHECK';
@@ -287,7 +291,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
     test('after a restart every execution is COMPLETED and every certificate and policy was changed exactly once', { timeout: 900_000 }, async (t) => {
       const store = storeKind === 'sqlite' ? { data: join(mkdtempSync(join(tmpdir(), 'ddlocal-crash-')), 'crash.db') } : { databaseUrl: await createTestDatabase() };
       const taskId = `crash-${storeKind}`;
-      let server: ServeProcess = await startServeProcess(store);
+      let server: ServeProcess = await startServeProcess(store, undefined, SHORT_LEASE);
       let iot = iotClient(server.url, ACCOUNT);
       try {
         let t0 = Date.now();
@@ -322,7 +326,7 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
         iot.destroy();
 
         t0 = Date.now();
-        server = await startServeProcess(store);
+        server = await startServeProcess(store, undefined, SHORT_LEASE);
         iot = iotClient(server.url, ACCOUNT);
         const afterRestart = await describeTask(iot, taskId);
         assert.equal(afterRestart.taskStatus, 'IN_PROGRESS');
@@ -368,8 +372,8 @@ describe('two ddlocal processes on one PostgreSQL database', () => {
   test(`both work the same ${SHARED_POLICIES}-finding task; one stops mid-way and the other finishes it`, { timeout: 600_000 }, async (t) => {
     const store = { databaseUrl: await createTestDatabase() };
     const taskId = 'shared-task';
-    const a = await startServeProcess(store);
-    const b = await startServeProcess(store);
+    const a = await startServeProcess(store, undefined, SHORT_LEASE);
+    const b = await startServeProcess(store, undefined, SHORT_LEASE);
     const iotA = iotClient(a.url, ACCOUNT);
     const iotB = iotClient(b.url, ACCOUNT);
     try {

@@ -6,6 +6,7 @@ import { startDdlocal, type RunningDdlocal } from '../app.js';
 import { VERSION } from '../version.js';
 import { deliveryDeadlineFromEnv } from '../outbox/deliverer.js';
 import { enforceRolePermissionsFromEnv } from '../mitigation/role-permissions.js';
+import { leaseMsFromEnv } from '../mitigation/engine.js';
 import { weakKeyTestInactiveNotice } from '../audit/weak-keys.js';
 
 export interface ServeOptions {
@@ -44,6 +45,7 @@ function checkOptions(opts: ServeOptions): { port: number; databaseUrl?: URL } {
   try {
     deliveryDeadlineFromEnv();
     enforceRolePermissionsFromEnv();
+    leaseMsFromEnv();
   } catch (err) {
     fail(EXIT_USAGE, (err as Error).message);
   }

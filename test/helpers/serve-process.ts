@@ -34,10 +34,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `ddlocal serve --port 0` on a SQLite file (`{ data }`) or a PostgreSQL database (`{ databaseUrl }`). */
-export async function startServeProcess(store: { data: string } | { databaseUrl: string }, timeoutMs = 30_000): Promise<ServeProcess> {
+export async function startServeProcess(
+  store: { data: string } | { databaseUrl: string },
+  timeoutMs = 30_000,
+  extraEnv: Record<string, string> = {},
+): Promise<ServeProcess> {
   const storeArgs = 'data' in store ? ['--data', store.data] : ['--database-url', store.databaseUrl];
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'error', ...storeArgs], {
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
