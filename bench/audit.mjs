@@ -9,16 +9,13 @@
 //                                         [--peer-certificates N] [--no-peer] [--json out.json]
 //
 // How the registry is populated, and why it is faithful, is in bench/README.md.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  IoTClient,
   AttachPolicyCommand,
   CreatePolicyCommand,
   CreateRoleAliasCommand,
@@ -32,12 +29,30 @@ import {
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
 import { ecSpki, encodeCertificate, makeCa, makeCrl, pemOf, randomSerial, rocaSpki, rsaSpki, verificationCertificate } from './x509.mjs';
-import { freePort, startPostgres } from './postgres.mjs';
+import { startPostgres } from './postgres.mjs';
+import {
+  ACCOUNT,
+  DAY,
+  REGION,
+  ROOT,
+  describeCa,
+  factsOf,
+  ingest,
+  keyFactsOf,
+  log,
+  memoryOf,
+  parseCertificate,
+  pool as poolOf,
+  sec,
+  secs,
+  sha256Hex as createHashHex,
+  startMoto,
+  startServer,
+  stopProcess,
+} from './harness.mjs';
 import pg from 'pg';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { openStore } = await import(join(ROOT, 'dist/src/store/store.js'));
-const { parseCertificate } = await import(join(ROOT, 'dist/src/domain/x509.js'));
 const { AUDIT_CHECKS } = await import(join(ROOT, 'dist/src/audit/checks/index.js'));
 
 const { values: opts } = parseArgs({
@@ -56,9 +71,6 @@ const P = Number(opts.policies);
 const PEER_N = Number(opts['peer-certificates'] ?? N);
 if (!['sqlite', 'postgres'].includes(opts.store)) throw new Error('--store is sqlite or postgres');
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const DAY = 86_400_000;
 /** Certificates registered through the API (RegisterCertificate / RegisterCertificateWithoutCA); the rest in bulk. */
 const API_CERTS = Math.min(500, N);
 // Requests in flight while populating. PostgreSQL: one, because concurrent RegisterCertificate calls currently end in
@@ -66,31 +78,11 @@ const API_CERTS = Math.min(500, N);
 const CONCURRENCY = opts.store === 'postgres' ? 1 : 8;
 const ALL_CHECKS = [...AUDIT_CHECKS.keys()];
 
-const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const secs = (ms) => Math.round(ms) / 1000;
-
-function iotClient(endpoint, accountId = ACCOUNT) {
-  return new IoTClient({ endpoint, region: REGION, credentials: { accessKeyId: accountId, secretAccessKey: 'bench' }, maxAttempts: 1 });
-}
-
-/** Runs fn over items with a fixed number of requests in flight. */
-async function pool(items, fn, concurrency = CONCURRENCY) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
+/** Runs fn over items with CONCURRENCY requests in flight. */
+const pool = (items, fn, concurrency = CONCURRENCY) => poolOf(items, fn, concurrency);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The registry: a deterministic mix over certificate index i (percentages of N)
-
-/** Seconds-aligned, as X.509 times are. */
-const sec = (ms) => Math.floor(ms / 1000) * 1000;
 
 function certificatePlan(i, now, keys) {
   // Validity: issued over the last three years (≈ 1/3 older than the 365-day age threshold); 2% expired,
@@ -106,22 +98,6 @@ function certificatePlan(i, now, keys) {
   const status = s < 90 ? 'ACTIVE' : s < 97 ? 'INACTIVE' : 'REVOKED';
   const withCa = i % 5 !== 0;
   return { notBefore, notAfter, key, status, withCa, subject: [['O', 'Acme Devices'], ['CN', `device-${String(i).padStart(7, '0')}`]] };
-}
-
-/** The facts RegisterCertificate stores for a certificate this benchmark encodes (checked against the parser). */
-function factsOf(plan, serialHex, der, issuer, keyFacts) {
-  return {
-    certificate_pem: pemOf(der),
-    subject: plan.subject.map(([t, v]) => `${t}=${v}`).reverse().join(','),
-    issuer: issuer.rfc4514,
-    serial_number: serialHex.replace(/^(00)+(?=[0-9a-f]{2})/, ''),
-    not_before: plan.notBefore,
-    not_after: plan.notAfter,
-    ...keyFacts.get(plan.key),
-    crl_urls: '[]',
-    is_ca: 0,
-    authority_key_id: issuer.subjectKeyId,
-  };
 }
 
 function buildCertificate(i, now, keys, cas) {
@@ -157,56 +133,6 @@ function policyDocument(j) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Processes
-
-async function waitHttp(url, child, what) {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${what} did not start listening on ${url}`);
-}
-
-async function startServer(store) {
-  const port = await freePort();
-  const args = [join(ROOT, 'bin/ddlocal.js'), 'serve', '--port', String(port), '--log-level', 'error'];
-  args.push(...(store.url ? ['--database-url', store.url] : ['--data', store.file]));
-  // The server's log (level error) goes to stderr, so a failed request can be explained.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', process.stderr, 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(url, child, 'ddlocal serve');
-  return { child, url, iot: iotClient(url) };
-}
-
-async function stopProcess(child) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** VmHWM (peak resident set) and VmRSS of a process, in MiB. */
-function memoryOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { peakMiB: Math.round(kb('VmHWM') / 1024), rssMiB: Math.round(kb('VmRSS') / 1024) };
-}
-
-async function ingest(url, method, path, body) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20300101/${REGION}/iot/aws4_request, SignedHeaders=host, Signature=x` },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Population
 
 async function makeKeys() {
@@ -215,17 +141,6 @@ async function makeKeys() {
   const roca = Array.from({ length: 6 }, () => rocaSpki());
   log(`key pool: ${rsa.length} RSA 2048, ${ec.length} EC P-256, ${roca.length} ROCA RSA 2048 (${secs(Date.now() - t)} s)`);
   return { rsa, ec, roca };
-}
-
-/** Key facts per SPKI, read by ddlocal's parser from one real certificate per key. */
-function keyFactsOf(keys, ca) {
-  const out = new Map();
-  for (const spki of [...keys.rsa, ...keys.ec, ...keys.roca]) {
-    const der = encodeCertificate({ serialHex: '01', issuer: ca, subject: [['CN', 'k']], spki, notBefore: sec(Date.now()), notAfter: sec(Date.now() + DAY) });
-    const f = parseCertificate(pemOf(der), 'key probe').facts;
-    out.set(spki, { key_algorithm: f.key_algorithm, key_size: f.key_size, key_curve: f.key_curve, rsa_modulus: f.rsa_modulus, subject_key_id: f.subject_key_id });
-  }
-  return out;
 }
 
 /** Through the API: CA registration, audit configuration, a sample of the certificates, all policies, role aliases. */
@@ -331,8 +246,6 @@ async function populateInBulk(store, ctx, policyNames) {
   return revokedSerials;
 }
 
-const createHashHex = (der) => crypto.createHash('sha256').update(der).digest('hex');
-
 /** Lifecycle events: one session for every 10th certificate, plus shared certificates and conflicting client ids. */
 async function ingestConnections(url, sampleIds, now) {
   const events = [];
@@ -404,12 +317,8 @@ async function timeChecksInProcess(store, now) {
 
 /** The peer: moto_server, populated with the same number of certificates, listed with the same client. */
 async function peerBaseline(ctx) {
-  const port = await freePort();
-  const child = spawn('moto_server', ['-p', String(port)], { stdio: 'ignore' });
+  const { child, iot } = await startMoto();
   try {
-    const url = `http://127.0.0.1:${port}`;
-    await waitHttp(url, child, 'moto_server');
-    const iot = iotClient(url);
     const t = Date.now();
     const certs = Array.from({ length: PEER_N }, (_, i) => i);
     await pool(certs, async (i) => {
@@ -435,11 +344,7 @@ async function main() {
   const keys = await makeKeys();
   const registered = await makeCa('Acme Fleet CA');
   const external = await makeCa('Acme Legacy CA');
-  for (const ca of [registered, external]) {
-    const f = parseCertificate(ca.pem, 'bench CA').facts;
-    ca.rfc4514 = f.subject;
-    ca.subjectKeyId = f.subject_key_id;
-  }
+  for (const ca of [registered, external]) describeCa(ca);
   const cas = { registered, external };
   const ctx = { now, keys, cas, keyFacts: keyFactsOf(keys, registered) };
 

@@ -354,15 +354,22 @@ for (const storeKind of ['sqlite', 'postgres'] as const) {
   });
 }
 
-/** Findings finished while `frozen` is stopped with SIGSTOP for `ms`, as seen through the other process. */
-async function progressWhileFrozen(frozen: ServeProcess, observer: IoTClient, taskId: string, ms: number): Promise<number> {
+/**
+ * Findings finished while `frozen` is stopped with SIGSTOP, as seen through the other process: waits until at least
+ * `enough` more are finished (or `ms` pass), so a slow moment of a busy machine does not decide the result.
+ */
+async function progressWhileFrozen(frozen: ServeProcess, observer: IoTClient, taskId: string, ms: number, enough = 20): Promise<number> {
   const before = finished((await describeTask(observer, taskId)).taskStatistics);
   frozen.child.kill('SIGSTOP');
   try {
-    await sleep(ms);
-    const d = await describeTask(observer, taskId);
-    assert.equal(d.taskStatus, 'IN_PROGRESS', 'the task ended during the freeze: make it bigger');
-    return finished(d.taskStatistics) - before;
+    const deadline = Date.now() + ms;
+    for (;;) {
+      await sleep(250);
+      const d = await describeTask(observer, taskId);
+      assert.equal(d.taskStatus, 'IN_PROGRESS', 'the task ended during the freeze: make it bigger');
+      const progress = finished(d.taskStatistics) - before;
+      if (progress >= enough || Date.now() > deadline) return progress;
+    }
   } finally {
     frozen.child.kill('SIGCONT');
   }
@@ -387,9 +394,9 @@ describe('two ddlocal processes on one PostgreSQL database', () => {
       // Each process alone makes progress while the other is frozen: both claim findings of the same task. A frozen
       // process keeps its claims (at most one batch) and possibly an open transaction; SKIP LOCKED lets the other
       // pass them by instead of waiting.
-      const byB = await progressWhileFrozen(a, iotB, taskId, 2_000);
-      const byA = await progressWhileFrozen(b, iotA, taskId, 2_000);
-      t.diagnostic(`findings finished in 2 s by B alone: ${byB}, by A alone: ${byA}`);
+      const byB = await progressWhileFrozen(a, iotB, taskId, 30_000);
+      const byA = await progressWhileFrozen(b, iotA, taskId, 30_000);
+      t.diagnostic(`findings finished while the other was frozen, by B alone: ${byB}, by A alone: ${byA}`);
       assert.ok(byB >= 20, `process B finished only ${byB} findings while A was frozen`);
       assert.ok(byA >= 20, `process A finished only ${byA} findings while B was frozen`);
 

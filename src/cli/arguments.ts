@@ -3,7 +3,7 @@
 // global options, the operation name, the operation's options (argparse rules, required checks), unknown leftovers,
 // paging conflicts, unpacking each option (file://, shorthand / JSON / scalars), --cli-input-* merge, the
 // idempotency token, client-side validation. Pure module: no SDK (the CLI must start fast), no network.
-import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { MODEL, operation } from '../model/model.js';
 import { commandTable, type OperationOption } from './names.js';
 import { SKELETON_CHOICES, DEFAULT_SKELETON_CHOICE, type SkeletonChoice } from './skeleton.js';
@@ -287,8 +287,13 @@ function fillIdempotencyTokens(operationName: string, params: Record<string, unk
   const input = operation(operationName).input;
   if (!input) return;
   for (const [member, ref] of Object.entries(MODEL.shapes[input.shape]?.members ?? {})) {
-    if (ref.idempotencyToken && !Object.hasOwn(params, member)) params[member] = randomUUID();
+    // node:crypto costs a few ms to load; only the commands with a token to fill pay for it.
+    if (ref.idempotencyToken && !Object.hasOwn(params, member)) params[member] = nodeCrypto().randomUUID();
   }
+}
+
+function nodeCrypto(): typeof import('node:crypto') {
+  return createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 }
 
 function collectOutfiles(table: ArgumentTable, values: Map<string, ParsedValue>): Record<string, string> | undefined {

@@ -1,6 +1,8 @@
 // Where `ddlocal iot` sends a request and as whom (cli.md §12, §13.1, Dec C6, C10): endpoint, region, profile
 // settings and the output defaults, resolved the way the aws CLI does — flags, then environment, then the profile —
 // with ddlocal's local server as the endpoint of last resort.
+import { createRequire } from 'node:module';
+import type * as SmithyConfig from '@smithy/core/config';
 import { CliError } from './arguments.js';
 import type { GlobalOptions } from './arguments.js';
 
@@ -22,7 +24,9 @@ type Section = Record<string, string | undefined>;
 
 /** The named profile's settings from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/…). */
 async function profileSettings(profile: string | undefined, explicit: boolean): Promise<Section> {
-  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  // Required, not imported: the package resolves to CommonJS either way, and require() skips the ESM loader's
+  // CommonJS export lexer (start-up time, see send.ts). The SDK later requires the same, already cached, module.
+  const { loadSharedConfigFiles } = createRequire(import.meta.url)('@smithy/core/config') as typeof SmithyConfig;
   const files = await loadSharedConfigFiles({ ignoreCache: true });
   const name = profile ?? 'default';
   const config = files.configFile?.[name];

@@ -1,9 +1,39 @@
 // The `ddlocal` command. `serve` runs the server; `iot` is the aws-compatible client (`ddlocal iot <command>` takes
 // exactly the arguments of `aws iot <command>`, so it parses its own argv rather than going through commander, and
 // loads nothing it does not need).
-const [, , first, ...rest] = process.argv;
+
+/**
+ * The arguments of an `iot` command line, or undefined for any other command. Like `aws --region r iot …`, global
+ * options may come before `iot`; they are handed on with the rest (the iot parser reads globals anywhere).
+ */
+async function iotArguments(args: string[]): Promise<string[] | undefined> {
+  if (args[0] === 'iot') return args.slice(1);
+  if (!args[0]?.startsWith('--')) return undefined;
+  const { globalOptionTakesValue } = await import('./args/globals.js');
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === 'iot') return [...args.slice(0, i), ...args.slice(i + 1)];
+    if (!token.startsWith('--')) return undefined;
+    const [name, inline] = token.slice(2).split(/=(.*)/s);
+    const takesValue = globalOptionTakesValue(name!);
+    if (takesValue === undefined) return undefined;
+    if (takesValue && inline === undefined) i++;
+  }
+  return undefined;
+}
 
 async function runIotCommand(argv: string[]): Promise<void> {
+  // Node ≥ 22.1 can keep V8's compiled code between runs (most of a request's start-up is compiling the SDK);
+  // Node 20 has no such API, and there this line does nothing.
+  const { default: nodeModule } = await import('node:module');
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // The plain input-skeleton command lines are answered from the build's pre-rendered table (fast-skeleton.ts).
+  const { pregeneratedSkeleton } = await import('./fast-skeleton.js');
+  const skeleton = pregeneratedSkeleton(argv, new URL('./', import.meta.url));
+  if (skeleton !== undefined) {
+    process.stdout.write(skeleton, () => process.exit(0));
+    return;
+  }
   const { runIot } = await import('./iot.js');
   const rc = await runIot(argv, {
     stdout: (text) => process.stdout.write(text),
@@ -44,5 +74,6 @@ async function runProgram(): Promise<void> {
   await program.parseAsync(process.argv);
 }
 
-if (first === 'iot') await runIotCommand(rest);
+const iotArgs = await iotArguments(process.argv.slice(2));
+if (iotArgs !== undefined) await runIotCommand(iotArgs);
 else await runProgram();

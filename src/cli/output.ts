@@ -6,7 +6,8 @@
 // unmodelled members dropped, timestamps turned into what aws's parser hook produces (an ISO-8601 string in the local
 // zone, or the wire number); (2) apply --query (per page for text and yaml-stream, to the merged result otherwise);
 // (3) format.
-import jmespath from 'jmespath';
+import { createRequire } from 'node:module';
+import type * as JmesPath from 'jmespath';
 import { operation, outputShape, shape } from '../model/model.js';
 import { SampleTimestamp } from './skeleton.js';
 import { renderJson } from './output/json.js';
@@ -36,6 +37,8 @@ export class QueryError extends Error {
 
 /** Compiles a --query expression once (so a bad expression fails before any request is sent). */
 export function compileQuery(expr: string): (value: unknown) => unknown {
+  // Required on first use (jmespath is CommonJS): commands without --query never load it (start-up time, cli-perf).
+  const jmespath = createRequire(import.meta.url)('jmespath') as typeof JmesPath;
   try {
     // jmespath.js exports compile() (a parse without evaluation), but @types/jmespath does not declare it.
     (jmespath as unknown as { compile(e: string): unknown }).compile(expr);

@@ -9,7 +9,7 @@ export interface PagingOptions {
 }
 
 export interface PagedResult {
-  /** Each page as the service answered it, without its service token (what text and yaml-stream print). */
+  /** Each page as the service answered it, with its service token (yaml-stream prints it; text drops it). */
   pages: Record<string, unknown>[];
   /** The pages merged: result lists concatenated, the service token removed, NextToken added when truncated. */
   merged: Record<string, unknown>;
@@ -23,10 +23,17 @@ export function paginatorOf(operation: string): Paginator | undefined {
 }
 
 /** The opaque --max-items token: base64 of {"<inputToken>": <service token|null>, "boto_truncate_amount"?: n}. */
-export function encodeStartingToken(inputToken: string, serviceToken: string | undefined, truncate: number): string {
+export function encodeStartingToken(inputToken: string, serviceToken: string | undefined, truncate?: number): string {
   const body: Record<string, unknown> = { [inputToken]: serviceToken ?? null };
-  if (truncate > 0) body.boto_truncate_amount = truncate;
-  return Buffer.from(JSON.stringify(body)).toString('base64');
+  // Present whenever aws stops mid-page, even at 0 (--max-items 0).
+  if (truncate !== undefined) body.boto_truncate_amount = truncate;
+  // Python's json.dumps layout (", " and ": " separators, ASCII escapes) so the token is byte-identical to aws's.
+  const text = `{${Object.entries(body).map(([k, v]) => `${pyJson(k)}: ${pyJson(v)}`).join(', ')}}`;
+  return Buffer.from(text).toString('base64');
+}
+
+function pyJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A token from encodeStartingToken, or — when it does not decode as one — the raw service token (§16). */
@@ -72,7 +79,7 @@ export async function paginate(
     const from = Math.min(skip, available);
     const take = Math.min(available - from, remaining);
     for (const k of resultKeys) if (Array.isArray(page[k])) page[k] = (page[k] as unknown[]).slice(from, from + take);
-    pages.push(page);
+    pages.push(serviceNext === undefined ? page : { ...page, [outputToken]: serviceNext });
     for (const [k, v] of Object.entries(page)) {
       if (resultKeys.includes(k)) merged[k] = [...((merged[k] as unknown[]) ?? []), ...(v as unknown[])];
       else merged[k] = v;
@@ -82,7 +89,7 @@ export async function paginate(
     if (remaining <= 0 && options.maxItems !== undefined) {
       // Stopped by --max-items: mid-page → resume this page after what was shown; at its end → the next page.
       if (from + take < available) nextToken = encodeStartingToken(inputToken, token, from + take);
-      else if (next !== undefined) nextToken = encodeStartingToken(inputToken, next, 0);
+      else if (next !== undefined) nextToken = encodeStartingToken(inputToken, next);
       break;
     }
     if (next === undefined) break;

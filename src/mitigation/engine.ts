@@ -317,15 +317,19 @@ export class MitigationRunner {
         if (Number(r.numUpdatedRows) === 1) claimed.push({ ...f, lease_until: lease });
       }
       return claimed;
-    });
+      // Row locks (SKIP LOCKED) and the compare-and-set above make the claim safe at READ COMMITTED.
+    }, { readCommitted: true });
   }
 
   /** Gives claims back at once (pause or stop mid-batch), instead of letting them wait out their lease. */
   private async release(claims: MitigationTaskFindingRow[]): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      for (const c of claims)
-        await whereFinding(tx.updateTable('mitigation_task_findings'), c).set({ lease_until: 0 }).where('lease_until', '=', c.lease_until).execute();
-    });
+    await this.store.transaction(
+      async (tx) => {
+        for (const c of claims)
+          await whereFinding(tx.updateTable('mitigation_task_findings'), c).set({ lease_until: 0 }).where('lease_until', '=', c.lease_until).execute();
+      },
+      { readCommitted: true },
+    );
   }
 
   /** Runs the claimed finding's executions, one transaction each, until it waits, fails, ends or loses its claim. */

@@ -28,8 +28,12 @@ export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface Store {
   readonly kind: StoreKind;
-  /** Runs fn in one transaction: everything it writes commits together or not at all. */
-  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction: everything it writes commits together or not at all. `readCommitted` (PostgreSQL
+   * only) is for work that protects itself with row locks and compare-and-set updates, such as claiming queued work:
+   * under SERIALIZABLE, concurrent claimers would abort each other for no benefit.
+   */
+  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>, options?: { readCommitted?: boolean }): Promise<T>;
   /** Deletes all account data, or only one account's (optionally one region's). */
   reset(scope?: { accountId?: string; region?: string }): Promise<void>;
   close(): Promise<void>;
@@ -56,11 +60,12 @@ class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
   ) {}
 
-  async transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>, options: { readCommitted?: boolean } = {}): Promise<T> {
     if (this.kind === 'sqlite') return this.db.transaction().execute(fn);
+    const isolation = options.readCommitted ? 'read committed' : 'serializable';
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().setIsolationLevel('serializable').execute(fn);
+        return await this.db.transaction().setIsolationLevel(isolation).execute(fn);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= MAX_PG_ATTEMPTS) throw err;

@@ -22,6 +22,12 @@ export interface GlobalOptions {
   version: boolean;
 }
 
+/** Whether `--<name>` is a global option and takes a value (true), is a global flag (false), or neither (undefined). */
+export function globalOptionTakesValue(name: string): boolean | undefined {
+  const spec = GLOBALS[name];
+  return spec === undefined ? undefined : spec.kind !== 'flag';
+}
+
 type GlobalSpec =
   | { kind: 'flag'; apply: (g: GlobalOptions) => void }
   | { kind: 'value'; choices?: readonly string[]; apply: (g: GlobalOptions, v: string) => void }

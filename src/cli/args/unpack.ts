@@ -2,8 +2,8 @@
 // scalar, shorthand (+ model coercion), JSON, or a list of scalars — and the --cli-input-json/yaml documents (§8).
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { MODEL, shape as modelShape, type Shape } from '../../model/model.js';
 import { coerceShorthand, ShorthandCoercionError } from '../coerce.js';
 import type { OperationOption } from '../names.js';
@@ -182,12 +182,14 @@ function isComplex(s: Shape): boolean {
 
 /** coerceShorthand works on shape names; find this shape's name in the model (shapes are unique objects). */
 function shapeName(s: Shape): string {
+  // Built on first use: most commands have no shorthand value, and every start-up millisecond counts (cli-perf).
+  SHAPE_NAMES ??= new Map<Shape, string>(Object.entries(MODEL.shapes).map(([name, shape]) => [shape, name]));
   const cached = SHAPE_NAMES.get(s);
   if (cached) return cached;
   throw new Error('shape is not part of the model');
 }
 
-const SHAPE_NAMES = new Map<Shape, string>(Object.entries(MODEL.shapes).map(([name, s]) => [s, name]));
+let SHAPE_NAMES: Map<Shape, string> | undefined;
 
 // ---------------------------------------------------------------------------------------------------------------
 // --cli-input-json / --cli-input-yaml (§8)
@@ -217,6 +219,9 @@ export function loadCliInput(format: 'json' | 'yaml', raw: string, ctx: Context)
  * which validation rejects for timestamps, so it is kept apart from date-times.
  */
 function parseYamlDocument(text: string): unknown {
+  // The yaml package is ~60 CommonJS files; only --cli-input-yaml needs it, so it is required here, synchronously,
+  // rather than imported by every command.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return parseYaml(text, {
     version: '1.1',
     uniqueKeys: false,

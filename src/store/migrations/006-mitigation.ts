@@ -56,10 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('lease_until', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('mitigation_task_findings_pk', ['account_id', 'region', 'task_id', 'finding_id'])
     .execute();
+  // Claims walk READY findings oldest first and skip leased ones: this order, not a sort of every READY row per claim.
   await db.schema
     .createIndex('mitigation_task_findings_work')
     .on('mitigation_task_findings')
-    .columns(['state', 'lease_until', 'finding_time'])
+    .columns(['state', 'finding_time', 'finding_id'])
     .execute();
   await db.schema
     .createIndex('mitigation_task_findings_by_finding')
