@@ -15,6 +15,7 @@ import {
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
   type QueryResult,
+  type SqliteDialectConfig,
   type RootOperationNode,
   type Transaction,
   type UnknownRow,
@@ -139,7 +140,33 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }), plugins: [new YieldToEventLoop()] });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new YieldToEventLoop()] });
+}
+
+/** Prepared statements kept per SQL text; the rest (long IN lists, one-off DDL) are evicted oldest first. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, which was a quarter of a mitigation task's CPU time; ddlocal
+ * runs the same few statements over and over with new parameters, so prepared statements are reused by SQL text.
+ * Safe because Kysely runs one statement at a time on the connection and ddlocal never streams query results.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text); // re-inserted below: most recently used last
+      } else {
+        statement = database.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string): Kysely<Database> {
