@@ -16,6 +16,7 @@ import { canonicalCheckName, CHECK_IDENTIFIERS, resourceKey } from './catalogue.
 import { fromJson, toJson } from '../domain/json.js';
 import { dueInstant, type Schedule } from './schedule.js';
 import { notifyAuditTaskEnded } from './notification.js';
+import { BackgroundLoop, wakeSignal } from '../background-loop.js';
 
 export const DAY_MS = 86_400_000;
 /** Audit tasks and findings are kept 90 days after taskStartTime (§6.7). */
@@ -312,78 +313,58 @@ export async function enabledCheckConfigurations(
   return enabled;
 }
 
-// Every runner of this process: request handlers nudge them after creating work, instead of waiting for a poll.
-const runners = new Set<AuditRunner>();
+// Request handlers nudge this process's runners after creating work, instead of waiting for a poll.
+const auditWork = wakeSignal();
 
 export function wakeAuditRunners(): void {
-  for (const r of runners) r.wake();
+  auditWork.raise();
 }
 
 export class AuditRunner {
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | undefined;
-  private stopped = false;
-  private paused = false;
   private lastPurge = 0;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: { enforceRolePermissions?: boolean } = {},
-  ) {}
+  ) {
+    this.loop = new BackgroundLoop({
+      pass: () => this.pass(),
+      logger,
+      failureMessage: 'audit runner pass failed',
+      pollMs: POLL_MS,
+      wakeDelayMs: 20,
+      signal: auditWork,
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    runners.add(this);
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops polling and waits for the work in hand (at most the current check) to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    runners.delete(this);
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Holds evaluation (tasks stay IN_PROGRESS) until resume(); used to observe and cancel running tasks. */
   pause(): void {
-    this.paused = true;
+    this.loop.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.wake();
+    this.loop.resume();
   }
 
   wake(): void {
-    this.schedule(20);
+    this.loop.wake();
   }
 
   /** Runs one full pass now (due schedules, unfinished tasks, purge) and waits for it. */
-  async runOnce(): Promise<void> {
-    while (this.busy) await this.busy;
-    this.busy = this.pass().finally(() => (this.busy = undefined));
-    await this.busy;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (!this.busy && !this.paused) {
-      this.busy = this.pass()
-        .catch((err) => this.logger.error({ err }, 'audit runner pass failed'))
-        .finally(() => (this.busy = undefined));
-      await this.busy;
-    }
-    this.schedule(POLL_MS);
+  runOnce(): Promise<void> {
+    return this.loop.runOnce();
   }
 
   private async pass(): Promise<void> {
@@ -392,7 +373,7 @@ export class AuditRunner {
       tx.selectFrom('audit_tasks').selectAll().where('task_status', '=', 'IN_PROGRESS').orderBy('task_start_time').execute(),
     );
     for (const task of tasks) {
-      if (this.stopped || this.paused) return;
+      if (this.loop.halted) return;
       try {
         await this.runTask(task);
       } catch (err) {
@@ -416,7 +397,7 @@ export class AuditRunner {
         .execute(),
     );
     for (const { check_name } of pending) {
-      if (this.stopped || this.paused) return;
+      if (this.loop.halted) return;
       await runCheck(this.store, this.clock, task, check_name, this.options.enforceRolePermissions ?? false);
     }
     await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));

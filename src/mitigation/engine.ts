@@ -17,7 +17,8 @@ import type { ActionDefinition, ActionOutcome, FindingToMitigate } from './actio
 import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { RETENTION_MS } from '../audit/engine.js';
 import { fromJson } from '../domain/json.js';
-import { onMitigationWork, wakeMitigationRunners } from './wake.js';
+import { mitigationWork, wakeMitigationRunners } from './wake.js';
+import { BackgroundLoop } from '../background-loop.js';
 import { roleDenial } from './role-permissions.js';
 
 const CLAIM_BATCH = 50;
@@ -204,76 +205,55 @@ export interface MitigationRunnerOptions {
 }
 
 export class MitigationRunner {
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | undefined;
-  private stopped = true;
-  private paused = false;
   private lastPurge = 0;
-  private unsubscribe: (() => void) | undefined;
   private readonly snapshots = new Map<string, ActionDefinition[]>();
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: MitigationRunnerOptions = {},
-  ) {}
+  ) {
+    this.loop = new BackgroundLoop({
+      pass: () => this.pass(),
+      logger,
+      failureMessage: 'mitigation runner pass failed',
+      pollMs: POLL_MS,
+      wakeDelayMs: 10,
+      signal: mitigationWork,
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.unsubscribe = onMitigationWork(() => this.wake());
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the execution in hand to commit. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Holds execution (tasks stay IN_PROGRESS) until resume(); used to observe and cancel running tasks. */
   pause(): void {
-    this.paused = true;
+    this.loop.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.wake();
+    this.loop.resume();
   }
 
   wake(): void {
-    this.schedule(10);
+    this.loop.wake();
   }
 
   /** Runs until no claimable work is left, then returns. */
-  async runOnce(): Promise<void> {
-    while (this.busy) await this.busy;
-    this.busy = this.pass().finally(() => (this.busy = undefined));
-    await this.busy;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (!this.busy && !this.paused) {
-      this.busy = this.pass()
-        .catch((err) => this.logger.error({ err }, 'mitigation runner pass failed'))
-        .finally(() => (this.busy = undefined));
-      await this.busy;
-    }
-    this.schedule(POLL_MS);
+  runOnce(): Promise<void> {
+    return this.loop.runOnce();
   }
 
   private get halted(): boolean {
-    return this.stopped || this.paused;
+    return this.loop.halted;
   }
 
   private async pass(): Promise<void> {
@@ -335,7 +315,7 @@ export class MitigationRunner {
   /** Runs the claimed finding's executions, one transaction each, until it waits, fails, ends or loses its claim. */
   private async processFinding(claim: MitigationTaskFindingRow): Promise<void> {
     for (;;) {
-      if (this.stopped) return;
+      if (this.loop.isStopped) return;
       let position: number | undefined;
       let actionName = '';
       try {

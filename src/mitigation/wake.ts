@@ -1,11 +1,8 @@
 // Request handlers nudge this process's mitigation runners after creating work, instead of waiting for a poll.
-const listeners = new Set<() => void>();
+import { wakeSignal } from '../background-loop.js';
 
-export function onMitigationWork(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export const mitigationWork = wakeSignal();
 
 export function wakeMitigationRunners(): void {
-  for (const l of listeners) l();
+  mitigationWork.raise();
 }

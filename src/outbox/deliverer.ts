@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { Store } from '../store/store.js';
 import type { Database, OutboxRow } from '../store/schema.js';
-import { onOutboxWrite } from './enqueue.js';
+import { outboxWork } from './enqueue.js';
+import { BackgroundLoop } from '../background-loop.js';
 import { classifyPublishError, type PublishFailure } from './sns-errors.js';
 
 /** What an origin (audit notifications, mitigation executions) does when its message's fate is known. */
@@ -46,11 +47,8 @@ export function topicRegion(topicArn: string): string | undefined {
 
 export class OutboxDeliverer {
   private readonly clients = new Map<string, SNSClient>();
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | undefined;
-  private stopped = true;
-  private unsubscribe: (() => void) | undefined;
   private readonly deadlineMs: number;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly store: Store,
@@ -58,46 +56,29 @@ export class OutboxDeliverer {
     private readonly options: OutboxDelivererOptions = {},
   ) {
     this.deadlineMs = options.deliveryDeadlineMs ?? deliveryDeadlineFromEnv();
+    this.loop = new BackgroundLoop({
+      pass: () => this.pass(),
+      logger,
+      failureMessage: 'outbox delivery pass failed',
+      pollMs: options.pollMs ?? 250,
+      wakeDelayMs: 20,
+      signal: outboxWork,
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.unsubscribe = onOutboxWrite(() => this.schedule(20));
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
+    await this.loop.stop();
     for (const client of this.clients.values()) client.destroy();
     this.clients.clear();
   }
 
   /** Delivers every message due now (one attempt each) and waits for the outcomes. */
-  async runOnce(): Promise<void> {
-    while (this.busy) await this.busy;
-    this.busy = this.pass().finally(() => (this.busy = undefined));
-    await this.busy;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (!this.busy) {
-      this.busy = this.pass()
-        .catch((err) => this.logger.error({ err }, 'outbox delivery pass failed'))
-        .finally(() => (this.busy = undefined));
-      await this.busy;
-    }
-    this.schedule(this.options.pollMs ?? 250);
+  runOnce(): Promise<void> {
+    return this.loop.runOnce();
   }
 
   private async pass(): Promise<void> {
@@ -105,7 +86,7 @@ export class OutboxDeliverer {
       const claimed = await this.claim();
       if (claimed.length === 0) return;
       await Promise.all(claimed.map((m) => this.deliver(m)));
-      if (this.stopped) return;
+      if (this.loop.isStopped) return;
     }
   }
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/store.js';
 import { toJson } from '../domain/json.js';
+import { wakeSignal } from '../background-loop.js';
 
 export interface SnsMessage {
   accountId: string;
@@ -21,16 +22,11 @@ export interface SnsMessage {
 }
 
 // Deliverers of this process, nudged after a commit so a message goes out without waiting for the next poll.
-const listeners = new Set<() => void>();
-
-export function onOutboxWrite(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export const outboxWork = wakeSignal();
 
 /** Nudges the deliverers; call after the enqueuing transaction committed (a nudge before commit is harmless). */
 export function wakeOutbox(): void {
-  for (const l of listeners) l();
+  outboxWork.raise();
 }
 
 export async function enqueueSnsMessage(db: Db, message: SnsMessage): Promise<string> {
