@@ -64,7 +64,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? deliveryDeadlineFromEnv();
   const enforceRolePermissions = options.enforceRolePermissions ?? enforceRolePermissionsFromEnv();
   const mitigationLeaseMs = options.mitigationLeaseMs ?? leaseMsFromEnv();
-  const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl });
+  const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl, logger });
   const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
   const server = createHttpServer({
     store,

@@ -2,6 +2,10 @@
 // deliverer): one pass at a time, a pass every `pollMs` when idle, a prompt pass when woken, pause for tests, and a
 // stop that waits for the work in hand. A failing pass is logged and retried at the next poll, never a crash.
 import type { Logger } from 'pino';
+import { isStoreUnavailable } from './store/errors.js';
+
+/** The longest wait between passes while they keep failing (the database is down, say). */
+const MAX_BACKOFF_MS = 5_000;
 
 /** A process-wide "there is new work" signal that request handlers raise and workers subscribe to. */
 export function wakeSignal(): { subscribe(listener: () => void): () => void; raise(): void } {
@@ -40,6 +44,8 @@ export class BackgroundLoop {
   private stopped = false;
   private paused = false;
   private unsubscribe: (() => void) | undefined;
+  /** Passes that failed in a row: the next pass waits longer, so an outage is not hammered every poll. */
+  private failures = 0;
 
   constructor(private readonly options: BackgroundLoopOptions) {}
 
@@ -101,10 +107,21 @@ export class BackgroundLoop {
     if (!this.busy && !this.paused) {
       this.busy = this.options
         .pass()
-        .catch((err) => this.options.logger.error({ err }, this.options.failureMessage))
+        .then(
+          () => {
+            this.failures = 0;
+          },
+          (err) => {
+            this.failures++;
+            // An unavailable database is logged by the store, once per outage; the work resumes when it is back.
+            if (isStoreUnavailable(err)) this.options.logger.debug({ err }, this.options.failureMessage);
+            else this.options.logger.error({ err }, this.options.failureMessage);
+          },
+        )
         .finally(() => (this.busy = undefined));
       await this.busy;
     }
-    this.schedule(this.options.pollMs);
+    const backoff = this.failures === 0 ? 0 : Math.min(this.options.pollMs * 2 ** this.failures, MAX_BACKOFF_MS);
+    this.schedule(Math.max(this.options.pollMs, backoff));
   }
 }

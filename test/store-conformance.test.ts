@@ -5,6 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store, type StoreOptions } from '../src/store/store.js';
 import { ACCOUNT_TABLES } from '../src/store/schema.js';
+import { StoreUnavailableError } from '../src/store/errors.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { tempDataFile } from './helpers/server.js';
 
@@ -134,14 +135,38 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await countThings(store), 0);
     });
 
+    if (kind === 'postgres')
+      test('a transaction still conflicting when the retry budget is spent fails as retryable contention, not as the raw 40001', async () => {
+        const impatient = await openStore({ ...options, retryBudgetMs: 0 });
+        try {
+          // Write skew: each reads the row the other inserts. SERIALIZABLE lets only one of them commit.
+          let arrived = 0;
+          let release!: () => void;
+          const bothRead = new Promise<void>((resolve) => (release = resolve));
+          const skewed = (mine: string, other: string) =>
+            impatient.transaction(async (tx) => {
+              await tx.selectFrom('things').select('thing_name').where('account_id', '=', '999999999999').where('thing_name', '=', other).execute();
+              if (++arrived === 2) release();
+              await bothRead;
+              await tx.insertInto('things').values(thing('999999999999', 'us-east-1', mine)).execute();
+            });
+          const results = await Promise.allSettled([skewed('skew-a', 'skew-b'), skewed('skew-b', 'skew-a')]);
+          const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+          assert.equal(failed.length, 1, 'exactly one of the two commits');
+          assert.ok(failed[0] instanceof StoreUnavailableError, String(failed[0]));
+          assert.equal(failed[0].reason, 'contention');
+          assert.match(failed[0].message, /concurrent requests kept changing the same data/);
+        } finally {
+          await impatient.close();
+        }
+      });
+
     test('reopening runs no migration twice and keeps the data', async () => {
       await store.transaction((tx) => tx.insertInto('things').values(thing('888888888888', 'us-east-1', 'kept')).execute());
-      const second = await openStore(options);
-      try {
-        assert.equal(await countThings(second, '888888888888'), 1);
-      } finally {
-        await second.close();
-      }
+      // A SQLite file belongs to one open store at a time, so the first one closes before the reopen.
+      await store.close();
+      store = await openStore(options);
+      assert.equal(await countThings(store, '888888888888'), 1);
     });
   });
 }

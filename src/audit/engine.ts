@@ -17,6 +17,7 @@ import { fromJson, toJson } from '../domain/json.js';
 import { dueInstant, type Schedule } from './schedule.js';
 import { notifyAuditTaskEnded } from './notification.js';
 import { BackgroundLoop, wakeSignal } from '../background-loop.js';
+import { isStoreUnavailable } from '../store/errors.js';
 
 export const DAY_MS = 86_400_000;
 /** Audit tasks and findings are kept 90 days after taskStartTime (§6.7). */
@@ -203,6 +204,8 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, enf
     );
     return { kind: 'done', severity: check.severity, result };
   } catch (err) {
+    // The database failed, not the check: the check stays IN_PROGRESS and runs again when the database is back.
+    if (isStoreUnavailable(err)) throw err;
     // Checks signal missing external data with an error carrying errorCode (e.g. DATA_UNAVAILABLE [Dec A33]).
     // Such an error may carry `partial`: the findings proven from the data that was available, still reported.
     const e = err as { errorCode?: unknown; message?: unknown; partial?: Partial<CheckResult> };
@@ -222,6 +225,7 @@ async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkNam
   try {
     await storeOutcome(store, clock, task, checkName, outcome);
   } catch (err) {
+    if (isStoreUnavailable(err)) throw err;
     // Results the database refuses must not leave the check IN_PROGRESS for ever (and block every later task):
     // the check FAILS, naming the cause, without its findings.
     const message = `ddlocal could not store the results of ${checkName}: ${(err as Error).message ?? String(err)}`;
@@ -377,7 +381,9 @@ export class AuditRunner {
       try {
         await this.runTask(task);
       } catch (err) {
-        // One task's trouble (e.g. the database briefly unreachable) must not hold up the tasks queued after it.
+        // An unavailable database ends the pass (every task would fail alike); the loop backs off and retries.
+        if (isStoreUnavailable(err)) throw err;
+        // One task's trouble must not hold up the tasks queued after it.
         this.logger.error({ err, taskId: task.task_id }, 'audit task could not progress; it will be retried');
       }
     }

@@ -8,6 +8,7 @@ import { deliveryDeadlineFromEnv } from '../outbox/deliverer.js';
 import { enforceRolePermissionsFromEnv } from '../mitigation/role-permissions.js';
 import { leaseMsFromEnv } from '../mitigation/engine.js';
 import { weakKeyTestInactiveNotice } from '../audit/weak-keys.js';
+import { DataFileInUseError } from '../store/sqlite.js';
 
 export interface ServeOptions {
   host: string;
@@ -68,6 +69,7 @@ function startFailure(err: unknown, opts: ServeOptions, port: number, databaseUr
   if (e.code === 'EACCES' && e.syscall === 'listen') return `cannot listen on ${where}: permission denied`;
   if (e.syscall === 'listen' || e.code === 'EADDRNOTAVAIL' || (e.syscall === 'getaddrinfo' && e.message.includes(opts.host)))
     return `cannot listen on ${where}: ${e.message}`;
+  if (err instanceof DataFileInUseError) return err.message;
   const store = databaseUrl ? `the PostgreSQL database ${redactUrl(databaseUrl)}` : `the SQLite file ${opts.data}`;
   return `cannot open ${store}: ${e.message ?? String(err)}`;
 }

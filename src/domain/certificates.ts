@@ -3,14 +3,13 @@
 // DeleteCertificate. Certificate ids are stored lower case; ids in input are compared case-insensitively.
 import { randomUUID } from 'node:crypto';
 import type { HandlerTable, Input, RequestContext } from './context.js';
-import { scope } from './context.js';
+import { atReadCommitted, scope } from './context.js';
 import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
 import { iotArn } from './arn.js';
 import { alreadyExists, ApiError, deleteConflict, invalidRequest, notFound } from '../wire/errors.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../wire/pagination.js';
 import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
 import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
-import { findCaCertificate } from './ca-certificates.js';
 import { attachedPolicyNames, detachAllPolicies } from './policy-attachments.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
 
@@ -106,7 +105,15 @@ function requireActiveCa(ca: CaCertificateRow, deviceId: string): CaCertificateR
 /** The registered CA named by caCertificatePem, which must have signed the device certificate (Dec R4). */
 async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: string): Promise<CaCertificateRow> {
   const ca = parseCertificate(caPem, 'caCertificatePem');
-  const row = await findCaCertificate(ctx, ca.id);
+  // Locked until the registration commits: a concurrent deactivation waits for it, or is seen by it.
+  const row = await ctx.db
+    .selectFrom('ca_certificates')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('certificate_id', '=', ca.id)
+    .forShare()
+    .executeTakeFirst();
   if (!row) throw certificateValidation(`The CA certificate in caCertificatePem (${ca.id}) is not registered in this account and region`);
   if (device.facts.issuer !== ca.facts.subject || !isSignedBy(device, ca))
     throw certificateValidation(`Certificate ${device.id} was not issued by CA certificate ${ca.id}`);
@@ -122,6 +129,7 @@ async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Prom
     .where('region', '=', ctx.region)
     .where('subject', '=', device.facts.issuer)
     .orderBy('certificate_id')
+    .forShare()
     .execute();
   const signers = sameName.filter((row) => isSignedBy(device, parseCertificate(row.certificate_pem, 'a stored CA certificate')));
   if (signers.length === 0)
@@ -259,10 +267,12 @@ async function deleteCertificate(input: Input, ctx: RequestContext) {
 }
 
 export const certificateHandlers: HandlerTable = {
-  CreateKeysAndCertificate: createKeysAndCertificate,
-  CreateCertificateFromCsr: createCertificateFromCsr,
-  RegisterCertificate: registerCertificate,
-  RegisterCertificateWithoutCA: registerCertificateWithoutCA,
+  // Registrations insert a certificate under its unique id and read nothing else that can change under them but the
+  // issuing CA, which they lock: READ COMMITTED, so that thousands of them in one account do not abort each other.
+  CreateKeysAndCertificate: atReadCommitted(createKeysAndCertificate),
+  CreateCertificateFromCsr: atReadCommitted(createCertificateFromCsr),
+  RegisterCertificate: atReadCommitted(registerCertificate),
+  RegisterCertificateWithoutCA: atReadCommitted(registerCertificateWithoutCA),
   DescribeCertificate: describeCertificate,
   UpdateCertificate: updateCertificate,
   ListCertificates: listCertificates,

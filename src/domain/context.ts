@@ -18,7 +18,20 @@ export interface RequestContext {
 // Inputs arrive validated against the model; handlers read them as loosely typed records.
 export type Input = Record<string, any>;
 export type Output = Record<string, unknown>;
-export type Handler = (input: Input, ctx: RequestContext) => Promise<Output>;
+export type Handler = ((input: Input, ctx: RequestContext) => Promise<Output>) & {
+  /** Runs at READ COMMITTED on PostgreSQL instead of SERIALIZABLE; see atReadCommitted. */
+  readonly readCommitted?: boolean;
+};
+
+/**
+ * Marks a handler whose rules hold without SERIALIZABLE: it only inserts rows whose uniqueness a key enforces (a
+ * concurrent duplicate fails with a unique violation, the request runs again and answers the proper AWS error) and
+ * locks (`forShare`) every row its decision rests on. Such handlers take no predicate locks, so concurrent calls —
+ * thousands of certificate registrations in one account — no longer abort each other as serialization failures.
+ */
+export function atReadCommitted(handler: (input: Input, ctx: RequestContext) => Promise<Output>): Handler {
+  return Object.assign(handler, { readCommitted: true as const });
+}
 export type HandlerTable = Record<string, Handler>;
 
 /** The (account, region) columns every query filters on. */

@@ -19,6 +19,7 @@ import { RETENTION_MS } from '../audit/engine.js';
 import { fromJson } from '../domain/json.js';
 import { mitigationWork, wakeMitigationRunners } from './wake.js';
 import { BackgroundLoop } from '../background-loop.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import { roleDenial } from './role-permissions.js';
 
 const CLAIM_BATCH = 50;
@@ -178,6 +179,7 @@ export function mitigationOutboxOrigin(clock: Clock): OutboxOrigin {
 
 /** Errors of the database or the connection to it, as opposed to a defect in an action: the former are retried. */
 function isDatabaseError(err: unknown): boolean {
+  if (isStoreUnavailable(err)) return true;
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string') return false;
   // better-sqlite3: SQLITE_BUSY, SQLITE_IOERR…; PostgreSQL: five-character SQLSTATEs; sockets: ECONNRESET…

@@ -1,28 +1,20 @@
 // One store interface for the domain, with SQLite (embedded, default) and PostgreSQL behind it. Every request runs
 // in one transaction; on PostgreSQL transactions are SERIALIZABLE and retried on serialization conflicts, so state
 // rules (version limits, group limits, idempotency) hold under concurrency on both engines.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type SqliteDialectConfig,
-  type RootOperationNode,
-  type Transaction,
-  type UnknownRow,
-} from 'kysely';
+//
+// When the database itself fails — PostgreSQL restarting or unreachable, a full disk — a transaction ends with a
+// StoreUnavailableError naming the cause (the protocol layer answers 503), after being retried for a while where
+// running it again is safe: a failure before COMMIT was sent leaves nothing behind. A failure during COMMIT is not
+// retried, because the change may have been saved.
+import type { Logger } from 'pino';
+import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { ACCOUNT_TABLES } from './schema.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { classifyDriverError, StoreUnavailableError, type DriverFailure } from './errors.js';
+import { StoreHealth } from './health.js';
+import { openSqlite } from './sqlite.js';
+import { describePostgres, openPostgres } from './postgres.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -33,6 +25,9 @@ export interface Store {
    * Runs fn in one transaction: everything it writes commits together or not at all. `readCommitted` (PostgreSQL
    * only) is for work that protects itself with row locks and compare-and-set updates, such as claiming queued work:
    * under SERIALIZABLE, concurrent claimers would abort each other for no benefit.
+   *
+   * fn may run more than once (after a conflict or a lost connection), so it must not act outside the database.
+   * Fails with StoreUnavailableError when the database cannot serve it.
    */
   transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>, options?: { readCommitted?: boolean }): Promise<T>;
   /** Deletes all account data, or only one account's (optionally one region's). */
@@ -45,35 +40,103 @@ export interface StoreOptions {
   dataFile?: string;
   /** postgres://… connection string. */
   databaseUrl?: string;
+  /** Where outages of the database (and their end) are reported, once each. */
+  logger?: Logger;
+  /**
+   * How long a transaction is retried after serialization conflicts or a lost connection before it fails with
+   * StoreUnavailableError; default 10 s. Real time: ddlocal's own clock may be frozen or moved.
+   */
+  retryBudgetMs?: number;
 }
 
-// int8 (bigint) columns hold epoch milliseconds and counters, all far below 2^53.
-pg.types.setTypeParser(20, (v) => Number(v));
+const DEFAULT_RETRY_BUDGET_MS = 10_000;
 
-// 40001/40P01: serialization failure and deadlock. 23505 (unique violation): two transactions that both checked
-// "does X exist?" and then inserted X — on retry the loser sees the winner's row and answers the proper AWS error.
-const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
-const MAX_PG_ATTEMPTS = 50;
+/**
+ * How long a transaction that lost its connection keeps trying to reconnect: long enough for a PostgreSQL restart or
+ * a fail-over, short enough that a client hears 503 (and applies its own retry policy) while the database stays down.
+ */
+const RECONNECT_WINDOW_MS = 5_000;
+
+/** Exponential backoff with full jitter, capped: under heavy contention fixed short waits keep colliding. */
+const backoffMs = (attempt: number) => Math.random() * Math.min(2 ** attempt, 500);
+
+/** The sentence a client reads in the 503; the log has the driver's own words. */
+function clientMessage(failure: DriverFailure & { kind: 'unavailable' }, during: 'body' | 'commit'): string {
+  const outcome =
+    during === 'commit' ? ' The connection was lost while the change was being committed, so it may or may not have been saved.' : '';
+  switch (failure.reason) {
+    case 'storage-full':
+      return 'ddlocal cannot save changes: the disk holding its database is full. Free some disk space and retry; reading works meanwhile.';
+    case 'storage-failure':
+      return `ddlocal cannot use its database file (${failure.detail}); retry later.${outcome}`;
+    case 'database-unreachable':
+      return `ddlocal cannot reach its PostgreSQL database right now (${failure.detail}); retry shortly.${outcome}`;
+  }
+}
 
 class KyselyStore implements Store {
+  private readonly retryBudgetMs: number;
+  /** Transactions run again, by cause: a measure of contention and of connection trouble. */
+  readonly retries = { conflict: 0, reconnect: 0 };
+
   constructor(
     readonly kind: StoreKind,
     private readonly db: Kysely<Database>,
-  ) {}
+    private readonly health: StoreHealth,
+    private readonly logger: Logger | undefined,
+    retryBudgetMs: number | undefined,
+  ) {
+    this.retryBudgetMs = retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
+  }
 
   async transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>, options: { readCommitted?: boolean } = {}): Promise<T> {
-    if (this.kind === 'sqlite') return this.db.transaction().execute(fn);
-    const isolation = options.readCommitted ? 'read committed' : 'serializable';
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
+      let bodyDone = false;
       try {
-        return await this.db.transaction().setIsolationLevel(isolation).execute(fn);
+        const result = await this.begin(options).execute(async (tx) => {
+          const value = await fn(tx);
+          bodyDone = true;
+          return value;
+        });
+        this.health.succeeded();
+        return result;
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= MAX_PG_ATTEMPTS) throw err;
-        // Exponential backoff with full jitter: under heavy contention fixed short waits keep colliding.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 500)));
+        const failure = classifyDriverError(this.kind, err);
+        if (!failure) throw err;
+        const delay = backoffMs(attempt);
+        const withinBudget = Date.now() - started + delay < this.retryBudgetMs;
+        if (failure.kind === 'conflict') {
+          if (withinBudget) {
+            this.retries.conflict++;
+            await sleep(delay);
+            continue;
+          }
+          if (failure.sqlState === '23505') throw err; // a uniqueness rule the code failed to check: a defect
+          const seconds = Math.round(this.retryBudgetMs / 1000);
+          this.logger?.warn({ err, attempts: attempt }, `a transaction still conflicted with concurrent ones after ${seconds} s of retries`);
+          throw new StoreUnavailableError(
+            'contention',
+            `ddlocal could not complete the request: concurrent requests kept changing the same data for ${seconds} s; retry`,
+            { cause: err },
+          );
+        }
+        this.health.failed(failure.reason, err);
+        // Before COMMIT nothing was saved, so the whole transaction may run again once the database is back.
+        const retryable = failure.reason === 'database-unreachable' && !bodyDone;
+        if (retryable && withinBudget && Date.now() - started + delay < RECONNECT_WINDOW_MS) {
+          this.retries.reconnect++;
+          await sleep(Math.max(delay, 100));
+          continue;
+        }
+        throw new StoreUnavailableError(failure.reason, clientMessage(failure, bodyDone ? 'commit' : 'body'), { cause: err });
       }
     }
+  }
+
+  private begin(options: { readCommitted?: boolean }) {
+    if (this.kind === 'sqlite') return this.db.transaction();
+    return this.db.transaction().setIsolationLevel(options.readCommitted ? 'read committed' : 'serializable');
   }
 
   async reset(scope: { accountId?: string; region?: string } = {}): Promise<void> {
@@ -112,77 +175,33 @@ class KyselyStore implements Store {
   }
 }
 
-/**
- * better-sqlite3 runs every statement synchronously, so a long series of queries (an audit check, a mitigation task)
- * would keep the event loop — and every HTTP request — waiting until it ends. This plugin lets the loop turn at least
- * every few milliseconds between statements, so the server keeps answering (and shows tasks IN_PROGRESS) meanwhile.
- */
-class YieldToEventLoop implements KyselyPlugin {
-  private lastYield = performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return args.node;
-  }
+/** At most one "connection lost" line per this many milliseconds: a restart drops every pooled connection at once. */
+const CONNECTION_LOST_LOG_INTERVAL_MS = 10_000;
 
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    if (performance.now() - this.lastYield > 10) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = performance.now();
-    }
-    return args.result;
-  }
+function postgresStore(url: string, options: StoreOptions): KyselyStore {
+  const describe = describePostgres(url);
+  let lastLogged = 0;
+  const db = openPostgres(url, (err) => {
+    if (Date.now() - lastLogged < CONNECTION_LOST_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    options.logger?.warn({ err }, `${describe} closed a connection; the next transaction opens a new one`);
+  });
+  return new KyselyStore('postgres', db, new StoreHealth({ logger: options.logger, describe }), options.logger, options.retryBudgetMs);
 }
 
-function openSqlite(file: string): Kysely<Database> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), plugins: [new YieldToEventLoop()] });
-}
-
-/** Prepared statements kept per SQL text; the rest (long IN lists, one-off DDL) are evicted oldest first. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely's SQLite driver prepares every statement anew, which was a quarter of a mitigation task's CPU time; ddlocal
- * runs the same few statements over and over with new parameters, so prepared statements are reused by SQL text.
- * Safe because Kysely runs one statement at a time on the connection and ddlocal never streams query results.
- */
-function withStatementCache(database: SQLite.Database): SqliteDialectConfig['database'] {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(text: string) {
-      let statement = cache.get(text);
-      if (statement) {
-        cache.delete(text); // re-inserted below: most recently used last
-      } else {
-        statement = database.prepare(text);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(text, statement);
-      return statement;
-    },
-  };
-}
-
-function openPostgres(url: string): Kysely<Database> {
-  // A database host that never answers must fail start-up in seconds, not hang it.
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-  // An idle client whose connection the server closed (restart, idle timeout) emits 'error' on the pool; unhandled,
-  // that would end the process. The pool drops the client and the next query opens a new connection.
-  pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`, 'DdlocalStoreWarning'));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+function sqliteStore(file: string, options: StoreOptions): KyselyStore {
+  const { db, totalChanges } = openSqlite(file);
+  const health = new StoreHealth({ logger: options.logger, describe: `the SQLite file ${file}`, changeCounter: totalChanges });
+  return new KyselyStore('sqlite', db, health, options.logger, options.retryBudgetMs);
 }
 
 /** Opens the configured store and brings its schema to the latest migration. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
-    ? new KyselyStore('postgres', openPostgres(options.databaseUrl))
-    : new KyselyStore('sqlite', openSqlite(options.dataFile ?? './.ddlocal/ddlocal.db'));
+    ? postgresStore(options.databaseUrl, options)
+    : sqliteStore(options.dataFile ?? './.ddlocal/ddlocal.db', options);
   try {
     await store.ping();
     await store.migrate();

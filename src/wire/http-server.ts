@@ -13,6 +13,7 @@ import { gatherInput, MAX_BODY_BYTES, parseQuery } from './request.js';
 import { validateInput } from './validate.js';
 import { serializeStructure } from './serialize.js';
 import type { Store } from '../store/store.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { Clock } from '../clock.js';
 import type { HandlerTable } from '../domain/context.js';
 
@@ -223,8 +224,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const op = modelOperation(match.operation);
     const raw = gatherInput(op, { labels: match.labels, query, headers: req.headersDistinct, body });
     const input = validateInput(op.input?.shape ?? `${match.operation}Request`, inputShape(op), raw);
-    const output = await store.transaction((db) =>
-      handler(input, { accountId: caller.accountId, region: caller.region, requestId, db, clock, now: clock.now() }),
+    const output = await store.transaction(
+      (db) => handler(input, { accountId: caller.accountId, region: caller.region, requestId, db, clock, now: clock.now() }),
+      { readCommitted: handler.readCommitted },
     );
     const json = serializeStructure(outputShape(op), op.output?.shape ?? `${match.operation}Response`, output);
     send(res, 200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId }, JSON.stringify(json));
@@ -241,6 +243,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
         log.status = status;
       })
       .catch((err: unknown) => {
+        // The database failed, not the request: 503, which every AWS SDK retries. The store logs the outage once.
+        if (isStoreUnavailable(err)) err = new ApiError('ServiceUnavailableException', err.message);
         if (err instanceof ApiError) {
           log.status = err.status;
           log.error = err.code;

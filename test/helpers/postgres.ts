@@ -36,6 +36,10 @@ function runAsPostgres(cmd: string, args: string[]) {
 
 export interface PgCluster {
   adminUrl: string;
+  /** Shuts the server down (fast mode: sessions are terminated) and keeps the data, for outage tests. */
+  pause(): void;
+  /** Starts the server again on the same port and data directory. */
+  resume(): void;
   stop(): void;
 }
 
@@ -49,18 +53,22 @@ export async function startPgCluster(): Promise<PgCluster> {
   const data = join(dir, 'data');
   const port = await freePort();
   runAsPostgres(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  runAsPostgres(pgBin('pg_ctl'), [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    'start',
-  ]);
+  const start = () =>
+    runAsPostgres(pgBin('pg_ctl'), [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ]);
+  start();
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => runAsPostgres(pgBin('pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop() {
       try {
         runAsPostgres(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);

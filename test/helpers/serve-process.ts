@@ -20,8 +20,10 @@ export interface ServeExit {
 export interface ServeProcess {
   child: ChildProcess;
   url: string;
-  /** stderr so far (the server logs at level error, so this explains an unexpected failure). */
+  /** stderr so far (start-up failures and warnings). */
   stderr(): string;
+  /** stdout so far: the ready line and the JSON log (level error unless the caller asked for another). */
+  stdout(): string;
   exited: Promise<ServeExit>;
   stop(signal?: NodeJS.Signals): Promise<ServeExit>;
 }
@@ -40,7 +42,8 @@ export async function startServeProcess(
   extraEnv: Record<string, string> = {},
 ): Promise<ServeProcess> {
   const storeArgs = 'data' in store ? ['--data', store.data] : ['--database-url', store.databaseUrl];
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'error', ...storeArgs], {
+  const logLevel = extraEnv.DDLOCAL_LOG_LEVEL ?? 'error';
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', logLevel, ...storeArgs], {
     env: { ...cleanEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,6 +72,7 @@ export async function startServeProcess(
     child,
     url,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
