@@ -7,6 +7,10 @@ import {
   DATA_PLANE_ACTIONS,
   actionMatches,
   broadDataPlaneActions,
+  circumventedSubscribeDeny,
+  parseResource,
+  statementCoversAction,
+  type Statement,
   isBroadResource,
   misconfigurationVerdicts,
   overlyPermissiveVerdict,
@@ -249,5 +253,78 @@ describe('analyser properties', () => {
         return misconfigurationVerdicts(d).some((v) => v.code === MISCONFIG_PARENT);
       }),
     );
+  });
+});
+
+describe('parent-filter search of check 12', () => {
+  /** The search as it reads in the rules: one full permission decision per parent filter, filter by filter. */
+  function oneFilterAtATime(statements: Statement[]) {
+    const covers = (s: Statement, action: string, type: string, path: string) => {
+      const listed = s.resources.some((r) => {
+        const scope = parseResource(r);
+        return scope.kind === 'any' || (scope.kind === 'typed' && scope.type === type && resourcePathMatches(scope.path, path));
+      });
+      return statementCoversAction(s, action) && (s.notResource ? !listed : listed);
+    };
+    const permits = (action: string, type: string, path: string) =>
+      statements.some((s) => s.effect === 'Allow' && covers(s, action, type, path)) &&
+      !statements.some((s) => s.effect === 'Deny' && covers(s, action, type, path));
+    for (const s of statements) {
+      if (s.effect !== 'Deny' || !statementCoversAction(s, 'iot:Subscribe') || s.notResource) continue;
+      for (const resource of s.resources) {
+        const scope = parseResource(resource);
+        if (scope.kind !== 'typed' || scope.type !== 'topicfilter') continue;
+        const { prefix, filters } = parentFilters(scope.path);
+        if (!permits('iot:Receive', 'topic', `${prefix}ddlocal-probe`)) continue;
+        const parent = filters.find((f) => permits('iot:Subscribe', 'topicfilter', f));
+        if (parent !== undefined) return { deniedFilter: scope.path, parentFilter: parent, prefix };
+      }
+    }
+    return undefined;
+  }
+
+  test('answers exactly as one permission decision per parent filter would', () => {
+    const segment = fc.constantFrom('a', 'b', 'a*', '*', '?', '+', '#', V, '${iot:ClientId}x', '');
+    const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+    const resource = fc.oneof(
+      fc.tuple(fc.constantFrom('topic', 'topicfilter'), path).map(([type, p]) => A + `${type}/${p}`),
+      fc.constant('*'),
+    );
+    const statement = fc.record({
+      Effect: fc.constantFrom('Allow', 'Deny'),
+      Action: fc.constantFrom('iot:Subscribe', 'iot:Receive', 'iot:*', ['iot:Subscribe', 'iot:Receive']),
+      resources: fc.array(resource, { minLength: 1, maxLength: 3 }),
+      not: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(statement, { minLength: 1, maxLength: 5 }), (raw) => {
+        const d = doc(...raw.map(({ resources, not, ...rest }) => ({ ...rest, [not ? 'NotResource' : 'Resource']: resources })));
+        const statements = parsePolicyDocument(d);
+        assert.deepEqual(circumventedSubscribeDeny(statements), oneFilterAtATime(statements), d);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a 2 KB policy with hundreds of parent filters and a wildcard-heavy Allow costs one pass per pattern', () => {
+    // Every parent filter of a 600-level denied prefix against a 100-wildcard pattern: one match per filter reads
+    // the prefix 600 times over (about 60 million steps, as many for the second policy); the search reads it once
+    // per pattern.
+    const policies: Array<[string, number, number]> = [
+      ['600 levels, 100 wildcards', 600, 100],
+      ['450 levels, 350 wildcards', 450, 350],
+    ];
+    for (const [name, levels, wildcards] of policies) {
+      const d = doc(
+        { Effect: 'Deny', Action: 'iot:Subscribe', Resource: `${A}topicfilter/${'a/'.repeat(levels)}#` },
+        { Effect: 'Allow', Action: 'iot:Receive', Resource: `${A}topic/*` },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: `${A}topicfilter/${'*a'.repeat(wildcards)}*b` },
+      );
+      assert.ok(d.length <= 2048, `${d.length} characters`);
+      const counter = { steps: 0 };
+      assert.equal(circumventedSubscribeDeny(parsePolicyDocument(d), counter), undefined);
+      assert.ok(counter.steps < 2_000_000, `${name}: ${counter.steps} steps`);
+      console.log(`check 12 parent-filter search, ${name} (${d.length} characters): ${counter.steps} steps`);
+    }
   });
 });

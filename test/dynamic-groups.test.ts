@@ -1,8 +1,11 @@
 // Dynamic thing groups (registry.md §3.2, Dec R10) over real HTTP with the official SDK, on SQLite and PostgreSQL:
 // create/update/delete rules, the query subset, membership recomputed on every thing change, the 10-group limit
-// with overrideDynamicGroups, and account isolation.
+// with overrideDynamicGroups, account isolation, and the query limits (docs/dynamic-group-queries.md), including
+// queries stored by older versions that did not check them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import {
   AddThingToThingGroupCommand,
   AttachPolicyCommand,
@@ -24,6 +27,12 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
+
+/** `thingName:` padded with `a`s to exactly `length` characters. */
+const ofLength = (length: number, prefix = 'thingName:') => prefix + 'a'.repeat(length - prefix.length);
+const parens = (depth: number) => `${'('.repeat(depth)}thingName:a${')'.repeat(depth)}`;
+const nots = (count: number) => `${'NOT '.repeat(count)}thingName:a`;
+const terms = (count: number) => Array.from({ length: count }, (_, i) => `attributes.a${i}:v`).join(' OR ');
 
 const groupArn = (name: string, account = '123456789012') => `arn:aws:iot:us-east-1:${account}:thinggroup/${name}`;
 const DOC = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
@@ -157,6 +166,107 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
         'ResourceNotFoundException',
         404,
       );
+    });
+
+    test('query limits: 400 InvalidQueryException naming the limit (never 500) on create and update', async () => {
+      const c = server.iot('777788889999');
+      await dynamic('limits-update-target', 'thingName:nobody', c);
+      const refused: [string, string, RegExp][] = [
+        ['5,000 nested parentheses', parens(5000), /10011 characters long; .* at most 1024 characters/],
+        ['20,000 NOTs', nots(20000), /80011 characters long; .* at most 1024 characters/],
+        ['1,025 characters', ofLength(1025), /1025 characters long; .* at most 1024 characters/],
+        ['25 nested parentheses', parens(25), /25 levels deep; .* at most 24 levels/],
+        ['25 NOTs', nots(25), /25 levels deep; .* at most 24 levels/],
+        ['13 terms', terms(13), /13 terms; a query may have at most 12 terms/],
+        ['two leading wildcards', 'thingName:*my AND thingGroupNames:*echo', /2 terms with a leading wildcard .* at most 1 term/],
+        ['leading wildcard in 101 characters', ofLength(101, 'thingName:*'), /101 characters long and has a leading wildcard .* at most 100 characters/],
+      ];
+      for (const [what, query, message] of refused) {
+        await expectError(dynamic('limits-refused', query, c), 'InvalidQueryException', 400, message).catch((err) => {
+          throw new Error(`create, ${what}: ${err.message}`);
+        });
+        await expectError(
+          c.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'limits-update-target', queryString: query, thingGroupProperties: {} })),
+          'InvalidQueryException',
+          400,
+          message,
+        ).catch((err) => {
+          throw new Error(`update, ${what}: ${err.message}`);
+        });
+      }
+      await expectError(c.send(new DescribeThingGroupCommand({ thingGroupName: 'limits-refused' })), 'ResourceNotFoundException', 404);
+      const d = await c.send(new DescribeThingGroupCommand({ thingGroupName: 'limits-update-target' }));
+      assert.equal(d.queryString, 'thingName:nobody');
+      assert.equal(d.version, 1);
+    });
+
+    test('query limits: queries exactly at each limit are accepted, and CreateThing keeps working', async () => {
+      const c = server.iot('777788880000');
+      const accepted: [string, string][] = [
+        ['depth-24-parens', parens(24)],
+        ['depth-24-nots', nots(24)],
+        ['length-1024', ofLength(1024)],
+        ['terms-12', terms(12)],
+        ['leading-100', ofLength(100, 'thingName:*')],
+      ];
+      for (const [name, query] of accepted) await dynamic(name, query, c);
+      await c.send(new CreateThingCommand({ thingName: 'a' }));
+      await c.send(new CreateThingCommand({ thingName: 'lim-attr', attributePayload: { attributes: { a11: 'v' } } }));
+      await c.send(new CreateThingCommand({ thingName: 'a'.repeat(89) }));
+      assert.deepEqual(await groupsOf('a', c), ['depth-24-nots', 'depth-24-parens']);
+      assert.deepEqual(await groupsOf('lim-attr', c), ['terms-12']);
+      assert.deepEqual(await groupsOf('a'.repeat(89), c), ['leading-100']);
+      // UpdateDynamicThingGroup accepts a query at the limits too.
+      await c.send(new UpdateDynamicThingGroupCommand({ thingGroupName: 'terms-12', queryString: parens(24), thingGroupProperties: {} }));
+      assert.deepEqual(await members('terms-12', c), ['a']);
+    });
+
+    test('queries stored by older versions: past the new AWS limits they still match; past the safety limits they match nothing', async () => {
+      const account = '777788881111';
+      const c = server.iot(account);
+      /** What an older version, which checked no limits, may have stored. */
+      const storeQuery = async (group: string, query: string) => {
+        await dynamic(group, 'thingName:placeholder', c);
+        const sql = 'UPDATE thing_groups SET query_string = $1 WHERE account_id = $2 AND group_name = $3';
+        if (server.dataFile) {
+          const db = new SQLite(server.dataFile);
+          try {
+            db.prepare(sql.replace(/\$\d/g, '?')).run(query, account, group);
+          } finally {
+            db.close();
+          }
+        } else {
+          const client = new pg.Client({ connectionString: server.databaseUrl });
+          await client.connect();
+          try {
+            await client.query(sql, [query, account, group]);
+          } finally {
+            await client.end();
+          }
+        }
+      };
+      await storeQuery('old-13-terms', terms(13));
+      await storeQuery('old-2-leading', 'thingName:*my OR thingGroupNames:*echo');
+      await storeQuery('old-deep', parens(5000));
+      await storeQuery('old-nots', nots(20000));
+      await storeQuery('old-depth-25', parens(25));
+
+      await c.send(new CreateThingCommand({ thingName: 'old-a', attributePayload: { attributes: { a12: 'v' } } }));
+      await c.send(new CreateThingCommand({ thingName: 'thing-for-my' }));
+      await c.send(new CreateThingCommand({ thingName: 'a' }));
+      assert.deepEqual(await groupsOf('old-a', c), ['old-13-terms']);
+      assert.deepEqual(await groupsOf('thing-for-my', c), ['old-2-leading']);
+      assert.deepEqual(await groupsOf('a', c), []);
+      await c.send(new UpdateThingCommand({ thingName: 'a', attributePayload: { attributes: { a0: 'v' } } }));
+      assert.deepEqual(await groupsOf('a', c), ['old-13-terms']);
+      // Changing an old group's properties does not re-check its stored query.
+      const r = await c.send(
+        new UpdateDynamicThingGroupCommand({ thingGroupName: 'old-13-terms', thingGroupProperties: { thingGroupDescription: 'kept' } }),
+      );
+      assert.equal(r.version, 2);
+      const d = await c.send(new DescribeThingGroupCommand({ thingGroupName: 'old-deep' }));
+      assert.equal(d.queryString, parens(5000));
+      await c.send(new DeleteDynamicThingGroupCommand({ thingGroupName: 'old-deep' }));
     });
 
     test('create errors: existing name, unknown index, query version', async () => {

@@ -3,6 +3,7 @@
 // the Cognito and role-alias checks (§4.5, src/audit/iam-analysis.ts) read IAM role policies through
 // `parsePolicyDocument` and judge breadth through `allowsBroadly` / `broadDataPlaneActionsIn`, so an IoT policy and
 // an IAM role that grant the same resource always get the same verdict. Nothing here touches the store.
+import { Glob, GlobCache, simpleGlobTokens, type GlobToken, type StepCounter } from '../domain/glob.js';
 
 /** A statement with every list-valued member normalised to a list (§5.1). */
 export interface Statement {
@@ -86,18 +87,17 @@ export function parsePolicyDocument(document: string | unknown): Statement[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Actions
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const actionRegexCache = new Map<string, RegExp>();
+// Patterns come from user policy documents and ingested IAM roles, so they are matched by the linear-time automaton
+// of glob.ts, never by a RegExp built from them (which backtracks exponentially on patterns like `*a*a*a*a*b`).
+// Characters are UTF-16 code units (a `?` matches half of an astral character) and action letters compare as a
+// RegExp with the `i` flag compares them: the semantics these matchers had when they were such RegExps.
+const actionGlobs = new GlobCache();
 
 /** Action pattern vs action name: case-insensitive, `*` any run of characters, `?` exactly one (§5.1). */
-export function actionMatches(pattern: string, action: string): boolean {
-  let re = actionRegexCache.get(pattern);
-  if (!re) {
-    const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c))).join('');
-    re = new RegExp(`^${body}$`, 'is');
-    actionRegexCache.set(pattern, re);
-  }
-  return re.test(action);
+export function actionMatches(pattern: string, action: string, counter?: StepCounter): boolean {
+  const glob =
+    actionGlobs.get(pattern) ?? actionGlobs.set(pattern, new Glob(simpleGlobTokens(pattern), { unit: 'codeUnit', ignoreCase: true }));
+  return glob.matches(action, counter);
 }
 
 /** Whether the statement applies to `action` (a `NotAction` statement applies to every action it does not list). */
@@ -230,47 +230,96 @@ export function broadDataPlaneActions(document: string | unknown): string[] {
 // Mis-configuration (§5.5)
 
 const MQTT_ACTIONS = ['iot:Publish', 'iot:RetainPublish', 'iot:Subscribe', 'iot:Receive'];
-const resourceRegexCache = new Map<string, RegExp>();
+const resourceGlobs = new GlobCache();
+
+/** A resource path pattern as glob tokens: `${…}` variables become runs, `*` and `?` wildcards, the rest literal. */
+function resourcePathTokens(pattern: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  let text = '';
+  const flush = () => {
+    if (text !== '') tokens.push({ kind: 'literal', text });
+    text = '';
+  };
+  // Once no `}` is left, later `${` need not search again (which would be quadratic in `${${${…`).
+  let closeLeft = true;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const close = closeLeft && c === '$' && pattern[i + 1] === '{' ? pattern.indexOf('}', i) : -1;
+    if (close < 0 && c === '$' && pattern[i + 1] === '{') closeLeft = false;
+    if (close >= 0) {
+      flush();
+      tokens.push({ kind: isDeviceBoundVariable(pattern.slice(i + 2, close)) ? 'segment' : 'run' });
+      i = close;
+    } else if (c === '*' || c === '?') {
+      flush();
+      tokens.push({ kind: c === '*' ? 'run' : 'one' });
+    } else text += c;
+  }
+  flush();
+  return tokens;
+}
 
 /**
  * IoT resource-path matching against a concrete string: `*` any run (including `/`), `?` one character, `+` and
  * `#` literal. Device-bound variables stand for one device's name (a non-empty run without `/`); other variables
  * match like `*`.
  */
-export function resourcePathMatches(pattern: string, value: string): boolean {
-  let re = resourceRegexCache.get(pattern);
-  if (!re) {
-    let body = '';
-    for (let i = 0; i < pattern.length; i++) {
-      const c = pattern[i]!;
-      const close = c === '$' && pattern[i + 1] === '{' ? pattern.indexOf('}', i) : -1;
-      if (close >= 0) {
-        body += isDeviceBoundVariable(pattern.slice(i + 2, close)) ? '[^/]+' : '.*';
-        i = close;
-      } else body += c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c);
+export function resourcePathMatches(pattern: string, value: string, counter?: StepCounter): boolean {
+  return resourceGlob(pattern).matches(value, counter);
+}
+
+function resourceGlob(pattern: string): Glob {
+  return resourceGlobs.get(pattern) ?? resourceGlobs.set(pattern, new Glob(resourcePathTokens(pattern), { unit: 'codeUnit' }));
+}
+
+/**
+ * Concrete requests `type/<path>`, one per cut, where each path is `value.slice(0, cut) + suffix`: for each, whether
+ * the statement's resources cover it. Each resource pattern reads `value` once for all cuts (Glob.matchesPrefixes),
+ * so asking about every parent filter of a long topic costs about as much as asking about one.
+ */
+function statementCoversEach(
+  statement: Statement,
+  type: string,
+  value: string,
+  cuts: readonly number[],
+  suffix: string,
+  counter?: StepCounter,
+): boolean[] {
+  const listed = cuts.map(() => false);
+  for (const resource of statement.resources) {
+    const scope = parseResource(resource);
+    if (scope.kind === 'any') listed.fill(true);
+    else if (scope.kind === 'typed' && scope.type === type) {
+      const covered = resourceGlob(scope.path).matchesPrefixes(value, cuts, suffix, counter);
+      covered.forEach((c, k) => c && (listed[k] = true));
     }
-    re = new RegExp(`^${body}$`, 's');
-    resourceRegexCache.set(pattern, re);
   }
-  return re.test(value);
+  return statement.notResource ? listed.map((covered) => !covered) : listed;
 }
 
-function resourceCovers(resource: string, type: string, path: string): boolean {
-  const scope = parseResource(resource);
-  if (scope.kind === 'any') return true;
-  return scope.kind === 'typed' && scope.type === type && resourcePathMatches(scope.path, path);
+/** The effective decision for each of those requests: some Allow covers it and no Deny does. */
+function permitsEach(
+  statements: readonly Statement[],
+  action: string,
+  type: string,
+  value: string,
+  cuts: readonly number[],
+  suffix: string,
+  counter?: StepCounter,
+): boolean[] {
+  const allowed = cuts.map(() => false);
+  const denied = cuts.map(() => false);
+  for (const s of statements) {
+    if (!statementCoversAction(s, action)) continue;
+    const into = s.effect === 'Allow' ? allowed : denied;
+    statementCoversEach(s, type, value, cuts, suffix, counter).forEach((covered, k) => covered && (into[k] = true));
+  }
+  return cuts.map((_, k) => allowed[k]! && !denied[k]!);
 }
 
-/** Whether the statement's resources cover the `type/path` resource (`NotResource` covers what it does not list). */
-export function statementCoversResource(statement: Statement, type: string, path: string): boolean {
-  const listed = statement.resources.some((r) => resourceCovers(r, type, path));
-  return statement.notResource ? !listed : listed;
-}
-
-/** The effective decision for one concrete request: some Allow covers it and no Deny does. */
-function permits(statements: readonly Statement[], action: string, type: string, path: string): boolean {
-  const covers = (s: Statement) => statementCoversAction(s, action) && statementCoversResource(s, type, path);
-  return statements.some((s) => s.effect === 'Allow' && covers(s)) && !statements.some((s) => s.effect === 'Deny' && covers(s));
+/** The effective decision for one concrete request. */
+function permits(statements: readonly Statement[], action: string, type: string, path: string, counter?: StepCounter): boolean {
+  return permitsEach(statements, action, type, path, [path.length], '', counter)[0]!;
 }
 
 /** Paths of the literal `topic/` and `topicfilter/` resources listed by a statement, with the full resource. */
@@ -304,29 +353,39 @@ export interface CircumventedDeny {
   prefix: string;
 }
 
-/** The parent filters F_0 … F_k of a denied filter's literal prefix (§5.5). */
-export function parentFilters(deniedPath: string): { prefix: string; filters: string[] } {
+/**
+ * A denied filter's literal prefix L and where its parent filters end: F_0 = `#` and, after each `/` of L, the part
+ * of L up to it followed by `#`. F_j is `prefix.slice(0, cuts[j]) + '#'`.
+ */
+function parentFilterCuts(deniedPath: string): { prefix: string; cuts: number[] } {
   const cut = deniedPath.search(/\*|\?|\$\{|\+|#/);
   const prefix = cut < 0 ? deniedPath : deniedPath.slice(0, cut);
-  const segments = prefix.split('/').slice(0, -1);
-  const filters = segments.map((_, j) => [...segments.slice(0, j + 1), '#'].join('/'));
-  return { prefix, filters: ['#', ...filters] };
+  const cuts = [0];
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] === '/') cuts.push(i + 1);
+  return { prefix, cuts };
+}
+
+/** The parent filters F_0 … F_k of a denied filter's literal prefix (§5.5). */
+export function parentFilters(deniedPath: string): { prefix: string; filters: string[] } {
+  const { prefix, cuts } = parentFilterCuts(deniedPath);
+  return { prefix, filters: cuts.map((cut) => `${prefix.slice(0, cut)}#`) };
 }
 
 /**
  * The first Deny of `iot:Subscribe` (document order) that a parent wildcard filter circumvents [Dec A24]: the parent
  * filter may be subscribed to, and a message published under the denied prefix would be received through it.
+ * `counter` adds up the pattern-matching work (for tests).
  */
-export function circumventedSubscribeDeny(statements: readonly Statement[]): CircumventedDeny | undefined {
+export function circumventedSubscribeDeny(statements: readonly Statement[], counter?: StepCounter): CircumventedDeny | undefined {
   for (const s of statements) {
     if (s.effect !== 'Deny' || !statementCoversAction(s, 'iot:Subscribe')) continue;
     for (const r of mqttResources(s)) {
       if (r.type !== 'topicfilter') continue;
-      const { prefix, filters } = parentFilters(r.path);
-      const receivable = permits(statements, 'iot:Receive', 'topic', `${prefix}ddlocal-probe`);
+      const { prefix, cuts } = parentFilterCuts(r.path);
+      const receivable = permits(statements, 'iot:Receive', 'topic', `${prefix}ddlocal-probe`, counter);
       if (!receivable) continue;
-      const parent = filters.find((f) => permits(statements, 'iot:Subscribe', 'topicfilter', f));
-      if (parent !== undefined) return { deniedFilter: r.path, parentFilter: parent, prefix };
+      const parent = permitsEach(statements, 'iot:Subscribe', 'topicfilter', prefix, cuts, '#', counter).indexOf(true);
+      if (parent >= 0) return { deniedFilter: r.path, parentFilter: `${prefix.slice(0, cuts[parent])}#`, prefix };
     }
   }
   return undefined;

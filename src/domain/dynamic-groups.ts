@@ -9,7 +9,7 @@ import type { RequestContext } from './context.js';
 import { scope } from './context.js';
 import type { ThingGroupRow, ThingRow } from '../store/schema.js';
 import { fromJson } from './json.js';
-import { evaluateQuery, parseQuery, type QueryableThing, type QueryNode } from './dynamic-query.js';
+import { evaluateQuery, parseStoredQuery, type QueryableThing, type QueryNode } from './dynamic-query.js';
 
 export const MAX_GROUPS_PER_THING = 10;
 
@@ -52,8 +52,11 @@ export async function loadMemberships(ctx: RequestContext, thingNames: string[])
 
 interface CompiledGroup {
   name: string;
-  query: QueryNode;
+  /** Undefined for a stored query that no longer parses within the safety limits: the group matches nothing. */
+  query: QueryNode | undefined;
 }
+
+const matches = (query: QueryNode | undefined, thing: QueryableThing) => query !== undefined && evaluateQuery(query, thing);
 
 /** Every dynamic group of the account and region with its parsed query, oldest first. */
 async function dynamicGroups(ctx: RequestContext): Promise<CompiledGroup[]> {
@@ -66,8 +69,8 @@ async function dynamicGroups(ctx: RequestContext): Promise<CompiledGroup[]> {
     .orderBy('created_at')
     .orderBy('group_name')
     .execute();
-  // Stored queries were parsed when they were written, so parsing them again cannot fail.
-  return rows.map((r) => ({ name: r.group_name, query: parseQuery(r.query_string ?? '') }));
+  // Stored queries were checked when they were written, but possibly by an older version with fewer limits.
+  return rows.map((r) => ({ name: r.group_name, query: parseStoredQuery(r.query_string ?? '') }));
 }
 
 function queryable(thing: ThingRow, memberships: ThingMemberships): QueryableThing {
@@ -128,7 +131,7 @@ export async function refreshDynamicMembershipOf(ctx: RequestContext, thingNames
   for (const thing of things) {
     const m = memberships.get(thing.thing_name)!;
     const doc = queryable(thing, m);
-    const matching = groups.filter((g) => evaluateQuery(g.query, doc));
+    const matching = groups.filter((g) => matches(g.query, doc));
     const matchingNames = new Set(matching.map((g) => g.name));
     // Leaving first frees slots for the groups the thing now joins.
     for (const name of [...m.dynamicGroups])
@@ -149,7 +152,7 @@ export async function refreshDynamicMembershipOf(ctx: RequestContext, thingNames
  * are then re-evaluated against the other dynamic groups, since the slot they freed may let another group take them.
  */
 export async function recomputeDynamicGroup(ctx: RequestContext, group: Pick<ThingGroupRow, 'group_name' | 'query_string'>): Promise<void> {
-  const query = parseQuery(group.query_string ?? '');
+  const query = parseStoredQuery(group.query_string ?? '');
   const left: string[] = [];
   let after: string | undefined;
   for (;;) {
@@ -166,11 +169,11 @@ export async function recomputeDynamicGroup(ctx: RequestContext, group: Pick<Thi
     for (const thing of things) {
       const m = memberships.get(thing.thing_name)!;
       const isMember = m.dynamicGroups.has(group.group_name);
-      const matches = evaluateQuery(query, queryable(thing, m));
-      if (isMember && !matches) {
+      const matching = matches(query, queryable(thing, m));
+      if (isMember && !matching) {
         await removeMember(ctx, group.group_name, thing.thing_name);
         left.push(thing.thing_name);
-      } else if (!isMember && matches && membershipCount(m) < MAX_GROUPS_PER_THING)
+      } else if (!isMember && matching && membershipCount(m) < MAX_GROUPS_PER_THING)
         await addMember(ctx, group.group_name, thing.thing_name);
     }
     if (things.length < BATCH) break;

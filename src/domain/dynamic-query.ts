@@ -1,7 +1,36 @@
-// The fleet-indexing query subset that dynamic thing groups support (registry.md §3.2, Dec R10): a parser that turns
-// a query string into a small expression tree, and an evaluator that tests one thing against it. Anything outside
-// the subset is rejected at parse time with InvalidQueryException naming the part, so a stored query always evaluates.
+// The fleet-indexing query subset that dynamic thing groups support: a parser that turns a query string into a small
+// expression tree, and an evaluator that tests one thing against it. Anything outside the subset is rejected at parse
+// time with InvalidQueryException naming the part, so a stored query always evaluates.
+//
+// Queries are user input that is stored and then evaluated on every later CreateThing/UpdateThing of the account, so
+// both steps are bounded: the length and nesting limits below are checked before anything deep happens (the lexer
+// never sees an over-long string, the parser stops at the nesting limit instead of recursing on), and term values are
+// matched by the linear-time wildcard automaton of glob.ts rather than by a backtracking RegExp.
 import { ApiError } from '../wire/errors.js';
+import { Glob, type GlobToken, type StepCounter } from './glob.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits (docs/dynamic-group-queries.md)
+
+/**
+ * ddlocal's own bound on the whole query string, in characters (code points, as the API model's length constraints
+ * count); AWS documents none. It leaves about 85 characters for each of the twelve terms AWS allows (a thing or
+ * group name is at most 128, and one term with a full 800-character attribute value still fits), and it caps the
+ * pattern size that every later CreateThing/UpdateThing of the account matches against.
+ */
+export const MAX_QUERY_LENGTH = 1024;
+/**
+ * ddlocal's own bound on nesting: each `(` and each `NOT` opens one level around what follows it. The deepest
+ * twelve-term query without redundant parentheses or double negations, `NOT (t1 OR NOT (t2 OR … NOT (t11 OR NOT
+ * t12)…))`, nests 23 levels, so no sensible query is refused.
+ */
+export const MAX_QUERY_DEPTH = 24;
+/** AWS: the maximum number of terms in a query is 12. */
+export const MAX_QUERY_TERMS = 12;
+/** AWS: leading-wildcard use is limited to one query term per query… */
+export const MAX_LEADING_WILDCARD_TERMS = 1;
+/** …and a query that includes a leading wildcard may be at most 100 characters long. */
+export const MAX_LEADING_WILDCARD_QUERY_LENGTH = 100;
 
 /** What a query can see of a thing. `thingGroupNames` are the thing's static groups only. */
 export interface QueryableThing {
@@ -18,7 +47,7 @@ type Piece = { text: string } | { wildcard: '*' | '?' };
 export type QueryNode =
   | { kind: 'or' | 'and'; operands: QueryNode[] }
   | { kind: 'not'; operand: QueryNode }
-  | { kind: 'term'; field: string; pieces: Piece[] };
+  | { kind: 'term'; field: string; glob: Glob };
 
 const SIMPLE_FIELDS = new Set(['thingName', 'thingId', 'thingTypeName', 'thingGroupNames']);
 const SUPPORTED_FIELDS = 'thingName, thingId, thingTypeName, thingGroupNames, attributes.<name>';
@@ -27,7 +56,9 @@ export function invalidQuery(message: string): ApiError {
   return new ApiError('InvalidQueryException', message);
 }
 
-type Token = { kind: 'AND' | 'OR' | 'NOT' | '(' | ')' } | { kind: 'term'; field: string; pieces: Piece[]; raw: string };
+/** `leadingWildcard`: the value starts with `*` or `?` (a lone `*`, "the field is present", does not count). */
+type TermToken = { kind: 'term'; field: string; pieces: Piece[]; raw: string; leadingWildcard: boolean };
+type Token = { kind: 'AND' | 'OR' | 'NOT' | '(' | ')' } | TermToken;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tokenizer
@@ -70,7 +101,9 @@ class Lexer {
     this.pos++; // ':'
     this.checkField(field, start);
     const pieces = this.value(start);
-    return { kind: 'term', field, pieces, raw: this.src.slice(start, this.pos) };
+    const first = pieces[0];
+    const leadingWildcard = first !== undefined && 'wildcard' in first && !(pieces.length === 1 && first.wildcard === '*');
+    return { kind: 'term', field, pieces, raw: this.src.slice(start, this.pos), leadingWildcard };
   }
 
   /** Reads a field name up to the first unescaped ':' (attribute names may contain escaped colons). */
@@ -167,10 +200,11 @@ class Lexer {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Parser (recursive descent over the grammar of registry.md §3.2)
+// Parser (recursive descent; it recurses only into `(` and `NOT`, and gives up at MAX_QUERY_DEPTH)
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): QueryNode {
@@ -208,21 +242,60 @@ class Parser {
     const t = this.tokens[this.i];
     if (!t) throw invalidQuery(after ? `The query ends after ${after}; a term is missing` : 'The query ends where a term was expected');
     this.i++;
-    if (t.kind === 'NOT') return { kind: 'not', operand: this.unary('NOT') };
+    if (t.kind === 'NOT') {
+      this.enter();
+      const operand = this.unary('NOT');
+      this.depth--;
+      return { kind: 'not', operand };
+    }
     if (t.kind === '(') {
+      this.enter();
       if (this.peek()?.kind === ')') throw invalidQuery('Empty parentheses in the query');
       const inner = this.or();
       if (this.peek()?.kind !== ')') throw invalidQuery("Unbalanced parentheses in the query: missing ')'");
       this.i++;
+      this.depth--;
       return inner;
     }
-    if (t.kind === 'term') return { kind: 'term', field: t.field, pieces: t.pieces };
+    if (t.kind === 'term') return { kind: 'term', field: t.field, glob: compileValue(t.pieces) };
     throw invalidQuery(`Unexpected ${describe(t)} in the query${after ? ` after ${after}` : ''}; a term was expected`);
+  }
+
+  /** One level deeper; past the limit the parse stops here, before the recursion can grow the stack. */
+  private enter(): void {
+    if (++this.depth > MAX_QUERY_DEPTH)
+      throw invalidQuery(
+        `The query nests parentheses and NOT operators ${nestingDepth(this.tokens)} levels deep; ` +
+          `a dynamic group query may nest at most ${MAX_QUERY_DEPTH} levels`,
+      );
   }
 
   private peek(): Token | undefined {
     return this.tokens[this.i];
   }
+}
+
+/**
+ * How deeply the tokens nest `(` and `NOT`, counted without recursion, for the error message: a `NOT` stays open
+ * until the term or parenthesised group after it ends.
+ */
+function nestingDepth(tokens: Token[]): number {
+  const open: Array<'(' | 'NOT'> = [];
+  let deepest = 0;
+  const closeNots = () => {
+    while (open[open.length - 1] === 'NOT') open.pop();
+  };
+  for (const t of tokens) {
+    if (t.kind === '(' || t.kind === 'NOT') {
+      open.push(t.kind);
+      deepest = Math.max(deepest, open.length);
+    } else if (t.kind === 'term') closeNots();
+    else if (t.kind === ')') {
+      while (open.length > 0 && open.pop() !== '(');
+      closeNots();
+    }
+  }
+  return deepest;
 }
 
 function describe(t: Token): string {
@@ -231,28 +304,85 @@ function describe(t: Token): string {
   return `keyword ${t.kind}`;
 }
 
-/** Parses a dynamic group query; throws InvalidQueryException naming the first unsupported or malformed part. */
+/** The query's length in characters (code points), counted without building an array of them. */
+function characterCount(query: string): number {
+  let n = 0;
+  for (let i = 0; i < query.length; i++, n++) {
+    const c = query.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < query.length) {
+      const d = query.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
+/** The limits that keep parsing and evaluation cheap: length first (before the lexer runs), depth while parsing. */
+function parseBounded(query: string): { node: QueryNode; terms: TermToken[]; length: number } {
+  const length = characterCount(query);
+  if (length > MAX_QUERY_LENGTH)
+    throw invalidQuery(
+      `The query string is ${length} characters long; a dynamic group query may be at most ${MAX_QUERY_LENGTH} characters`,
+    );
+  const tokens = new Lexer(query).tokens();
+  const node = new Parser(tokens).parse();
+  return { node, terms: tokens.filter((t): t is TermToken => t.kind === 'term'), length };
+}
+
+/** A term as quoted in an error message, shortened so a long one does not drown the message. */
+const quoteTerm = (t: TermToken) => (t.raw.length > 40 ? `${t.raw.slice(0, 40)}…` : t.raw);
+
+/** The limits AWS fleet indexing documents for query strings. */
+function checkDocumentedLimits(terms: TermToken[], length: number): void {
+  if (terms.length > MAX_QUERY_TERMS)
+    throw invalidQuery(`The query has ${terms.length} terms; a query may have at most ${MAX_QUERY_TERMS} terms`);
+  const leading = terms.filter((t) => t.leadingWildcard);
+  if (leading.length > MAX_LEADING_WILDCARD_TERMS)
+    throw invalidQuery(
+      `The query has ${leading.length} terms with a leading wildcard (${leading.map(quoteTerm).join(', ')}); ` +
+        `at most ${MAX_LEADING_WILDCARD_TERMS} term per query may start with a wildcard`,
+    );
+  if (leading.length > 0 && length > MAX_LEADING_WILDCARD_QUERY_LENGTH)
+    throw invalidQuery(
+      `The query is ${length} characters long and has a leading wildcard (${quoteTerm(leading[0]!)}); ` +
+        `a query with a leading wildcard may be at most ${MAX_LEADING_WILDCARD_QUERY_LENGTH} characters`,
+    );
+}
+
+/**
+ * Parses a new dynamic group query (CreateDynamicThingGroup, UpdateDynamicThingGroup); throws InvalidQueryException
+ * naming the first unsupported or malformed part, or the limit the query exceeds.
+ */
 export function parseQuery(query: string): QueryNode {
-  return new Parser(new Lexer(query).tokens()).parse();
+  const { node, terms, length } = parseBounded(query);
+  checkDocumentedLimits(terms, length);
+  return node;
+}
+
+/**
+ * Parses a query that is already stored. Older ddlocal versions did not check the term and leading-wildcard limits,
+ * so those are not applied here: such a group keeps its members. The length and nesting limits protect the server
+ * and are applied; a stored query that exceeds them (or cannot be parsed at all) gives undefined, a group that
+ * matches nothing, rather than an error in every CreateThing of the account.
+ */
+export function parseStoredQuery(query: string): QueryNode | undefined {
+  try {
+    return parseBounded(query).node;
+  } catch (err) {
+    if (err instanceof ApiError) return undefined;
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Evaluation
 
-const matcherCache = new Map<string, RegExp>();
-
-function matcher(pieces: Piece[]): RegExp {
-  const key = JSON.stringify(pieces);
-  let re = matcherCache.get(key);
-  if (!re) {
-    const body = pieces
-      .map((p) => ('text' in p ? p.text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : p.wildcard === '*' ? '[^]*' : '[^]'))
-      .join('');
-    re = new RegExp(`^${body}$`, 'u');
-    if (matcherCache.size > 1000) matcherCache.clear();
-    matcherCache.set(key, re);
-  }
-  return re;
+/** A term's value as a glob: characters are code points, as the `u`-flag RegExp that matched terms before did. */
+function compileValue(pieces: Piece[]): Glob {
+  const tokens: GlobToken[] = pieces.map((p) =>
+    'text' in p ? { kind: 'literal', text: p.text } : { kind: p.wildcard === '*' ? 'run' : 'one' },
+  );
+  return new Glob(tokens, { unit: 'codePoint' });
 }
 
 function fieldValues(thing: QueryableThing, field: string): string[] {
@@ -272,18 +402,19 @@ function fieldValues(thing: QueryableThing, field: string): string[] {
   }
 }
 
-/** True when the thing satisfies the query. An absent field never matches (so `field:*` means "present"). */
-export function evaluateQuery(node: QueryNode, thing: QueryableThing): boolean {
+/**
+ * True when the thing satisfies the query. An absent field never matches (so `field:*` means "present"). Recursion
+ * follows the tree, whose depth the parser bounded. `counter` adds up the matching work (for tests).
+ */
+export function evaluateQuery(node: QueryNode, thing: QueryableThing, counter?: StepCounter): boolean {
   switch (node.kind) {
     case 'or':
-      return node.operands.some((n) => evaluateQuery(n, thing));
+      return node.operands.some((n) => evaluateQuery(n, thing, counter));
     case 'and':
-      return node.operands.every((n) => evaluateQuery(n, thing));
+      return node.operands.every((n) => evaluateQuery(n, thing, counter));
     case 'not':
-      return !evaluateQuery(node.operand, thing);
-    case 'term': {
-      const re = matcher(node.pieces);
-      return fieldValues(thing, node.field).some((v) => re.test(v));
-    }
+      return !evaluateQuery(node.operand, thing, counter);
+    case 'term':
+      return fieldValues(thing, node.field).some((v) => node.glob.matches(v, counter));
   }
 }

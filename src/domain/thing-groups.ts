@@ -402,7 +402,8 @@ async function updateDynamicThingGroup(input: Input, ctx: RequestContext) {
   checkIndex(input.indexName);
   checkQueryVersion(input.queryVersion);
   const queryString: string = input.queryString ?? group.query_string ?? '';
-  parseQuery(queryString);
+  // Only a new query is checked: a group stored by an older version with fewer limits can still be updated.
+  if (input.queryString !== undefined) parseQuery(queryString);
   const version = group.version + 1;
   await ctx.db
     .updateTable('thing_groups')
