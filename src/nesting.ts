@@ -42,7 +42,7 @@ export function valueDepth(value: unknown, limit = MAX_NESTING_DEPTH): number {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || v instanceof Date) continue;
+    if (!Array.isArray(v) && !isPlainObject(v)) continue;
     if (depth > max) max = depth;
     if (max > limit) return limit + 1;
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
@@ -50,7 +50,21 @@ export function valueDepth(value: unknown, limit = MAX_NESTING_DEPTH): number {
   return max;
 }
 
+function isPlainObject(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** "nests JSON 100001 levels deep; at most 64 levels are allowed": the measured depth of a `kind` of text. */
 export function tooDeepText(depth: number, kind = 'JSON'): string {
-  return `nests ${kind} ${depth} levels deep; at most ${MAX_NESTING_DEPTH} levels are allowed`;
+  return `nests ${kind ? `${kind} ` : ''}${depth} levels deep; at most ${MAX_NESTING_DEPTH} levels are allowed`;
+}
+
+/** A document over the limit, refused before it was parsed or walked; the message is tooDeepText's. */
+export class TooDeeplyNested extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'TooDeeplyNested';
+  }
 }
