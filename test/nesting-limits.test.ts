@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { runCli, type RunResult } from './helpers/cli-runner.js';
+import { makeCa, makeCertificate } from './helpers/certs.js';
+import * as px from '@peculiar/x509';
 import { jsonTextDepth, MAX_NESTING_DEPTH, valueDepth } from '../src/nesting.js';
 
 const ACCOUNT = '123456789012';
@@ -129,12 +131,7 @@ describe('nesting: the server', () => {
 
   test('certificates and CRLs of deeply nested DER: a quick 400 of the right type', async () => {
     // ~11,000 nested SEQUENCEs fit in the 65,536-character PEM limit.
-    let der = Buffer.from([0x05, 0x00]);
-    for (let i = 0; i < 11_000; i++) {
-      const len = der.length;
-      const lenBytes = len < 0x80 ? [len] : len < 0x100 ? [0x81, len] : len < 0x10000 ? [0x82, len >> 8, len & 0xff] : [0x83, len >> 16, (len >> 8) & 0xff, len & 0xff];
-      der = Buffer.concat([Buffer.from([0x30, ...lenBytes]), der]);
-    }
+    const der = derSequences(11_000);
     const pem = (label: string) => `-----BEGIN ${label}-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
     const started = performance.now();
     for (const [path, body] of [
@@ -149,7 +146,40 @@ describe('nesting: the server', () => {
     assert.ok(performance.now() - started < 5_000, 'linear time');
     await assertHealthy();
   });
+
+  test('a signed certificate whose CRL distribution points nest 10,000 levels, and such a CRL: 400, the right type', async () => {
+    const nested = derSequences(10_000);
+    const device = await makeCertificate({ extensions: [new px.Extension('2.5.29.31', false, new Uint8Array(nested))] });
+    const res = await call('POST', '/certificate/register-no-ca', JSON.stringify({ certificatePem: device.pem }));
+    assert.equal(res.status, 400, JSON.stringify(res.json));
+    assert.equal(res.json.__type, 'CertificateValidationException');
+
+    const ca = await makeCa();
+    const registered = await call('POST', '/cacertificate', JSON.stringify({ caCertificate: ca.pem, certificateMode: 'SNI_ONLY' }));
+    assert.equal(registered.status, 200, JSON.stringify(registered.json));
+    const crl = await call('PUT', `/_ddlocal/crls/${ca.id}`, JSON.stringify({ crl: derSequences(100_000).toString('base64') }));
+    assertInvalid(crl, /^CRL for CA certificate [0-9a-f]{64} is not a valid X\.509 CRL$/);
+    await assertHealthy();
+  });
+
+  test('the DER decoder under @peculiar/x509 bounds its own recursion (it refuses over 100 levels)', () => {
+    // ddlocal's own DER reader (x509.ts) only walks fixed levels, and OpenSSL limits nesting itself. @peculiar/x509
+    // decodes extensions and CRLs with asn1js, recursively, which has had a depth limit since 3.1: this guards
+    // against a version without it, whose stack overflow would only be caught as "not a valid certificate".
+    assert.throws(() => new px.X509Crl(new Uint8Array(derSequences(100_000))), /Maximum ASN\.1 nesting depth exceeded/);
+  });
 });
+
+/** `n` SEQUENCEs, each holding the next, around a NULL. */
+function derSequences(n: number): Buffer {
+  let der = Buffer.from([0x05, 0x00]);
+  for (let i = 0; i < n; i++) {
+    const len = der.length;
+    const lenBytes = len < 0x80 ? [len] : len < 0x100 ? [0x81, len] : len < 0x10000 ? [0x82, len >> 8, len & 0xff] : [0x83, len >> 16, (len >> 8) & 0xff, len & 0xff];
+    der = Buffer.concat([Buffer.from([0x30, ...lenBytes]), der]);
+  }
+  return der;
+}
 
 describe('nesting: ddlocal iot', () => {
   let server: TestServer;
