@@ -1,24 +1,12 @@
 // ddlocal's own endpoints under /_ddlocal/ (README "Extension endpoints"): health, reset and clock control.
 // Later areas add theirs through the same ExtensionRoute table.
 import { invalidRequest } from './wire/errors.js';
+import { readJsonObjectBody } from './wire/json-body.js';
 import type { ExtensionRoute } from './wire/http-server.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './clock.js';
 import { VERSION } from './version.js';
 import { parseTimestampText } from './wire/timestamps.js';
-
-export function parseJsonBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw invalidRequest('The request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw invalidRequest('The request body must be a JSON object');
-  return parsed as Record<string, unknown>;
-}
 
 /** The clock may point anywhere from 1970 to the end of year 9999: ISO-8601 output needs a four-digit year. */
 const CLOCK_MIN_MS = 0;
@@ -36,7 +24,7 @@ function clockRoutes(clock: Clock): ExtensionRoute[] {
       method: 'POST',
       path: '/_ddlocal/clock',
       handler: async ({ body }) => {
-        const request = parseJsonBody(body);
+        const request = readJsonObjectBody(body);
         const keys = Object.keys(request);
         if (keys.length !== 1 || !['advanceSeconds', 'set', 'freeze', 'reset'].includes(keys[0]!))
           throw invalidRequest('The clock request must have exactly one of advanceSeconds, set, freeze or reset');
@@ -77,7 +65,7 @@ export function coreExtensionRoutes(store: Store, clock: Clock, authMode: string
       method: 'POST',
       path: '/_ddlocal/reset',
       handler: async ({ body }) => {
-        const request = parseJsonBody(body);
+        const request = readJsonObjectBody(body);
         for (const key of Object.keys(request))
           if (key !== 'accountId' && key !== 'region') throw invalidRequest(`Unknown reset option ${key}; use accountId and region`);
         const { accountId, region } = request;

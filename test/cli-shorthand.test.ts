@@ -248,7 +248,22 @@ describe('shorthand: parser details', () => {
   test('absurd nesting is a ShorthandParseError, not a stack overflow', () => {
     const err = errorOf(() => parseShorthand(`a=${'['.repeat(200000)}`));
     assert.ok(err instanceof ShorthandParseError);
-    assert.match(err.message, /^Shorthand value is nested too deeply for input:\na=\[/);
+    assert.match(err.message, /^Shorthand value is nested too deeply \(at most 64 levels of \[ \] and \{ \}\) for input:\na=\[/);
+    // The caret points at the first bracket past the limit (aws would crash with a RecursionError, not report).
+    assert.equal(err.index, 2 + 64);
+    assert.equal(err.ddlocalOnly, true);
+  });
+
+  test('64 levels of [ ] and { } parse; the 65th is refused before it is descended into', () => {
+    const nest = (n: number) => `a=${'{b='.repeat(n - 1)}[x]${'}'.repeat(n - 1)}`;
+    let value: unknown = parseShorthand(nest(64)).a;
+    let depth = 0;
+    for (; typeof value === 'object'; depth++) value = Array.isArray(value) ? value[0] : (value as Record<string, unknown>).b;
+    assert.equal(depth, 64);
+    assert.equal(value, 'x');
+    const err = errorOf(() => parseShorthand(nest(65)));
+    assert.ok(err instanceof ShorthandParseError);
+    assert.equal(err.index, 2 + 3 * 64);
   });
 
   test('Python whitespace semantics: U+001C–U+001F and U+0085 trail-stripped, U+FEFF kept', () => {

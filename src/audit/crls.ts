@@ -10,6 +10,7 @@ import type { ExtensionRequest, ExtensionRoute } from '../wire/http-server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 import { invalidRequest, notFound } from '../wire/errors.js';
+import { readJsonBody } from '../wire/json-body.js';
 import { fromJson, toJson } from '../domain/json.js';
 import { toPem } from '../domain/x509.js';
 import type { CheckContext } from './check.js';
@@ -351,12 +352,7 @@ function caIdOf(req: ExtensionRequest): string {
 }
 
 function crlBody(req: ExtensionRequest, caId: string): string {
-  let body: unknown;
-  try {
-    body = JSON.parse(req.body.toString('utf8'));
-  } catch {
-    throw invalidRequest(`CRL for CA certificate ${caId}: the body must be JSON {"crl": "<PEM or base64 DER>"}`);
-  }
+  const body = readJsonBody(req.body, { notJson: `CRL for CA certificate ${caId}: the body must be JSON {"crl": "<PEM or base64 DER>"}` });
   const crl = (body as { crl?: unknown } | null)?.crl;
   if (typeof crl !== 'string' || crl.trim() === '')
     throw invalidRequest(`CRL for CA certificate ${caId}: crl is required and must be a PEM or base64 DER string`);

@@ -129,7 +129,10 @@ export async function runIot(argv: string[], io: CliIo): Promise<number> {
       debug(`ddlocal/${VERSION} ${parsed.operation} endpoint=${config.endpoint} region=${config.region ?? '(none)'}`);
     }
     // The output formatter is loaded while the SDK is, not after the response arrives.
-    const [{ createSender }, { renderResult }] = await Promise.all([import('./send.js'), import('./output.js')]);
+    const [{ createSender }, { renderResult, compileQuery }] = await Promise.all([import('./send.js'), import('./output.js')]);
+    // A bad --query (unparsable, or nested too deeply) fails before the request is sent, as with aws: a command that
+    // changes something must not change it and then fail to print the result.
+    if (options.query !== undefined) compileQuery(options.query);
     sender = createSender(config, g, debug);
     const { pages, merged } = await send(parsed, config, io, sender);
     writeOutfiles(parsed, merged, io);

@@ -15,6 +15,7 @@ import { renderTable } from './output/table.js';
 import { renderText } from './output/text.js';
 import { renderYaml } from './output/yaml.js';
 import { isEmptyObject, isoLocal, type OutObject, type OutValue } from './output/values.js';
+import { MAX_NESTING_DEPTH, tooDeepText, valueDepth } from '../nesting.js';
 
 export interface OutputOptions {
   format: 'json' | 'yaml' | 'yaml-stream' | 'text' | 'table';
@@ -35,17 +36,52 @@ export class QueryError extends Error {
   }
 }
 
-/** Compiles a --query expression once (so a bad expression fails before any request is sent). */
+/**
+ * Compiles a --query expression once (so a bad expression fails before any request is sent), and refuses one nested
+ * deeper than MAX_NESTING_DEPTH. jmespath's parser recurses once per bracket, parenthesis and prefix operator (`!`,
+ * `&`) and cannot be changed, so its stack overflow is caught here, at the boundary; its evaluator recurses once per
+ * level of the syntax tree (`a.a.a…` parses in a loop into a tree as deep as it is long), and the renderers once per
+ * level of the result, which a literal (`` `[[[…]]]` ``) can nest at will, so the tree's depth is measured before
+ * anything is evaluated.
+ */
 export function compileQuery(expr: string): (value: unknown) => unknown {
   // Required on first use (jmespath is CommonJS): commands without --query never load it (start-up time, cli-perf).
   const jmespath = createRequire(import.meta.url)('jmespath') as typeof JmesPath;
+  let ast: unknown;
   try {
     // jmespath.js exports compile() (a parse without evaluation), but @types/jmespath does not declare it.
-    (jmespath as unknown as { compile(e: string): unknown }).compile(expr);
+    ast = (jmespath as unknown as { compile(e: string): unknown }).compile(expr);
   } catch (err) {
+    if (err instanceof RangeError) {
+      throw new QueryError(expr, `the expression is nested too deeply; at most ${MAX_NESTING_DEPTH} levels are allowed`);
+    }
     throw new QueryError(expr, (err as Error).message);
   }
+  const depth = queryDepth(ast);
+  if (depth > MAX_NESTING_DEPTH) throw new QueryError(expr, `the expression ${tooDeepText(depth, '')}`);
   return (value) => jmespath.search(value, expr) as unknown;
+}
+
+interface QueryNode {
+  type: string;
+  children?: QueryNode[];
+  /** A Literal's JSON value, or a KeyValuePair's expression. */
+  value?: unknown;
+}
+
+/** Depth of a jmespath syntax tree, a literal's value counting as its nesting; an explicit-stack walk. */
+function queryDepth(ast: unknown): number {
+  let max = 0;
+  const stack: Array<[QueryNode, number]> = [[ast as QueryNode, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    const reach = node.type === 'Literal' ? depth + valueDepth(node.value, Infinity) : depth;
+    if (reach > max) max = reach;
+    for (const child of node.children ?? []) stack.push([child, depth + 1]);
+    const v = node.value as QueryNode | undefined;
+    if (node.type !== 'Literal' && typeof v === 'object' && v !== null && typeof v.type === 'string') stack.push([v, depth + 1]);
+  }
+  return max;
 }
 
 /**
@@ -62,7 +98,10 @@ export function renderResult(
   merged: Record<string, unknown>,
   options: OutputOptions,
 ): string {
-  const normalise = (value: Record<string, unknown>) => normaliseOutput(operationName, value, options.timestampFormat);
+  const normalise = (value: Record<string, unknown>) => {
+    checkResponseDepth(operationName, value);
+    return normaliseOutput(operationName, value, options.timestampFormat);
+  };
   const query = options.query === undefined ? (v: OutValue) => v : withQuery(compileQuery(options.query));
   switch (options.format) {
     case 'text':
@@ -76,6 +115,17 @@ export function renderResult(
       return options.format === 'json' ? renderJson(value) : renderYaml(value);
     }
   }
+}
+
+/**
+ * A response nested deeper than MAX_NESTING_DEPTH (ddlocal's and AWS's are at most 10 levels deep, but any server can
+ * be named with --endpoint-url, and the SDK passes a map's values through as they came) is refused before the
+ * normalisation and the formatters, which recurse once per level. Reported like the aws CLI's other failures (rc 255).
+ */
+function checkResponseDepth(operationName: string, value: Record<string, unknown>): void {
+  if (valueDepth(value) <= MAX_NESTING_DEPTH) return;
+  const message = `The ${operationName} response nests more than ${MAX_NESTING_DEPTH} levels deep; at most ${MAX_NESTING_DEPTH} levels can be read`;
+  throw Object.assign(new Error(message), { rc: 255, stderr: `\n${message}\n` });
 }
 
 function withQuery(search: (value: unknown) => unknown): (value: OutValue) => OutValue {

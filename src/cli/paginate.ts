@@ -42,7 +42,9 @@ export function decodeStartingToken(inputToken: string, token: string): { servic
     const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
     if (decoded && typeof decoded === 'object' && inputToken in decoded) {
       const service = decoded[inputToken];
-      const truncate = Number(decoded.boto_truncate_amount ?? 0);
+      // Only a scalar is converted: Number() of a nested array joins it recursively, which a forged token can nest at will.
+      const amount = decoded.boto_truncate_amount;
+      const truncate = typeof amount === 'number' || typeof amount === 'string' ? Number(amount) : 0;
       return { serviceToken: typeof service === 'string' ? service : undefined, truncate: Number.isInteger(truncate) && truncate > 0 ? truncate : 0 };
     }
   } catch {

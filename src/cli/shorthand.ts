@@ -7,6 +7,8 @@
 // Positions: the parser works on the JavaScript (UTF-16) string, but every position that reaches the user (error
 // index, caret column) is counted in code points, as Python counts them.
 
+import { MAX_NESTING_DEPTH } from '../nesting.js';
+
 export type ShorthandValue = string | ShorthandValue[] | ShorthandObject;
 export interface ShorthandObject {
   [key: string]: ShorthandValue;
@@ -70,15 +72,22 @@ export class DuplicateKeyInObjectError extends ShorthandParseError {
 
 /** Parses one shorthand token into an object whose leaves are strings; throws a ShorthandParseError subclass. */
 export function parseShorthand(input: string): ShorthandObject {
-  try {
-    return new Parser(input).parse();
-  } catch (err) {
-    // Thousands of nested brackets exhaust the call stack (aws crashes with a RecursionError); say so plainly.
-    if (err instanceof RangeError) {
-      const message = `Shorthand value is nested too deeply for input:\n${errorLocation(input, 0)}`;
-      throw new ShorthandParseError(message, input, 0);
-    }
-    throw err;
+  return new Parser(input).parse();
+}
+
+/**
+ * `[` / `{` opened deeper than the limit. The parser recurses once per level, and so do coercion and validation after
+ * it; thousands of levels would exhaust the call stack (aws crashes with a RecursionError), so the parser refuses the
+ * first bracket past the limit before descending into it.
+ */
+export class ShorthandNestingError extends ShorthandParseError {
+  constructor(input: string, utf16Index: number) {
+    super(
+      `Shorthand value is nested too deeply (at most ${MAX_NESTING_DEPTH} levels of [ ] and { }) for input:\n${errorLocation(input, utf16Index)}`,
+      input,
+      utf16Index,
+      true,
+    );
   }
 }
 
@@ -205,6 +214,8 @@ function matchQuoted(s: string, from: number, quote: string): number {
 
 class Parser {
   private i = 0;
+  /** How many `[` / `{` enclose the current position. */
+  private depth = 0;
   /** Positions of commas consumed as `\,` inside bare values; backtracking onto one of them would lose text. */
   private readonly escapedCommas = new Set<number>();
   /** First duplicate key inside `{…}`; reported only if the rest parses (aws would have kept the last value). */
@@ -289,6 +300,7 @@ class Parser {
   }
 
   private explicitList(): ShorthandValue[] {
+    this.enter();
     this.expect('[', true);
     const values: ShorthandValue[] = [];
     while (this.current() !== ']') {
@@ -300,10 +312,12 @@ class Parser {
       }
     }
     this.expect(']');
+    this.depth--;
     return values;
   }
 
   private hashLiteral(): ShorthandObject {
+    this.enter();
     this.expect('{', true);
     const entries: ShorthandObject = {};
     while (this.current() !== '}') {
@@ -320,7 +334,17 @@ class Parser {
       setKey(entries, key, value);
     }
     this.expect('}');
+    this.depth--;
     return entries;
+  }
+
+  /** Called at a `[` or `{` (after whitespace), before anything recurses into it. */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING_DEPTH) {
+      let at = this.i;
+      while (at < this.s.length && ASCII_WHITESPACE.includes(this.s[at]!)) at++;
+      throw new ShorthandNestingError(this.s, at);
+    }
   }
 
   private explicitValue(): ShorthandValue {

@@ -8,6 +8,7 @@ import type { Database, LifecycleEventRow } from '../store/schema.js';
 import type { Clock } from '../clock.js';
 import { invalidRequest, notFound } from '../wire/errors.js';
 import { parseTimestampText } from '../wire/timestamps.js';
+import { parseJsonText, readJsonBody } from '../wire/json-body.js';
 import { fromJson, toJson } from './json.js';
 import { parseIotArn } from './arn.js';
 
@@ -18,15 +19,6 @@ export const LIFECYCLE_EVENT_MAX_AGE_MS = 400 * DAY_MS;
 const INSERT_CHUNK = 500;
 
 type Json = Record<string, unknown>;
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw invalidRequest('The request body is empty; send JSON');
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw invalidRequest('The request body is not valid JSON');
-  }
-}
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -144,16 +136,12 @@ function pathName(req: ExtensionRequest, prefix: string, what: string): string {
   return name;
 }
 
-/** A policy document given as an object or a JSON string; it needs a Statement of objects with an Effect. */
+/**
+ * A policy document given as an object or a JSON string; it needs a Statement of objects with an Effect. A string is
+ * depth-checked like a body: the escaped text hides its nesting from the check of the body around it.
+ */
 function policyDocument(value: unknown, where: string): Json {
-  let doc = value;
-  if (typeof value === 'string') {
-    try {
-      doc = JSON.parse(value);
-    } catch {
-      throw invalidRequest(`${where} is not valid JSON`);
-    }
-  }
+  const doc = typeof value === 'string' ? parseJsonText(value, where) : value;
   if (!isObject(doc)) throw invalidRequest(`${where} must be an IAM policy document (a JSON object)`);
   const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   if (doc.Statement === undefined || statements.length === 0) throw invalidRequest(`${where} has no Statement`);
@@ -187,7 +175,7 @@ function iamRoleRoutes(store: Store, clock: Clock): ExtensionRoute[] {
       path: prefix,
       handler: async (req) => {
         const name = roleName(req);
-        const body = parseJson(req.body);
+        const body = readJsonBody(req.body);
         if (!isObject(body)) throw invalidRequest(`Role ${name}: the body must be a JSON object`);
         const arn = body.arn === undefined ? `arn:aws:iam::${req.caller.accountId}:role/${name}` : body.arn;
         const m = typeof arn === 'string' ? IAM_ROLE_ARN.exec(arn) : null;
@@ -247,7 +235,7 @@ function identityPoolRoutes(store: Store, clock: Clock): ExtensionRoute[] {
       path: prefix,
       handler: async (req) => {
         const id = poolId(req);
-        const body = parseJson(req.body);
+        const body = readJsonBody(req.body);
         if (!isObject(body)) throw invalidRequest(`Identity pool ${id}: the body must be a JSON object`);
         const roles: Record<string, string | null> = {};
         for (const key of ['authenticatedRoleArn', 'unauthenticatedRoleArn']) {
@@ -355,7 +343,7 @@ export function auditIngestRoutes(store: Store, clock: Clock): ExtensionRoute[] 
       method: 'POST',
       path: '/_ddlocal/lifecycle-events',
       handler: async (req) => {
-        const records = recordsOf(parseJson(req.body), 'events', 'event');
+        const records = recordsOf(readJsonBody(req.body), 'events', 'event');
         const scope = { account_id: req.caller.accountId, region: req.caller.region };
         const now = clock.now();
         const stored = await store.transaction((db) => ingestLifecycleEvents(db, scope, now, records));
@@ -368,7 +356,7 @@ export function auditIngestRoutes(store: Store, clock: Clock): ExtensionRoute[] 
       method: 'POST',
       path: '/_ddlocal/role-alias-usage',
       handler: async (req) => {
-        const records = recordsOf(parseJson(req.body), 'records', 'usage record');
+        const records = recordsOf(readJsonBody(req.body), 'records', 'usage record');
         const now = clock.now();
         const stored = await store.transaction((db) => ingestRoleAliasUsage(db, req, now, records));
         return { body: { stored } };

@@ -11,7 +11,7 @@ import type { ExtensionRequest, ExtensionRoute } from '../wire/http-server.js';
 import type { RequestContext } from '../domain/context.js';
 import { shape, type Shape } from '../model/model.js';
 import { validateInput } from '../wire/validate.js';
-import { parseBodyObject } from '../wire/request.js';
+import { readJsonObjectBody } from '../wire/json-body.js';
 import { decodeToken, pageOf } from '../wire/pagination.js';
 import {
   canonicalJson,
@@ -220,7 +220,7 @@ interface PreviewBody {
 
 /** Step 1 of §3.2: the body against the model's StartAuditMitigationActionsTask input, all violations together. */
 function parsePreviewBody(body: Buffer): PreviewBody {
-  const raw = body.length === 0 ? {} : parseBodyObject(body);
+  const raw = readJsonObjectBody(body);
   return validateInput(OPERATION + 'Request', PREVIEW_SHAPE, raw) as unknown as PreviewBody;
 }
 

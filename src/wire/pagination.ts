@@ -14,6 +14,8 @@ export function encodeToken(op: string, filters: unknown, key: unknown[]): strin
   return Buffer.from(JSON.stringify({ v: 1, op, f: filterHash(filters), k: key })).toString('base64');
 }
 
+const isKeyScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
 /** Returns the keyset of a token, or throws InvalidRequestException naming the parameter. */
 export function decodeToken(op: string, filters: unknown, token: string, param = 'nextToken'): unknown[] {
   const bad = () => invalidRequest(`${param} is invalid: it was not issued by ddlocal for ${op} with these parameters`);
@@ -25,6 +27,9 @@ export function decodeToken(op: string, filters: unknown, token: string, param =
     throw bad();
   }
   if (parsed?.v !== 1 || parsed.op !== op || parsed.f !== filterHash(filters) || !Array.isArray(parsed.k)) throw bad();
+  // ddlocal writes only scalars into a key. Anything else is a forged token, and would reach the handlers' String()
+  // and SQL parameters: a nested array there recurses once per level (String of a 5,000-deep array overflows).
+  if (!parsed.k.every(isKeyScalar)) throw bad();
   return parsed.k;
 }
 

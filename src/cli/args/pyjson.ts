@@ -2,6 +2,7 @@
 // NaN / Infinity / -Infinity; key order is kept and a duplicate key keeps the last value. Errors carry Python's
 // message (`Expecting property name enclosed in double quotes: line 1 column 2 (char 1)`), because aws prints it.
 // Positions are counted in code points, as Python counts them.
+import { jsonTextDepth, MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText } from '../../nesting.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -20,8 +21,14 @@ export class PyJsonError extends Error {
 const WS = new Set([' ', '\t', '\n', '\r']);
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
-/** json.loads(text); throws PyJsonError. */
+/**
+ * json.loads(text); throws PyJsonError, or TooDeeplyNested before parsing text nested deeper than the limit: the
+ * parser recurses once per level, and so does everything that later walks the value (aws itself fails with a Python
+ * RecursionError there).
+ */
 export function parsePyJson(text: string): JsonValue {
+  const depth = jsonTextDepth(text);
+  if (depth > MAX_NESTING_DEPTH) throw new TooDeeplyNested(tooDeepText(depth));
   const parser = new Parser(text);
   parser.skip();
   const value = parser.value();

@@ -12,6 +12,7 @@ import { CliError, paramError, pyRepr } from './errors.js';
 import { strictInt } from './globals.js';
 import type { OptionSpec } from './options.js';
 import { parsePyJson, PyJsonError } from './pyjson.js';
+import { MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText, valueDepth } from '../../nesting.js';
 import { YamlDate, pyType } from './validate.js';
 
 export type RawValue = string | string[] | boolean | number;
@@ -172,6 +173,8 @@ function parseJson(cliName: string, value: string): unknown {
     return parsePyJson(value);
   } catch (err) {
     if (err instanceof PyJsonError) throw paramError(cliName, `Invalid JSON: ${err.message}\nJSON received: ${value}`);
+    // Not echoed: a value that deep is mostly brackets, and may be megabytes of them.
+    if (err instanceof TooDeeplyNested) throw paramError(cliName, `Invalid JSON: the value ${err.message}`);
     throw err;
   }
 }
@@ -206,7 +209,9 @@ export function loadCliInput(format: 'json' | 'yaml', raw: string, ctx: Context)
     document = format === 'json' ? parsePyJson(text) : parseYamlDocument(text);
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw paramError(`cli-input-${format}`, format === 'json' ? 'Invalid JSON received.' : 'Invalid YAML received.');
+    const received = format === 'json' ? 'Invalid JSON received' : 'Invalid YAML received';
+    if (err instanceof TooDeeplyNested) throw paramError(`cli-input-${format}`, `${received}: the document ${err.message}`);
+    throw paramError(`cli-input-${format}`, `${received}.`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document) || document instanceof Date || document instanceof YamlDate) {
     throw paramError(cliName, `Invalid type: expecting map, received ${pyType(document)}`);
@@ -221,8 +226,12 @@ export function loadCliInput(format: 'json' | 'yaml', raw: string, ctx: Context)
 function parseYamlDocument(text: string): unknown {
   // The yaml package is ~60 CommonJS files; only --cli-input-yaml needs it, so it is required here, synchronously,
   // rather than imported by every command.
-  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return parseYaml(text, {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  // The package turns its syntax tree into values recursively (and catches its own stack overflow as a parse error),
+  // so the tree's depth is checked first, on the output of its parser, which is iterative.
+  const depth = yamlTreeDepth(yaml, text);
+  if (depth > MAX_NESTING_DEPTH) throw new TooDeeplyNested(tooDeepText(depth, 'YAML'));
+  const value = yaml.parse(text, {
     version: '1.1',
     uniqueKeys: false,
     customTags: (tags) => [
@@ -235,4 +244,30 @@ function parseYamlDocument(text: string): unknown {
       ...tags,
     ],
   });
+  // Aliases nest a copy of their anchor's value where they appear, so the value can be deeper than the text (or
+  // cyclic: an alias inside its own anchor); the package bounds how many copies aliases make, not how deep they go.
+  if (valueDepth(value) > MAX_NESTING_DEPTH) {
+    throw new TooDeeplyNested(`nests YAML more than ${MAX_NESTING_DEPTH} levels deep through aliases; at most ${MAX_NESTING_DEPTH} levels are allowed`);
+  }
+  return value;
+}
+
+/** The deepest nesting of collections in the concrete syntax tree of `text`: an explicit-stack walk, no recursion. */
+function yamlTreeDepth(yaml: typeof import('yaml'), text: string): number {
+  type Node = { type: string; value?: Node; items?: Array<{ key?: Node | null; value?: Node }> };
+  let max = 0;
+  const stack: Array<[Node, number]> = [];
+  for (const token of new yaml.Parser().parse(text)) stack.push([token as Node, 0]);
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node.type === 'document' && node.value) stack.push([node.value, depth]);
+    if (!node.items) continue;
+    // block-map, block-seq and flow-collection: one level for their keys and values.
+    if (depth + 1 > max) max = depth + 1;
+    for (const item of node.items) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return max;
 }
