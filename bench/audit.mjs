@@ -73,9 +73,8 @@ if (!['sqlite', 'postgres'].includes(opts.store)) throw new Error('--store is sq
 
 /** Certificates registered through the API (RegisterCertificate / RegisterCertificateWithoutCA); the rest in bulk. */
 const API_CERTS = Math.min(500, N);
-// Requests in flight while populating. PostgreSQL: one, because concurrent RegisterCertificate calls currently end in
-// 500 InternalFailure (serialization failures that the store's retry does not absorb) — a ddlocal bug, reported.
-const CONCURRENCY = opts.store === 'postgres' ? 1 : 8;
+/** Requests in flight while populating. */
+const CONCURRENCY = 8;
 const ALL_CHECKS = [...AUDIT_CHECKS.keys()];
 
 /** Runs fn over items with CONCURRENCY requests in flight. */
