@@ -22,6 +22,8 @@ export interface ServeProcess {
   url: string;
   /** stderr so far (the server logs at level error, so this explains an unexpected failure). */
   stderr(): string;
+  /** stdout so far: the ready line, then the server's JSON log lines (level error: internal failures with their stack). */
+  stdout(): string;
   exited: Promise<ServeExit>;
   stop(signal?: NodeJS.Signals): Promise<ServeExit>;
 }
@@ -69,6 +71,7 @@ export async function startServeProcess(
     child,
     url,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
