@@ -21,6 +21,8 @@ export interface RawRequestOptions {
   body?: string | Buffer;
   /** Send the body with Transfer-Encoding: chunked, in pieces of this many bytes. */
   chunkSize?: number;
+  /** Fail with an error whose code is 'ETIMEDOUT' when the whole answer has not arrived within this many ms. */
+  timeoutMs?: number;
 }
 
 function parseJson(text: string): any {
@@ -54,6 +56,14 @@ export function rawRequest(baseUrl: string, options: RawRequestOptions): Promise
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) {
+      const timer = setTimeout(() => {
+        const err: NodeJS.ErrnoException = new Error(`no answer within ${options.timeoutMs} ms`);
+        err.code = 'ETIMEDOUT';
+        req.destroy(err);
+      }, options.timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+    }
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
     // node:http frames a GET/DELETE body with neither Content-Length nor chunked unless told; say the length.
     if (body && !options.chunkSize && !Array.isArray(options.headers) && !req.hasHeader('content-length')) req.setHeader('Content-Length', body.length);
