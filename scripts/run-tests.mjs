@@ -1,6 +1,8 @@
 // Runs the compiled node:test files against one shared, real PostgreSQL cluster (started here, stopped at the end).
 // Arguments narrow the run to test files whose name contains one of them:  npm test -- things policies
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startPgCluster } from '../dist/test/helpers/postgres.js';
 
@@ -15,11 +17,19 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// Every temporary folder the tests make (data files, clusters, CLI homes) goes under one folder that is removed at
+// the end, even when a test forgets its own or is killed. Readable by the postgres user, which runs test clusters.
+const runTmp = mkdtempSync(join(tmpdir(), 'ddlocal-test-run-'));
+chmodSync(runTmp, 0o755);
 const cluster = await startPgCluster();
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, DDLOCAL_TEST_PG_URL: cluster.adminUrl },
+  env: { ...process.env, DDLOCAL_TEST_PG_URL: cluster.adminUrl, TMPDIR: runTmp },
 });
+const stop = () => child.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
 const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 cluster.stop();
+rmSync(runTmp, { recursive: true, force: true });
 process.exit(code);

@@ -29,8 +29,8 @@ function assertBoth(expected: string[], ...statements: Stmt[]): void {
   assert.deepEqual(role, expected, 'IAM role analysis');
 }
 
-const roleCodes = (which: RoleCode[], ...statements: Stmt[]) =>
-  iotRoleViolations(allowStatements([document(...statements)]), which).map((v) => v.code);
+const roleCodes = async (which: RoleCode[], ...statements: Stmt[]) =>
+  (await iotRoleViolations(allowStatements([document(...statements)]), which)).map((v) => v.code);
 
 describe('the shared rule (§5.3), resource by resource', () => {
   // [resource, resource type of the action, attached-bound statement, broad]
@@ -62,11 +62,11 @@ describe('the shared rule (§5.3), resource by resource', () => {
 });
 
 describe('cases where the IoT policy and IAM role rules used to differ', () => {
-  test('a truncated ARN ending in * covers every IoT resource (the role rule called it limited)', () => {
+  test('a truncated ARN ending in * covers every IoT resource (the role rule called it limited)', async () => {
     const all = DATA_PLANE_ACTIONS.map((a) => a.action);
     assertBoth(all, allow('iot:*', 'arn:aws:iot:*'));
     assertBoth(['iot:Connect'], allow('iot:Connect', 'arn:aws:iot:us-east-1:*'));
-    assert.deepEqual(roleCodes(['ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS'], allow('iot:DescribeThing', 'arn:aws:iot:*')), [
+    assert.deepEqual(await roleCodes(['ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS'], allow('iot:DescribeThing', 'arn:aws:iot:*')), [
       'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
     ]);
   });
@@ -98,11 +98,11 @@ describe('cases where the IoT policy and IAM role rules used to differ', () => {
     assertBoth(['iot:Connect'], connect({ Bool: { 'iot:Connection.Thing.IsAttached': 'false' } }));
   });
 
-  test('a role statement with neither Action nor NotAction grants nothing (the role rule read it as NotAction [])', () => {
+  test('a role statement with neither Action nor NotAction grants nothing (the role rule read it as NotAction [])', async () => {
     const bare = { Effect: 'Allow', Resource: '*' };
     assertBoth([], bare);
     assert.deepEqual(
-      roleCodes(['ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS', 'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS', 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'], bare),
+      await roleCodes(['ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS', 'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS', 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'], bare),
       [],
     );
   });

@@ -21,7 +21,7 @@ const AUTH_CODES: RoleCode[] = [
 ];
 const UNAUTH_CODES: RoleCode[] = ['ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS', 'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'];
 const allow = (Action: string | string[], Resource: string | string[]) => [{ Statement: [{ Effect: 'Allow', Action, Resource }] }];
-const codes = (policies: unknown[], which: RoleCode[]) => iotRoleViolations(allowStatements(policies), which).map((v) => v.code).sort();
+const codes = async (policies: unknown[], which: RoleCode[]) => (await iotRoleViolations(allowStatements(policies), which)).map((v) => v.code).sort();
 
 const TABLE: [string, RoleCode[], unknown[], RoleCode[]][] = [
   ['C1', AUTH_CODES, allow('iot:DescribeThing', `${R}thing/MyThing`), []],
@@ -36,7 +36,7 @@ const TABLE: [string, RoleCode[], unknown[], RoleCode[]][] = [
 ];
 
 for (const [row, which, policies, expected] of TABLE)
-  test(`§4.5 ${row}`, () => assert.deepEqual(codes(policies, which), [...expected].sort()));
+  test(`§4.5 ${row}`, async () => assert.deepEqual(await codes(policies, which), [...expected].sort()));
 
 test('data-plane breadth: device-bound variables, attached-bound connect, case-insensitive actions, NotResource', () => {
   const V = '${iot:Connection.Thing.ThingName}';

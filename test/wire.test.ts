@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { execFile } from 'node:child_process';
 import { pino } from 'pino';
 import {
+  CreatePolicyCommand,
   CreateThingCommand,
   DescribeThingCommand,
   ListAttachedPoliciesCommand,
@@ -21,6 +22,7 @@ import {
 import { startTestServer, errorOf, iotClient, type TestServer, type StoreChoice } from './helpers/server.js';
 import { rawRequest, rawSocket, assertAwsError, sigv4Header, UUID_V4, type RawResponse } from './helpers/raw-http.js';
 import { AWS_CLI_V2 } from './helpers/aws-cli.js';
+import { startServeProcess } from './helpers/serve-process.js';
 import { parseTimestampText } from '../src/wire/timestamps.js';
 import { parseAuthorization, resolveCaller } from '../src/wire/auth.js';
 import { createHttpServer } from '../src/wire/http-server.js';
@@ -947,3 +949,44 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
     });
   });
 }
+
+// In a process of its own, as users run it: the client is still writing when the server has decided to refuse.
+test('a client still sending a body far over the limit reads the 400 (the rest is read and dropped first), not a broken pipe', async () => {
+  const serve = await startServeProcess({ data: ':memory:' });
+  try {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const chunkSize of [undefined, 256 * 1024]) {
+        const body = Buffer.alloc(16 * 1024 * 1024, 'x');
+        outcomes.push(
+          await rawRequest(serve.url, { method: 'POST', path: '/things/huge', body, chunkSize }).then(
+            (r) => `${r.status} ${r.json?.__type}`,
+            (err: NodeJS.ErrnoException) => err.code ?? String(err),
+          ),
+        );
+      }
+    }
+    assert.deepEqual([...new Set(outcomes)], ['400 InvalidRequestException'], outcomes.join(', '));
+  } finally {
+    await serve.stop();
+  }
+});
+
+test('an error message quoting a value of a megabyte is cut at 64 KiB', async () => {
+  const server = await startTestServer('sqlite');
+  try {
+    await server.iot().send(new CreatePolicyCommand({ policyName: 'p', policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }) }));
+    const target = `arn:aws:iot:us-east-1:123456789012:cert/${'a'.repeat(900_000)}`;
+    const res = await rawRequest(server.url, {
+      method: 'PUT',
+      path: '/target-policies/p',
+      headers: { 'content-type': 'application/json', authorization: sigv4Header('123456789012', 'us-east-1') },
+      body: JSON.stringify({ target }),
+    });
+    const message = assertAwsError(res, 'ResourceNotFoundException', 404);
+    assert.ok(message.length < 70_000, `${message.length} characters`);
+    assert.match(message, /… \(\d+ more characters\)$/);
+  } finally {
+    await server.close();
+  }
+});

@@ -7,6 +7,7 @@
 import { MODEL } from '../model/model.js';
 import type { Db } from '../store/store.js';
 import { fromJson } from '../domain/json.js';
+import { nextTurn, sliceOver } from '../event-loop-turns.js';
 import {
   DATA_PLANE_ACTIONS,
   actionMatches,
@@ -40,8 +41,17 @@ export function allowStatements(policies: unknown[]): AllowStatement[] {
   return policies.flatMap((doc) => parsePolicyDocument(doc)).filter((s): s is AllowStatement => s.effect === 'Allow');
 }
 
-export function allowedActions(statements: AllowStatement[], actions: string[]): string[] {
-  return actions.filter((a) => statements.some((s) => statementCoversAction(s, a)));
+/**
+ * The actions some statement allows. Hundreds of actions times thousands of statements (a large but legal role) is
+ * a second of work, so it lets the event loop turn in between.
+ */
+export async function allowedActions(statements: AllowStatement[], actions: string[]): Promise<string[]> {
+  const allowed: string[] = [];
+  for (const a of actions) {
+    if (statements.some((s) => statementCoversAction(s, a))) allowed.push(a);
+    if (sliceOver()) await nextTurn();
+  }
+  return allowed;
 }
 
 /** The data-plane actions (other than iot:Receive) the statements allow on broad resources, in canonical order. */
@@ -154,16 +164,21 @@ const DESCRIPTIONS: Record<RoleCode, string> = {
 };
 
 /** The offending actions per code (§4.5 table), for the codes a check reports; codes with none are left out. */
-export function iotRoleViolations(statements: AllowStatement[], codes: RoleCode[]): { code: RoleCode; reason: (roleArn: string) => string }[] {
-  const offending: Record<RoleCode, () => string[]> = {
+export async function iotRoleViolations(
+  statements: AllowStatement[],
+  codes: RoleCode[],
+): Promise<{ code: RoleCode; reason: (roleArn: string) => string }[]> {
+  const offending: Record<RoleCode, () => string[] | Promise<string[]>> = {
     ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS: () => allowedActions(statements, [...THING_ADMIN_WRITE, ...THING_ADMIN_READ, ...NON_THING_ADMIN]),
     ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS: () => allowedActions(statements, THING_ADMIN_WRITE),
     ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS: () => broadThingAdminRead(statements),
     ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS: () => allowedActions(statements, NON_THING_ADMIN),
     ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS: () => broadDataPlaneActions(statements),
   };
-  return codes.flatMap((code) => {
-    const actions = offending[code]();
-    return actions.length === 0 ? [] : [{ code, reason: (roleArn: string) => `Role ${roleArn} allows ${DESCRIPTIONS[code]}: ${actionList(actions)}.` }];
-  });
+  const violations: { code: RoleCode; reason: (roleArn: string) => string }[] = [];
+  for (const code of codes) {
+    const actions = await offending[code]();
+    if (actions.length > 0) violations.push({ code, reason: (roleArn: string) => `Role ${roleArn} allows ${DESCRIPTIONS[code]}: ${actionList(actions)}.` });
+  }
+  return violations;
 }

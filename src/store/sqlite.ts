@@ -24,6 +24,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { withSafeRollback } from './safe-rollback.js';
+import { nextTurn, sliceOver } from '../event-loop-turns.js';
 
 export interface OpenedSqlite {
   db: Kysely<Database>;
@@ -95,17 +96,12 @@ export function openSqlite(file: string): OpenedSqlite {
  * every few milliseconds between statements, so the server keeps answering (and shows tasks IN_PROGRESS) meanwhile.
  */
 class YieldToEventLoop implements KyselyPlugin {
-  private lastYield = performance.now();
-
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     return args.node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    if (performance.now() - this.lastYield > 10) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = performance.now();
-    }
+    if (sliceOver()) await nextTurn();
     return args.result;
   }
 }

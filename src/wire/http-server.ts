@@ -67,29 +67,49 @@ class UnreadableBody extends Error {}
  */
 const BODY_READERS = new WeakMap<IncomingMessage, (err: Error) => void>();
 
+/**
+ * How much of a too-large body is read and thrown away before the answer goes out. A client that is still sending
+ * when the server answers and closes gets EPIPE instead of the answer; reading the rest first (on loopback, a few
+ * milliseconds for many megabytes) lets it read the 400. Beyond this, the connection is simply closed.
+ */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
+
+/** Reads and drops the rest of a body that is too large, then fails the read; bounded by MAX_DISCARDED_BYTES. */
+function discardRest(req: IncomingMessage, alreadyRead: number, reject: (err: Error) => void): void {
+  let discarded = alreadyRead;
+  req.removeAllListeners('data');
+  req.removeAllListeners('end');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) {
+      req.removeAllListeners('data');
+      reject(new BodyTooLarge());
+    }
+  });
+  req.once('end', () => reject(new BodyTooLarge()));
+  req.resume();
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    BODY_READERS.set(req, reject);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) {
-      req.resume();
-      reject(new BodyTooLarge());
-      return;
+      discardRest(req, 0, reject);
+    } else {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          chunks.length = 0;
+          discardRest(req, size, reject);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
     }
-    BODY_READERS.set(req, reject);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        chunks.length = 0;
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
     // A client that disconnects mid-body: Node emits 'error' (ECONNRESET "aborted") and/or 'close' without 'end'.
     // Settling here keeps the promise from hanging and the failure from being logged as a ddlocal bug.
     req.on('error', () => reject(new ClientAborted()));
@@ -115,8 +135,19 @@ function errorHeaders(requestId: string, err: ApiError): Record<string, string> 
   return { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': err.code };
 }
 
+/**
+ * Messages quote the values they are about, and some values may be up to a megabyte long (a policy target, say): a
+ * person needs the start of such a value, not all of it. The longest composed message, 100 validation errors, is
+ * far below this.
+ */
+const MAX_MESSAGE_CHARS = 64 * 1024;
+
 function errorBody(err: ApiError): string {
-  return JSON.stringify({ __type: err.code, message: err.message, ...err.fields });
+  const message =
+    err.message.length > MAX_MESSAGE_CHARS
+      ? `${err.message.slice(0, MAX_MESSAGE_CHARS)}… (${err.message.length - MAX_MESSAGE_CHARS} more characters)`
+      : err.message;
+  return JSON.stringify({ __type: err.code, message, ...err.fields });
 }
 
 function sendError(res: ServerResponse, requestId: string, err: ApiError) {

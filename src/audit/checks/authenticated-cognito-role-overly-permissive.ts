@@ -44,7 +44,7 @@ export function cognitoRoleCheck(name: string, authenticated: boolean, codes: Ro
           continue;
         }
         checked++;
-        for (const v of iotRoleViolations(statements, codes))
+        for (const v of await iotRoleViolations(statements, codes))
           findings.push({
             nonCompliantResource: { resourceType: 'COGNITO_IDENTITY_POOL', resourceIdentifier: { cognitoIdentityPoolId: poolId } },
             relatedResources: [{ resourceType: 'IAM_ROLE', resourceIdentifier: { iamRoleArn: roleArn } }],

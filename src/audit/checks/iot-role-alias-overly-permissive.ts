@@ -68,7 +68,7 @@ export const iotRoleAliasOverlyPermissiveCheck: AuditCheck = {
       if (auditing.length > 0)
         findings.push(roleAliasFinding(alias, 'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
           `Role ${alias.roleArn} allows access to security auditing services: [${auditing.join(', ')}].`));
-      for (const v of iotRoleViolations(alias.statements, [
+      for (const v of await iotRoleViolations(alias.statements, [
         'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
         'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS',
         'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
