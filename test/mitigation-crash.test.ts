@@ -133,6 +133,9 @@ async function progressWhileFrozen(frozen: ServeProcess, observer: IoTClient, ta
     }
   } finally {
     frozen.child.kill('SIGCONT');
+    // Resumed, the server at once closes the connections that went idle while it was frozen; a request sent on one
+    // of them in that instant is reset. Give the closes a moment to reach the clients.
+    await sleep(500);
   }
 }
 

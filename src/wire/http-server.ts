@@ -307,6 +307,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
   // requireHostHeader: a request without Host would otherwise get Node's bare 400 instead of an AWS-shaped answer;
   // ddlocal serves every host name alike.
   const server = createServer({ requireHostHeader: false }, handle);
+  // Node closes an idle keep-alive connection after 5 s. The AWS SDKs keep idle connections without a limit of their
+  // own, so a client that calls about every 5 s sometimes sends on a connection at the moment the server closes it,
+  // and gets ECONNRESET for a request ddlocal never saw. A minute, as load balancers in front of AWS services keep
+  // them, makes that rare; shutdown still closes idle connections at once.
+  server.keepAliveTimeout = 65_000;
   server.on('clientError', answerClientError);
   // An Expect value other than 100-continue: Node would answer a bare 417. Clients that send one send the body
   // anyway, so the request is served normally.
