@@ -12,7 +12,7 @@ import { encodeCertificate, pemOf } from './x509.mjs';
 import { freePort } from './postgres.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { parseCertificate } = await import(join(ROOT, 'dist/src/domain/x509.js'));
+const { parseCertificate } = await import(join(ROOT, 'dist/src/registry/x509.js'));
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';

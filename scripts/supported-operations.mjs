@@ -3,7 +3,7 @@
 // when the README and the handler table disagree. `--write` also regenerates src/cli/implemented-operations.ts, the
 // list the `ddlocal iot` command table is built from (the CLI must not load the server to learn it).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { HANDLERS } from '../dist/src/domain/operations.js';
+import { HANDLERS } from '../dist/src/server/operations.js';
 import { MODEL } from '../dist/src/model/model.js';
 
 export function operationsMarkdown() {

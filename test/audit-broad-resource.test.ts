@@ -4,8 +4,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DATA_PLANE_ACTIONS, broadDataPlaneActions as policyBroadActions, isBroadResource } from '../src/audit/policy-analyser.js';
-import { allowStatements, broadDataPlaneActions as roleBroadActions, iotRoleViolations, type RoleCode } from '../src/audit/iam-analysis.js';
+import { DATA_PLANE_ACTIONS, broadDataPlaneActions as policyBroadActions, isBroadResource } from '../src/audit/analysis/policy-analyser.js';
+import { allowStatements, broadDataPlaneActions as roleBroadActions, iotRoleViolations, type RoleCode } from '../src/audit/analysis/iam-analysis.js';
 
 const A = 'arn:aws:iot:us-east-1:123456789012:';
 const CLIENT_ID = '${iot:ClientId}';

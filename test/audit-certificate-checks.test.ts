@@ -26,15 +26,15 @@ import {
   makeVerificationCertificate,
   type TestCertificate,
 } from './helpers/certs.js';
-import type { AuditCheck, CheckResult } from '../src/audit/check.js';
+import type { AuditCheck, CheckResult } from '../src/audit/checks/check.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { caCertificateExpiringCheck } from '../src/audit/checks/ca-certificate-expiring.js';
 import { deviceCertificateExpiringCheck } from '../src/audit/checks/device-certificate-expiring.js';
 import { deviceCertificateAgeCheck } from '../src/audit/checks/device-certificate-age.js';
 import { caCertificateKeyQualityCheck } from '../src/audit/checks/ca-certificate-key-quality.js';
 import { deviceCertificateKeyQualityCheck } from '../src/audit/checks/device-certificate-key-quality.js';
-import { isRocaVulnerable, ROCA_PRIMES } from '../src/audit/roca.js';
-import { parseBlocklist, weakKeyFingerprint, WEAK_KEY_BLOCKLISTS_ENV } from '../src/audit/weak-keys.js';
+import { isRocaVulnerable, ROCA_PRIMES } from '../src/audit/analysis/roca.js';
+import { parseBlocklist, weakKeyFingerprint, WEAK_KEY_BLOCKLISTS_ENV } from '../src/audit/analysis/weak-keys.js';
 
 const REGION = 'us-east-1';
 const DAY = 86_400_000;

@@ -4,13 +4,13 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateRoleAliasCommand } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
-import { allowStatements, iotRoleViolations, broadDataPlaneActions, type RoleCode } from '../src/audit/iam-analysis.js';
+import { allowStatements, iotRoleViolations, broadDataPlaneActions, type RoleCode } from '../src/audit/analysis/iam-analysis.js';
 import { authenticatedCognitoRoleOverlyPermissiveCheck as authCheck } from '../src/audit/checks/authenticated-cognito-role-overly-permissive.js';
 import { unauthenticatedCognitoRoleOverlyPermissiveCheck as unauthCheck } from '../src/audit/checks/unauthenticated-cognito-role-overly-permissive.js';
 import { iotRoleAliasOverlyPermissiveCheck as aliasCheck } from '../src/audit/checks/iot-role-alias-overly-permissive.js';
 import { iotRoleAliasAllowsAccessToUnusedServicesCheck as unusedCheck } from '../src/audit/checks/iot-role-alias-allows-access-to-unused-services.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
-import type { AuditCheck } from '../src/audit/check.js';
+import type { AuditCheck } from '../src/audit/checks/check.js';
 
 const R = 'arn:aws:iot:us-east-1:123456789012:';
 const AUTH_CODES: RoleCode[] = [

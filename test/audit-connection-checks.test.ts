@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
 import { deviceCertificateSharedCheck } from '../src/audit/checks/device-certificate-shared.js';
 import { conflictingClientIdsCheck } from '../src/audit/checks/conflicting-client-ids.js';
-import { overlappingSessions, type Session } from '../src/domain/audit-ingest.js';
+import { overlappingSessions, type Session } from '../src/audit/ingest/ingest.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
-import type { AuditCheck } from '../src/audit/check.js';
+import type { AuditCheck } from '../src/audit/checks/check.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -16,8 +16,8 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
-import { createAuditTask, storeFindings } from '../src/audit/engine.js';
-import type { CheckFinding } from '../src/audit/check.js';
+import { createAuditTask, storeFindings } from '../src/audit/engine/engine.js';
+import type { CheckFinding } from '../src/audit/checks/check.js';
 
 const ACCOUNT = '123456789012';
 

@@ -204,7 +204,7 @@ describe('SNS delivery when SNS is unreachable', () => {
       assert.equal(pending!.status, 'PENDING');
       await server.close();
       server = Object.assign(
-        await (await import('../src/app.js')).startDdlocal({ port: 0, dataFile, sns: { endpoint: moto.url, credentials: MOTO_CREDENTIALS } }),
+        await (await import('../src/server/app.js')).startDdlocal({ port: 0, dataFile, sns: { endpoint: moto.url, credentials: MOTO_CREDENTIALS } }),
         { iot: () => iot, dataFile },
       ) as TestServer;
       // close() let the attempt in hand finish and record its retry, so the message is due again within the backoff.

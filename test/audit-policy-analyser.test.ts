@@ -17,7 +17,7 @@ import {
   parentFilters,
   parsePolicyDocument,
   resourcePathMatches,
-} from '../src/audit/policy-analyser.js';
+} from '../src/audit/analysis/policy-analyser.js';
 
 const A = 'arn:aws:iot:us-east-1:123456789012:';
 const V = '${iot:Connection.Thing.ThingName}';

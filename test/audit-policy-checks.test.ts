@@ -7,7 +7,7 @@ import { startTestServer, type TestServer, type StoreChoice } from './helpers/se
 import { iotPolicyOverlyPermissiveCheck } from '../src/audit/checks/iot-policy-overly-permissive.js';
 import { iotPolicyPotentialMisConfigurationCheck } from '../src/audit/checks/iot-policy-potential-mis-configuration.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
-import type { AuditCheck } from '../src/audit/check.js';
+import type { AuditCheck } from '../src/audit/checks/check.js';
 
 const REGION = 'us-east-1';
 const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });

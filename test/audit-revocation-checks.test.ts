@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
 import { makeCa, makeCrl, makeDeviceCertificate, makeVerificationCertificate, type TestCertificate } from './helpers/certs.js';
-import type { AuditCheck, CheckResult } from '../src/audit/check.js';
+import type { AuditCheck, CheckResult } from '../src/audit/checks/check.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { revokedDeviceCertificateStillActiveCheck } from '../src/audit/checks/revoked-device-certificate-still-active.js';
 import { revokedCaCertificateStillActiveCheck } from '../src/audit/checks/revoked-ca-certificate-still-active.js';

@@ -10,7 +10,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
-import { MAX_SUPPRESSIONS } from '../src/domain/audit-suppressions.js';
+import { MAX_SUPPRESSIONS } from '../src/audit/api/suppressions.js';
 
 const DAY = 86_400_000;
 const cert = (c: string) => ({ deviceCertificateId: c.repeat(64) });

@@ -12,9 +12,9 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
-import { AuditRunner, createAuditTask } from '../src/audit/engine.js';
+import { AuditRunner, createAuditTask } from '../src/audit/engine/engine.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
-import { CHECK_NAMES } from '../src/audit/catalogue.js';
+import { CHECK_NAMES } from '../src/audit/engine/catalogue.js';
 
 async function waitForTask(iot: IoTClient, taskId: string) {
   for (let i = 0; i < 200; i++) {

@@ -358,7 +358,7 @@ describe('commands and files (§1, §7, §8)', () => {
     assert.match(failure(['create-job', '--job-id', 'j']).stderr, /Invalid choice/);
   });
   test('IMPLEMENTED_OPERATIONS equals the server handler table', async () => {
-    const { HANDLERS } = await import('../src/domain/operations.js');
+    const { HANDLERS } = await import('../src/server/operations.js');
     assert.deepEqual([...IMPLEMENTED_OPERATIONS].sort(), Object.keys(HANDLERS).sort());
   });
   test('file:// paths expand ~ and $VARS and are relative to cwd', () => {

@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { mitigationScenario, type MitigationScenario } from './helpers/mitigation-scenario.js';
 import { AWS_CLI_V2 } from './helpers/aws-cli.js';
 import { baseEnv, CaptureListener, DDLOCAL_BIN, freePort, runBoth, runCli, type RunResult } from './helpers/cli-runner.js';
-import { startDdlocal } from '../src/app.js';
+import { startDdlocal } from '../src/server/app.js';
 
 const READ_ACCOUNT = '123456789012';
 const AWS_ACCOUNT = '111111111111';

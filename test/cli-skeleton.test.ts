@@ -31,7 +31,7 @@ import {
   outputSample,
   type SampleValue,
 } from '../src/cli/skeleton.js';
-import { HANDLERS } from '../src/domain/operations.js';
+import { HANDLERS } from '../src/server/operations.js';
 
 const SKELETONS_DIR = fileURLToPath(new URL('../../test/vectors/skeletons/', import.meta.url));
 const NAMES_FIXTURE = fileURLToPath(new URL('../../test/fixtures/aws-cli-iot-names.json', import.meta.url));

@@ -12,8 +12,8 @@ import {
   parseQuery,
   parseStoredQuery,
   type QueryableThing,
-} from '../src/domain/dynamic-query.js';
-import { ApiError } from '../src/wire/errors.js';
+} from '../src/registry/dynamic-query.js';
+import { ApiError } from '../src/kernel/errors.js';
 
 const thing = (thingName: string, attributes: Record<string, string> = {}): QueryableThing => ({
   thingName,

@@ -6,9 +6,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Glob, simpleGlobTokens, type GlobOptions, type GlobToken } from '../src/domain/glob.js';
-import { evaluateQuery, parseQuery, parseStoredQuery, type QueryableThing, type QueryNode } from '../src/domain/dynamic-query.js';
-import { actionMatches, isDeviceBoundVariable, resourcePathMatches } from '../src/audit/policy-analyser.js';
+import { Glob, simpleGlobTokens, type GlobOptions, type GlobToken } from '../src/kernel/glob.js';
+import { evaluateQuery, parseQuery, parseStoredQuery, type QueryableThing, type QueryNode } from '../src/registry/dynamic-query.js';
+import { actionMatches, isDeviceBoundVariable, resourcePathMatches } from '../src/audit/analysis/policy-analyser.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The reference: a memoised DP over explicit character lists

@@ -10,7 +10,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
-import type { RequestContext } from '../src/domain/context.js';
+import type { RequestContext } from '../src/registry/context.js';
 import {
   enableIotLogging,
   isLoggingEnabled,
@@ -21,7 +21,7 @@ import {
   writeV1LoggingOptions,
   writeV2LoggingOptions,
   type V2LoggingOptions,
-} from '../src/domain/logging.js';
+} from '../src/registry/logging.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/iot-logging';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/other-logging';

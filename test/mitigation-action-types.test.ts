@@ -32,7 +32,7 @@ import { makeCa } from './helpers/certs.js';
 import { ACTION_IMPLEMENTATIONS, MITIGATION_EXECUTION_ORIGIN } from '../src/mitigation/actions/index.js';
 import { BLANK_POLICY } from '../src/mitigation/actions/replace-default-policy-version.js';
 import type { ActionDefinition, ActionOutcome, FindingToMitigate, MitigationActionType } from '../src/mitigation/action.js';
-import type { AuditResource } from '../src/audit/check.js';
+import type { AuditResource } from '../src/audit/checks/check.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';

@@ -19,7 +19,7 @@ import {
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
 import { rawRequest, sigv4Header, UUID_V4 } from './helpers/raw-http.js';
 import { awsCli } from './helpers/aws-cli.js';
-import { loadActionDefinitions, MAX_MITIGATION_ACTIONS } from '../src/domain/mitigation-actions.js';
+import { loadActionDefinitions, MAX_MITIGATION_ACTIONS } from '../src/mitigation/api/actions.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/MitigationRole';
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/service-role/OtherRole';

@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { runCli, type RunResult } from './helpers/cli-runner.js';
 import { makeCa, makeCertificate } from './helpers/certs.js';
 import * as px from '@peculiar/x509';
-import { jsonTextDepth, MAX_NESTING_DEPTH, valueDepth } from '../src/nesting.js';
+import { jsonTextDepth, MAX_NESTING_DEPTH, valueDepth } from '../src/kernel/nesting.js';
 
 const ACCOUNT = '123456789012';
 const AUTH = `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20260101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=x`;

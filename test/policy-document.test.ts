@@ -2,8 +2,9 @@
 // document that passes and one that breaks it. The HTTP path (MalformedPolicyException, 400) is in policies.test.ts.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { countedLength, MAX_POLICY_DOCUMENT_CHARS, validatePolicyDocument } from '../src/domain/policy-document.js';
-import { ApiError } from '../src/wire/errors.js';
+import { countedLength, MAX_POLICY_DOCUMENT_CHARS, validatePolicyDocument } from '../src/registry/policy-document.js';
+import { ApiError } from '../src/kernel/errors.js';
+import { errorStatus } from '../src/protocol/error-status.js';
 
 const stmt = (extra: Record<string, unknown> = {}, base: Record<string, unknown> = { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }) => ({
   ...base,
@@ -17,7 +18,7 @@ function rejects(document: string, message: RegExp) {
     (err: unknown) => {
       assert.ok(err instanceof ApiError, `expected ApiError, got ${String(err)}`);
       assert.equal(err.code, 'MalformedPolicyException');
-      assert.equal(err.status, 400);
+      assert.equal(errorStatus(err.code), 400);
       assert.match(err.message, message);
       return true;
     },

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { HANDLERS } from '../src/domain/operations.js';
+import { HANDLERS } from '../src/server/operations.js';
 
 test('README lists exactly the implemented operations', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -16,7 +16,7 @@ import {
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
-import { dueInstant } from '../src/audit/schedule.js';
+import { dueInstant } from '../src/audit/engine/schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -14,7 +14,7 @@ import { CreateThingCommand, DescribeThingCommand, ListThingsCommand } from '@aw
 import { iotClient } from './helpers/server.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { VERSION } from '../src/version.js';
+import { VERSION } from '../src/kernel/version.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ddlocal.js', import.meta.url));
 const READY = /^ddlocal (\S+) listening on (http:\/\/\S+) \(store: (.+)\)$/;

@@ -18,7 +18,7 @@ import {
   ListThingsCommand,
   UpdateThingCommand,
 } from '@aws-sdk/client-iot';
-import { startDdlocal } from '../src/app.js';
+import { startDdlocal } from '../src/server/app.js';
 import { errorOf, iotClient } from './helpers/server.js';
 
 /** A pino logger writing JSON lines into an array, so the test can read what an operator would read. */

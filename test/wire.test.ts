@@ -23,14 +23,16 @@ import { startTestServer, errorOf, iotClient, type TestServer, type StoreChoice 
 import { rawRequest, rawSocket, assertAwsError, sigv4Header, UUID_V4, type RawResponse } from './helpers/raw-http.js';
 import { AWS_CLI_V2 } from './helpers/aws-cli.js';
 import { startServeProcess } from './helpers/serve-process.js';
-import { parseTimestampText } from '../src/wire/timestamps.js';
-import { parseAuthorization, resolveCaller } from '../src/wire/auth.js';
-import { createHttpServer } from '../src/wire/http-server.js';
+import { parseTimestampText } from '../src/kernel/timestamps.js';
+import { parseAuthorization, resolveCaller } from '../src/protocol/auth.js';
+import { errorStatus } from '../src/protocol/error-status.js';
+import { createHttpServer } from '../src/protocol/http-server.js';
 import { openStore, type Store } from '../src/store/store.js';
-import { Clock } from '../src/clock.js';
-import { coreExtensionRoutes } from '../src/extensions.js';
-import { VERSION } from '../src/version.js';
-import type { Handler, HandlerTable } from '../src/domain/context.js';
+import { Clock } from '../src/kernel/clock.js';
+import { coreExtensionRoutes } from '../src/server/core-routes.js';
+import { transactionalOperations } from '../src/server/operations.js';
+import { VERSION } from '../src/kernel/version.js';
+import type { Handler, HandlerTable } from '../src/registry/context.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Query-string timestamps (Dec W10), parsed directly.
@@ -122,7 +124,7 @@ describe('Authorization header parsing', () => {
       'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iot/aws4_request, Signature=abc',
       'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/iot/aws4_request, SignedHeaders=host',
     ]) {
-      assert.throws(() => parseAuthorization(bad), (e: any) => e.code === 'IncompleteSignatureException' && e.status === 403, bad);
+      assert.throws(() => parseAuthorization(bad), (e: any) => e.code === 'IncompleteSignatureException' && errorStatus(e.code) === 403, bad);
     }
   });
 });
@@ -173,10 +175,8 @@ async function startProbeServer(): Promise<ProbeServer> {
   const clock = new Clock();
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const server = createHttpServer({
-    store,
-    clock,
     logger,
-    handlers,
+    operations: transactionalOperations(store, clock, handlers),
     extensions: coreExtensionRoutes(store, clock, 'open'),
     defaultRegion: 'us-east-1',
   });

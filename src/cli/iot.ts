@@ -100,7 +100,7 @@ export async function runIot(argv: string[], io: CliIo): Promise<number> {
   }
   const g = parsed.globals;
   if (g.version) {
-    const { VERSION } = await import('../version.js');
+    const { VERSION } = await import('../kernel/version.js');
     io.stdout(`ddlocal/${VERSION} node/${process.versions.node} ${process.platform}/${process.arch}\n`);
     return 0;
   }
@@ -125,7 +125,7 @@ export async function runIot(argv: string[], io: CliIo): Promise<number> {
     }
     const debug = (line: string) => io.stderr(`${new Date().toISOString()} ddlocal debug: ${line}\n`);
     if (g.debug) {
-      const { VERSION } = await import('../version.js');
+      const { VERSION } = await import('../kernel/version.js');
       debug(`ddlocal/${VERSION} ${parsed.operation} endpoint=${config.endpoint} region=${config.region ?? '(none)'}`);
     }
     // The output formatter is loaded while the SDK is, not after the response arrives.

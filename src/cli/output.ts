@@ -15,7 +15,7 @@ import { renderTable } from './output/table.js';
 import { renderText } from './output/text.js';
 import { renderYaml } from './output/yaml.js';
 import { isEmptyObject, isoLocal, type OutObject, type OutValue } from './output/values.js';
-import { MAX_NESTING_DEPTH, tooDeepText, valueDepth } from '../nesting.js';
+import { MAX_NESTING_DEPTH, tooDeepText, valueDepth } from '../kernel/nesting.js';
 
 export interface OutputOptions {
   format: 'json' | 'yaml' | 'yaml-stream' | 'text' | 'table';

@@ -7,7 +7,7 @@
 // Positions: the parser works on the JavaScript (UTF-16) string, but every position that reaches the user (error
 // index, caret column) is counted in code points, as Python counts them.
 
-import { MAX_NESTING_DEPTH } from '../nesting.js';
+import { MAX_NESTING_DEPTH } from '../kernel/nesting.js';
 
 export type ShorthandValue = string | ShorthandValue[] | ShorthandObject;
 export interface ShorthandObject {

@@ -4,8 +4,8 @@
 // touch task or execution rows themselves.
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { AuditResource } from '../audit/check.js';
-import type { Clock } from '../clock.js';
+import type { AuditResource } from '../audit/checks/check.js';
+import type { Clock } from '../kernel/clock.js';
 
 export type MitigationActionType =
   | 'UPDATE_DEVICE_CERTIFICATE'

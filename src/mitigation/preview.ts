@@ -6,13 +6,13 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import type { Clock } from '../clock.js';
-import type { ExtensionRequest, ExtensionRoute } from '../wire/http-server.js';
-import type { RequestContext } from '../domain/context.js';
+import type { Clock } from '../kernel/clock.js';
+import type { ExtensionRequest, ExtensionRoute } from '../kernel/extension-route.js';
+import type { RequestContext } from '../registry/context.js';
 import { shape, type Shape } from '../model/model.js';
-import { validateInput } from '../wire/validate.js';
-import { readJsonObjectBody } from '../wire/json-body.js';
-import { decodeToken, pageOf } from '../wire/pagination.js';
+import { validateInput } from '../model/validate.js';
+import { readJsonObjectBody } from '../kernel/json-body.js';
+import { decodeToken, pageOf } from '../kernel/pagination.js';
 import {
   canonicalJson,
   selectMitigationFindings,
@@ -20,12 +20,12 @@ import {
   validateMitigationRequest,
   type SelectedFinding,
   type Target,
-} from '../domain/mitigation-task-start.js';
-import { sameV2Options, type V2LoggingOptions } from '../domain/logging.js';
+} from './api/task-start.js';
+import { sameV2Options, type V2LoggingOptions } from '../registry/logging.js';
 import type { ActionDefinition, ActionOutcome, FindingToMitigate } from './action.js';
 import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { joinWithin } from './actions/common.js';
-import { loadFinding } from './engine.js';
+import { loadFinding } from './engine/engine.js';
 import type { DeviceCertificateUndo } from './actions/update-device-certificate.js';
 import type { CaCertificateUndo } from './actions/update-ca-certificate.js';
 import type { AddThingsUndo } from './actions/add-things-to-thing-group.js';

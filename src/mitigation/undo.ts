@@ -3,20 +3,20 @@
 // wrote — undo never overwrites a later change. Restores go through the registry's own functions. One transaction
 // for the whole undo; an execution whose changes were restored is marked (undone_at) so a repeat is ALREADY_UNDONE.
 import type { Store } from '../store/store.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { MitigationExecutionRow } from '../store/schema.js';
-import type { ExtensionRequest, ExtensionRoute } from '../wire/http-server.js';
-import type { RequestContext } from '../domain/context.js';
-import { ApiError, invalidRequest, notFound } from '../wire/errors.js';
+import type { ExtensionRequest, ExtensionRoute } from '../kernel/extension-route.js';
+import type { RequestContext } from '../registry/context.js';
+import { ApiError, invalidRequest, notFound } from '../kernel/errors.js';
 import { shape } from '../model/model.js';
-import { validateInput } from '../wire/validate.js';
-import { fromJson } from '../domain/json.js';
-import { RETENTION_MS } from '../audit/engine.js';
-import { certificateHandlers, findCertificate } from '../domain/certificates.js';
-import { caCertificateHandlers, findCaCertificate } from '../domain/ca-certificates.js';
-import { removeThingFromStaticGroup } from '../domain/thing-group-membership.js';
-import { findPolicy, policyHandlers, setDefaultPolicyVersion } from '../domain/policies.js';
-import { readV2LoggingOptions, sameV2Options, writeV2LoggingOptions } from '../domain/logging.js';
+import { validateInput } from '../model/validate.js';
+import { fromJson } from '../kernel/json.js';
+import { RETENTION_MS } from '../audit/engine/engine.js';
+import { certificateHandlers, findCertificate } from '../registry/certificates.js';
+import { caCertificateHandlers, findCaCertificate } from '../registry/ca-certificates.js';
+import { removeThingFromStaticGroup } from '../registry/thing-group-membership.js';
+import { findPolicy, policyHandlers, setDefaultPolicyVersion } from '../registry/policies.js';
+import { readV2LoggingOptions, sameV2Options, writeV2LoggingOptions } from '../registry/logging.js';
 import type { ActionDefinition } from './action.js';
 import { joinWithin, refusal, withoutFinalPeriod } from './actions/common.js';
 import type { DeviceCertificateUndo } from './actions/update-device-certificate.js';

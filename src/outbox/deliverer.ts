@@ -12,7 +12,7 @@ import type { Transaction } from 'kysely';
 import type { Store } from '../store/store.js';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { outboxWork } from './enqueue.js';
-import { BackgroundLoop } from '../background-loop.js';
+import { BackgroundLoop } from '../kernel/background-loop.js';
 import { classifyPublishError, type PublishFailure } from './sns-errors.js';
 
 /** What an origin (audit notifications, mitigation executions) does when its message's fate is known. */

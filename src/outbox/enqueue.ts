@@ -2,8 +2,8 @@
 // when that decision committed (mitigation.md §7.3). The deliverer (deliverer.ts) publishes it afterwards.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/store.js';
-import { toJson } from '../domain/json.js';
-import { wakeSignal } from '../background-loop.js';
+import { toJson } from '../kernel/json.js';
+import { wakeSignal } from '../kernel/background-loop.js';
 
 export interface SnsMessage {
   accountId: string;

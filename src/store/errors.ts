@@ -4,6 +4,8 @@
 // with a reason, so the protocol layer can answer 503 with a sentence a person understands and the background
 // workers can tell "wait and try again" from "this task is broken".
 
+import { ServiceUnavailableError } from '../kernel/errors.js';
+
 /** Why the store cannot serve a transaction right now. */
 export type UnavailableReason =
   /** PostgreSQL is down, restarting, refusing connections, or dropped the connection mid-transaction. */
@@ -15,7 +17,7 @@ export type UnavailableReason =
   /** Concurrent transactions kept conflicting for longer than the retry budget. */
   | 'contention';
 
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends ServiceUnavailableError {
   constructor(
     readonly reason: UnavailableReason,
     message: string,
@@ -74,7 +76,3 @@ export function classifyDriverError(engine: 'sqlite' | 'postgres', err: unknown)
   return undefined;
 }
 
-/** True for errors that mean "the database, not the work, failed": the work may be tried again later. */
-export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
-  return err instanceof StoreUnavailableError;
-}

@@ -24,7 +24,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { withSafeRollback } from './safe-rollback.js';
-import { nextTurn, sliceOver } from '../event-loop-turns.js';
+import { nextTurn, sliceOver } from '../kernel/event-loop-turns.js';
 
 export interface OpenedSqlite {
   db: Kysely<Database>;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MODEL, shape as lookupShape, type Shape } from '../../src/model/model.js';
-import { patternMatches, translateJavaPattern } from '../../src/wire/patterns.js';
-import { HANDLERS } from '../../src/domain/operations.js';
+import { patternMatches, translateJavaPattern } from '../../src/model/patterns.js';
+import { HANDLERS } from '../../src/server/operations.js';
 import { sigv4Header, UUID_V4, type RawResponse } from './raw-http.js';
 
 export interface FuzzRequest {

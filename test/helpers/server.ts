@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { startDdlocal, type DdlocalOptions, type RunningDdlocal } from '../../src/app.js';
+import { startDdlocal, type DdlocalOptions, type RunningDdlocal } from '../../src/server/app.js';
 import { createTestDatabase } from './postgres.js';
 
 export type StoreChoice = 'sqlite' | 'postgres';

@@ -2,9 +2,9 @@
 // role checks (1 and 2) differ only in the pool role they read and the codes they report, so the shared evaluation
 // lives here and the unauthenticated check reuses it: identity pools whose identities connected in the last 31 days,
 // examined through the pool's role.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { sessionsInWindow } from '../../domain/audit-ingest.js';
-import { dataUnavailable, iotRoleViolations, rolePolicies, type RoleCode } from '../iam-analysis.js';
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { sessionsInWindow } from '../ingest/ingest.js';
+import { dataUnavailable, iotRoleViolations, rolePolicies, type RoleCode } from '../analysis/iam-analysis.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 // CA_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): ACTIVE CA certificates past or within 30 days (fixed, not
 // configurable) of their notAfter; the same rule as the device check over the CA table.
-import type { AuditCheck, AuditResource, CheckContext, CheckResult } from '../check.js';
+import type { AuditCheck, AuditResource, CheckContext, CheckResult } from './check.js';
 import { DAY_MS, expiringFindings } from './device-certificate-expiring.js';
 
 const CA_EXPIRATION_THRESHOLD_DAYS = 30;

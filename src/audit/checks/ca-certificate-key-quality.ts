@@ -1,5 +1,5 @@
 // CA_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): the key-quality rule over ACTIVE CA certificates.
-import type { AuditCheck, CheckContext, CheckResult } from '../check.js';
+import type { AuditCheck, CheckContext, CheckResult } from './check.js';
 import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
 import { keyQualityFindings } from './device-certificate-key-quality.js';
 

@@ -1,6 +1,6 @@
 // CONFLICTING_CLIENT_IDS_CHECK (audit.md §4.4, Dec A14, A26): a client id whose sessions overlap, or whose session
 // was ended by the broker with DUPLICATE_CLIENTID, is used by several devices that keep displacing each other.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
 import {
   groupBy,
   isCertificateId,
@@ -10,7 +10,7 @@ import {
   sessionsInWindow,
   sessionTimes,
   type Session,
-} from '../../domain/audit-ingest.js';
+} from '../ingest/ingest.js';
 
 const DAY_MS = 86_400_000;
 const DUPLICATE_CLIENTID = 'DUPLICATE_CLIENTID';

@@ -1,6 +1,6 @@
 // DEVICE_CERTIFICATE_AGE_CHECK (audit.md §4.1, Dec A12): in-scope device certificates whose age, measured from
 // notBefore, reaches the configured threshold (default 365 days). One range query over the stored not_before facts.
-import type { AuditCheck, CheckContext, CheckResult } from '../check.js';
+import type { AuditCheck, CheckContext, CheckResult } from './check.js';
 import { countInScopeDeviceCertificates, DAY_MS, deviceResource, inScopeDeviceCertificates, thresholdDays } from './device-certificate-expiring.js';
 
 export const deviceCertificateAgeCheck: AuditCheck = {

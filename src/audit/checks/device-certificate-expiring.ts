@@ -1,7 +1,7 @@
 // DEVICE_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): in-scope device certificates past or within the configured
 // threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
 // The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
 
 export const DAY_MS = 86_400_000;
 /** Device certificate checks examine these statuses (audit.md §3.1). */

@@ -1,7 +1,7 @@
 // DEVICE_CERTIFICATE_SHARED_CHECK (audit.md §4.4, Dec A14): a certificate used by two sessions at the same time is
 // shared by several devices. Sessions come from ingested lifecycle events; one query loads the window.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, sessionsInWindow, sessionTimes } from '../../domain/audit-ingest.js';
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, sessionsInWindow, sessionTimes } from '../ingest/ingest.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

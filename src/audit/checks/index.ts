@@ -1,6 +1,6 @@
 // The check catalogue: every check ddlocal evaluates, by canonical name (audit.md §3). One file per check in this
 // folder; each exports one AuditCheck and is listed here.
-import type { AuditCheck } from '../check.js';
+import type { AuditCheck } from './check.js';
 import { loggingDisabledCheck } from './logging-disabled.js';
 import { iotPolicyOverlyPermissiveCheck } from './iot-policy-overly-permissive.js';
 import { iotPolicyPotentialMisConfigurationCheck } from './iot-policy-potential-mis-configuration.js';

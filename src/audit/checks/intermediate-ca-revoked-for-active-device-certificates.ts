@@ -2,8 +2,8 @@
 // non-self-signed CA certificate X revoked by its issuer while ACTIVE device certificates chain to it — issued by X,
 // or by a registered CA whose chain through registered CA certificates reaches X. One finding per X; the device
 // certificates are its related resources.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../crls.js';
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
 
 /** Only serials that fit the model's IssuerCertificateSerialNumber (≤ 20 characters) are reported [Dec A36]. */
 const MAX_SERIAL_CHARS = 20;

@@ -1,7 +1,7 @@
 // IOT_POLICY_OVERLY_PERMISSIVE_CHECK (audit.md §5, Dec A11): the default version of every policy in the account and
 // region; one finding per non-compliant version, listing its broadly allowed data-plane actions.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { overlyPermissiveVerdict, type PolicyVerdict } from '../policy-analyser.js';
+import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { overlyPermissiveVerdict, type PolicyVerdict } from '../analysis/policy-analyser.js';
 
 export interface DefaultPolicyVersion {
   policyName: string;

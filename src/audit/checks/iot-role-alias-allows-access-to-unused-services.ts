@@ -1,7 +1,7 @@
 // IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK (audit.md §4.5, Dec A34): a role alias's role grants a
 // service that no recorded use in the last 365 days needed (`*` counts as the service `*`, never "used").
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { dataUnavailable, grantedServices } from '../iam-analysis.js';
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { dataUnavailable, grantedServices } from '../analysis/iam-analysis.js';
 import { examineRoleAliases, roleAliasFinding } from './iot-role-alias-overly-permissive.js';
 
 export const iotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheck = {

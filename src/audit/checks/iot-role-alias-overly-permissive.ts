@@ -1,7 +1,7 @@
 // IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK (audit.md §4.5, Dec A34): every role alias, examined through its IAM role.
 // The loader below is shared with IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { iotArn } from '../../domain/arn.js';
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { iotArn } from '../../kernel/arn.js';
 import {
   broadPatternsForUsedServices,
   dataUnavailable,
@@ -9,7 +9,7 @@ import {
   rolePolicies,
   securityAuditingServices,
   type AllowStatement,
-} from '../iam-analysis.js';
+} from '../analysis/iam-analysis.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,8 +1,8 @@
 // LOGGING_DISABLED_CHECK (audit.md §4.6, Dec A39): one resource, the account; non-compliant unless V1 or V2 logging
 // is on. The decision itself lives in domain/logging.ts so the ENABLE_IOT_LOGGING mitigation uses the same rule.
-import type { AuditCheck, CheckContext, CheckResult } from '../check.js';
-import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../domain/logging.js';
-import { fromJson } from '../../domain/json.js';
+import type { AuditCheck, CheckContext, CheckResult } from './check.js';
+import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../registry/logging.js';
+import { fromJson } from '../../kernel/json.js';
 
 async function readLogging(ctx: CheckContext): Promise<{ v1?: V1LoggingOptions; v2?: V2LoggingOptions }> {
   const row = await ctx.db

@@ -1,7 +1,7 @@
 // REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an ACTIVE CA certificate revoked by its issuer.
 // Self-signed CAs have no issuer that could revoke them and are skipped.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from '../check.js';
-import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../crls.js';
+import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
 import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
 import { revokedFinding } from './revoked-device-certificate-still-active.js';
 

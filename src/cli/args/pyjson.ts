@@ -2,7 +2,7 @@
 // NaN / Infinity / -Infinity; key order is kept and a duplicate key keeps the last value. Errors carry Python's
 // message (`Expecting property name enclosed in double quotes: line 1 column 2 (char 1)`), because aws prints it.
 // Positions are counted in code points, as Python counts them.
-import { jsonTextDepth, MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText } from '../../nesting.js';
+import { jsonTextDepth, MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText } from '../../kernel/nesting.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

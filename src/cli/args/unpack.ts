@@ -12,7 +12,7 @@ import { CliError, paramError, pyRepr } from './errors.js';
 import { strictInt } from './globals.js';
 import type { OptionSpec } from './options.js';
 import { parsePyJson, PyJsonError } from './pyjson.js';
-import { MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText, valueDepth } from '../../nesting.js';
+import { MAX_NESTING_DEPTH, TooDeeplyNested, tooDeepText, valueDepth } from '../../kernel/nesting.js';
 import { YamlDate, pyType } from './validate.js';
 
 export type RawValue = string | string[] | boolean | number;

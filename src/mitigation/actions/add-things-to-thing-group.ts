@@ -2,10 +2,10 @@
 // device certificate(s) joins every listed thing group. Each addition goes through the registry's
 // addThingToStaticGroup, so the 10-group limit, overrideDynamicGroups, the one-group-per-hierarchy rule and dynamic
 // group refresh behave exactly as AddThingToThingGroup does.
-import { certificateArn, findCertificate } from '../../domain/certificates.js';
-import type { RequestContext } from '../../domain/context.js';
-import { addThingToStaticGroup, type AddToGroupResult } from '../../domain/thing-group-membership.js';
-import { findGroup } from '../../domain/thing-groups.js';
+import { certificateArn, findCertificate } from '../../registry/certificates.js';
+import type { RequestContext } from '../../registry/context.js';
+import { addThingToStaticGroup, type AddToGroupResult } from '../../registry/thing-group-membership.js';
+import { findGroup } from '../../registry/thing-groups.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { deviceCertificateIds, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
 

@@ -1,7 +1,7 @@
 // Helpers shared by the six action types: running registry code with the execution's transaction, reading the
 // resources a finding names, and turning per-resource results into one outcome (mitigation.md §7.2).
-import type { RequestContext } from '../../domain/context.js';
-import { ApiError } from '../../wire/errors.js';
+import type { RequestContext } from '../../registry/context.js';
+import { ApiError } from '../../kernel/errors.js';
 import type { ActionContext, ActionOutcome } from '../action.js';
 
 /**

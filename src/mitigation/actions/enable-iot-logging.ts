@@ -1,7 +1,7 @@
 // ENABLE_IOT_LOGGING (mitigation.md §7.1–7.2, Dec M33): sets the account's V2 logging role and default level and
 // turns disableAllLogs off, keeping the event configurations — the logging module's enableIotLogging, which works on
 // the state GetV2LoggingOptions/SetV2LoggingOptions and LOGGING_DISABLED_CHECK use.
-import { enableIotLogging, type LogLevel, type V2LoggingOptions } from '../../domain/logging.js';
+import { enableIotLogging, type LogLevel, type V2LoggingOptions } from '../../registry/logging.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { requestContext } from './common.js';
 

@@ -2,7 +2,7 @@
 // execution's transaction and leaves the execution IN_PROGRESS; the deliverer publishes it and reports back to the
 // MITIGATION_EXECUTION_ORIGIN handler, which settles the execution.
 import { enqueueSnsMessage } from '../../outbox/enqueue.js';
-import type { AuditResource } from '../../audit/check.js';
+import type { AuditResource } from '../../audit/checks/check.js';
 import type { ActionContext, ActionOutcome, FindingToMitigate, MitigationActionImplementation } from '../action.js';
 
 export const MITIGATION_EXECUTION_ORIGIN = 'mitigation-execution';

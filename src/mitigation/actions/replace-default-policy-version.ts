@@ -1,7 +1,7 @@
 // REPLACE_DEFAULT_POLICY_VERSION (mitigation.md §7.1–7.2, §7.4, Dec M9, M13): adds a version holding the blank
 // policy to the policy the finding names and makes it the default, with CreatePolicyVersion's own code (document
 // rules, next version id, the 5-version limit). It acts even if the finding's version is no longer the default.
-import { createPolicyVersion, findPolicy } from '../../domain/policies.js';
+import { createPolicyVersion, findPolicy } from '../../registry/policies.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
 

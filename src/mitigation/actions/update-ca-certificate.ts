@@ -1,6 +1,6 @@
 // UPDATE_CA_CERTIFICATE (mitigation.md §7.1–7.2, Dec M34): deactivates the finding's CA certificate through
 // UpdateCACertificate's own handler. Already INACTIVE is success without a change; a deleted CA fails.
-import { caCertificateHandlers, findCaCertificate } from '../../domain/ca-certificates.js';
+import { caCertificateHandlers, findCaCertificate } from '../../registry/ca-certificates.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
 

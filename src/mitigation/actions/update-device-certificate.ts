@@ -1,7 +1,7 @@
 // UPDATE_DEVICE_CERTIFICATE (mitigation.md §7.1–7.2, Dec M11, M17): deactivates the finding's device certificate,
 // or every related device certificate of an intermediate-CA finding. The status change is UpdateCertificate's own
 // handler, so the registry's rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump) apply unchanged.
-import { certificateHandlers, findCertificate } from '../../domain/certificates.js';
+import { certificateHandlers, findCertificate } from '../../registry/certificates.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { deviceCertificateIds, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
 

@@ -1,0 +1,29 @@
+// ddlocal's own endpoints live under /_ddlocal/, where no AWS IoT path can be (none starts with `/_`), so they never
+// change what an AWS path does. Features contribute them as plain routes; the protocol layer serves them with the
+// same caller resolution and the same AWS-shaped errors as AWS paths.
+import type { AccountScope } from './scope.js';
+
+export interface ExtensionRequest {
+  method: string;
+  path: string;
+  query: Map<string, string[]>;
+  body: Buffer;
+  /** The account and region of the request, resolved as for AWS paths. */
+  caller: AccountScope;
+  requestId: string;
+}
+
+export interface ExtensionResponse {
+  status?: number;
+  contentType?: string;
+  body: unknown;
+}
+
+export type ExtensionHandler = (req: ExtensionRequest) => Promise<ExtensionResponse>;
+
+/** One endpoint: an exact method and path, or a path prefix ending in "/". */
+export interface ExtensionRoute {
+  method: string;
+  path: string;
+  handler: ExtensionHandler;
+}

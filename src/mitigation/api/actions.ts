@@ -1,0 +1,306 @@
+// Mitigation actions: Create/Update/Describe/Delete/ListMitigationActions (mitigation.md §1, §2). The task engine
+// reads actions through loadActionDefinitions when it snapshots them at task start (§3.4).
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import { scope } from '../../registry/context.js';
+import type { Database, MitigationActionRow } from '../../store/schema.js';
+import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../../kernel/errors.js';
+import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../../kernel/pagination.js';
+import { fromJson } from '../../kernel/json.js';
+import { iotArn } from '../../kernel/arn.js';
+import { checkTagKeys, deleteTags, listTags, putTags, type Tag } from '../../registry/tag-store.js';
+import { registerTaggableResource, rowExists } from '../../registry/tags.js';
+import { PARAMS_MEMBER, type ActionDefinition, type MitigationActionType } from '../action.js';
+
+/** Mitigation actions per account and region [AWS quota] [Dec M20]. */
+export const MAX_MITIGATION_ACTIONS = 100;
+
+registerTaggableResource('mitigationaction', {
+  label: 'Mitigation action',
+  exists: rowExists('mitigation_actions', 'action_name'),
+});
+
+type ActionParams = Record<string, any>;
+
+// [Dec M27]: the shapes are plain strings in the model; these catch a wrong ARN kind at create time rather than at
+// execution time. Role names (with an optional path) use IAM's name characters.
+const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+
+const MEMBER_TYPE = new Map<string, MitigationActionType>(
+  Object.entries(PARAMS_MEMBER).map(([type, member]) => [member, type as MitigationActionType]),
+);
+
+const arnOf = (ctx: Pick<RequestContext, 'accountId' | 'region'>, name: string) => iotArn(ctx, 'mitigationaction', name);
+
+function checkRoleArn(what: string, arn: string): void {
+  if (!IAM_ROLE_ARN.test(arn))
+    throw invalidRequest(`${what} ${arn} is not an IAM role ARN (expected arn:aws:iam::<12-digit account>:role/<name>)`);
+}
+
+/** The one member of actionParams decides the action type (§2.1); zero or several are refused by name. */
+function actionTypeOf(actionName: string, params: ActionParams): MitigationActionType {
+  const present = Object.keys(params).filter((m) => params[m] !== undefined);
+  if (present.length === 1) return MEMBER_TYPE.get(present[0]!)!;
+  const allowed = [...MEMBER_TYPE.keys()].join(', ');
+  if (present.length === 0)
+    throw invalidRequest(`Mitigation action ${actionName}: actionParams must set exactly one of ${allowed}, but sets none`);
+  throw invalidRequest(
+    `Mitigation action ${actionName}: actionParams must set exactly one member, but sets ${present.length}: ${present.join(', ')}`,
+  );
+}
+
+/** Rules the model cannot express, per action type (§2.1, Dec M23, M27). */
+function checkTypeRules(actionName: string, type: MitigationActionType, p: Record<string, any>): void {
+  const prefix = `Mitigation action ${actionName}`;
+  switch (type) {
+    case 'ADD_THINGS_TO_THING_GROUP': {
+      const names: string[] = p.thingGroupNames;
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) throw invalidRequest(`${prefix}: thing group ${dup} appears more than once in thingGroupNames`);
+      return;
+    }
+    case 'ENABLE_IOT_LOGGING':
+      // DISABLED is in the LogLevel enum the shape shares with logging options, but enabling logging at DISABLED is
+      // a contradiction.
+      if (p.logLevel === 'DISABLED')
+        throw invalidRequest(`${prefix}: logLevel DISABLED is not allowed for ENABLE_IOT_LOGGING; use DEBUG, INFO, ERROR or WARN`);
+      checkRoleArn(`${prefix}: roleArnForLogging`, p.roleArnForLogging);
+      return;
+    case 'PUBLISH_FINDING_TO_SNS':
+      if (!SNS_TOPIC_ARN.test(p.topicArn))
+        throw invalidRequest(
+          `${prefix}: topicArn ${p.topicArn} is not an SNS topic ARN (expected arn:aws:sns:<region>:<12-digit account>:<topic name>)`,
+        );
+      return;
+    default:
+      return; // the remaining types have only enum members, already checked against the model
+  }
+}
+
+/** Validates roleArn and actionParams; returns the type and the params as stored (only the member that is set). */
+function checkDefinition(actionName: string, roleArn: string, params: ActionParams) {
+  checkRoleArn(`Mitigation action ${actionName}: roleArn`, roleArn);
+  const actionType = actionTypeOf(actionName, params);
+  const member = PARAMS_MEMBER[actionType];
+  checkTypeRules(actionName, actionType, params[member]);
+  return { actionType, actionParams: { [member]: params[member] } as ActionParams };
+}
+
+/** JSON with object keys sorted, so two values compare equal regardless of member order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v,
+  );
+}
+
+/** Tags as a set of key/value pairs, an absent value being the empty string, as the tag store keeps them [Dec M26]. */
+function tagSet(tags: Tag[] | undefined): string {
+  return canonical(Object.fromEntries((tags ?? []).map((t) => [t.Key, t.Value ?? ''])));
+}
+
+async function findAction(ctx: RequestContext, name: string): Promise<MitigationActionRow | undefined> {
+  return ctx.db
+    .selectFrom('mitigation_actions')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('action_name', '=', name)
+    .executeTakeFirst();
+}
+
+async function requireAction(ctx: RequestContext, name: string): Promise<MitigationActionRow> {
+  const row = await findAction(ctx, name);
+  if (!row) throw notFound(`Mitigation action ${name} does not exist`);
+  return row;
+}
+
+/** A re-create is a retry only when role, parameters and tags all match what exists [Dec M18, M26]. */
+async function sameAsExisting(ctx: RequestContext, row: MitigationActionRow, roleArn: string, params: ActionParams, tags?: Tag[]) {
+  if (row.role_arn !== roleArn || row.action_params !== canonical(params)) return false;
+  return tagSet(await listTags(ctx, arnOf(ctx, row.action_name))) === tagSet(tags);
+}
+
+async function countActions(ctx: RequestContext): Promise<number> {
+  const r = await ctx.db
+    .selectFrom('mitigation_actions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function createMitigationAction(input: Input, ctx: RequestContext) {
+  const name: string = input.actionName;
+  const arn = arnOf(ctx, name);
+  const tags: Tag[] | undefined = input.tags;
+  const { actionType, actionParams } = checkDefinition(name, input.roleArn, input.actionParams);
+  if (tags) checkTagKeys(tags.map((t) => t.Key));
+  const existing = await findAction(ctx, name);
+  if (existing) {
+    if (await sameAsExisting(ctx, existing, input.roleArn, actionParams, tags))
+      return { actionArn: arn, actionId: existing.action_id };
+    throw alreadyExists(
+      `Mitigation action ${name} already exists with a different roleArn, actionParams or tags`,
+      existing.action_id,
+      arn,
+    );
+  }
+  if ((await countActions(ctx)) >= MAX_MITIGATION_ACTIONS)
+    throw limitExceeded(
+      `Cannot create mitigation action ${name}: this account and region already have ${MAX_MITIGATION_ACTIONS} mitigation actions, the maximum`,
+    );
+  const actionId = randomUUID();
+  await ctx.db
+    .insertInto('mitigation_actions')
+    .values({
+      ...scope(ctx),
+      action_name: name,
+      action_id: actionId,
+      action_type: actionType,
+      role_arn: input.roleArn,
+      // Stored canonically so the idempotency comparison is a string comparison.
+      action_params: canonical(actionParams),
+      created_at: ctx.now,
+      last_modified_at: ctx.now,
+    })
+    .execute();
+  await putTags(ctx, arn, tags);
+  return { actionArn: arn, actionId };
+}
+
+async function updateMitigationAction(input: Input, ctx: RequestContext) {
+  const row = await requireAction(ctx, input.actionName);
+  const result = { actionArn: arnOf(ctx, row.action_name), actionId: row.action_id };
+  // The aws CLI sends {} when only --action-name is given: a successful no-op (§2.2).
+  if (input.roleArn === undefined && input.actionParams === undefined) return result;
+  const roleArn: string = input.roleArn ?? row.role_arn;
+  // Sent actionParams replace the stored ones, possibly changing the type [Dec M15]; omitted ones are kept (they
+  // were validated when stored), so only the role needs checking then.
+  if (input.actionParams === undefined) checkRoleArn(`Mitigation action ${row.action_name}: roleArn`, roleArn);
+  const definition =
+    input.actionParams === undefined
+      ? { actionType: row.action_type, actionParams: fromJson<ActionParams>(row.action_params, {}) }
+      : checkDefinition(row.action_name, roleArn, input.actionParams);
+  await ctx.db
+    .updateTable('mitigation_actions')
+    .set({
+      role_arn: roleArn,
+      action_type: definition.actionType,
+      action_params: canonical(definition.actionParams),
+      last_modified_at: ctx.now,
+    })
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('action_name', '=', row.action_name)
+    .execute();
+  return result;
+}
+
+async function describeMitigationAction(input: Input, ctx: RequestContext) {
+  const row = await requireAction(ctx, input.actionName);
+  return {
+    actionName: row.action_name,
+    actionType: row.action_type,
+    actionArn: arnOf(ctx, row.action_name),
+    actionId: row.action_id,
+    roleArn: row.role_arn,
+    actionParams: fromJson<ActionParams>(row.action_params, {}),
+    creationDate: row.created_at,
+    lastModifiedDate: row.last_modified_at,
+  };
+}
+
+async function deleteMitigationAction(input: Input, ctx: RequestContext) {
+  // Deleting a missing action succeeds [Dec M18]; tasks already started keep their snapshot [Dec M15].
+  const row = await findAction(ctx, input.actionName);
+  if (!row) return {};
+  await ctx.db
+    .deleteFrom('mitigation_actions')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('action_name', '=', row.action_name)
+    .execute();
+  await deleteTags(ctx, arnOf(ctx, row.action_name));
+  return {};
+}
+
+/** The keyset of a ListMitigationActions token: (creationDate, actionName) of the last action returned. */
+function listAfter(token: string, filters: unknown): [number, string] {
+  const [created, name] = decodeToken('ListMitigationActions', filters, token);
+  if (typeof created !== 'number' || typeof name !== 'string')
+    throw invalidRequest('nextToken is invalid: it was not issued by ddlocal for ListMitigationActions');
+  return [created, name];
+}
+
+async function listMitigationActions(input: Input, ctx: RequestContext) {
+  const filters = { actionType: input.actionType };
+  const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
+  // Newest first; the name breaks ties between actions created in the same millisecond (§2.2).
+  let q = ctx.db
+    .selectFrom('mitigation_actions')
+    .select(['action_name', 'created_at'])
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .orderBy('created_at', 'desc')
+    .orderBy('action_name')
+    .limit(pageSize + 1);
+  if (filters.actionType !== undefined) q = q.where('action_type', '=', filters.actionType);
+  if (input.nextToken !== undefined) {
+    const [created, name] = listAfter(input.nextToken, filters);
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '<', created), eb.and([eb('created_at', '=', created), eb('action_name', '>', name)])]),
+    );
+  }
+  const page = pageOf(await q.execute(), pageSize, 'ListMitigationActions', filters, (r) => [r.created_at, r.action_name]);
+  return {
+    actionIdentifiers: page.items.map((r) => ({
+      actionName: r.action_name,
+      actionArn: arnOf(ctx, r.action_name),
+      creationDate: r.created_at,
+    })),
+    nextToken: page.next,
+  };
+}
+
+/**
+ * The current definitions of the named actions in one account and region, for the task engine's snapshot (§3.4).
+ * Names that do not exist are absent from the map; the caller reports them.
+ */
+export async function loadActionDefinitions(
+  db: Kysely<Database>,
+  accountId: string,
+  region: string,
+  names: string[],
+): Promise<Map<string, ActionDefinition>> {
+  const result = new Map<string, ActionDefinition>();
+  if (names.length === 0) return result;
+  const rows = await db
+    .selectFrom('mitigation_actions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('region', '=', region)
+    .where('action_name', 'in', [...new Set(names)])
+    .execute();
+  for (const row of rows)
+    result.set(row.action_name, {
+      name: row.action_name,
+      id: row.action_id,
+      roleArn: row.role_arn,
+      actionType: row.action_type as MitigationActionType,
+      actionParams: fromJson<ActionParams>(row.action_params, {}),
+    });
+  return result;
+}
+
+export const mitigationActionHandlers: HandlerTable = {
+  CreateMitigationAction: createMitigationAction,
+  UpdateMitigationAction: updateMitigationAction,
+  DescribeMitigationAction: describeMitigationAction,
+  DeleteMitigationAction: deleteMitigationAction,
+  ListMitigationActions: listMitigationActions,
+};

@@ -1,8 +1,0 @@
-// Request handlers nudge this process's mitigation runners after creating work, instead of waiting for a poll.
-import { wakeSignal } from '../background-loop.js';
-
-export const mitigationWork = wakeSignal();
-
-export function wakeMitigationRunners(): void {
-  mitigationWork.raise();
-}

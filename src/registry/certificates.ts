@@ -1,0 +1,281 @@
+// Device certificates (registry.md §4): CreateKeysAndCertificate, CreateCertificateFromCsr, RegisterCertificate,
+// RegisterCertificateWithoutCA, DescribeCertificate, UpdateCertificate, ListCertificates, ListCertificatesByCA,
+// DeleteCertificate. Certificate ids are stored lower case; ids in input are compared case-insensitively.
+import { randomUUID } from 'node:crypto';
+import type { HandlerTable, Input, RequestContext } from './context.js';
+import { atReadCommitted, scope } from './context.js';
+import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
+import { iotArn } from '../kernel/arn.js';
+import { alreadyExists, ApiError, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
+import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
+import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
+import { attachedPolicyNames, detachAllPolicies } from './policy-attachments.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
+
+/** The statuses a user may give a certificate; the others belong to AWS-internal flows (Dec R4, R5). */
+const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
+
+export const certificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cert', certificateId.toLowerCase());
+
+const certificateState = (message: string) => new ApiError('CertificateStateException', message);
+
+export async function findCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow | undefined> {
+  return ctx.db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('certificate_id', '=', certificateId.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function requireCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow> {
+  const cert = await findCertificate(ctx, certificateId);
+  if (!cert) throw notFound(`Certificate ${certificateId.toLowerCase()} does not exist`);
+  return cert;
+}
+
+interface NewCertificate {
+  status: string;
+  mode: 'DEFAULT' | 'SNI_ONLY';
+  caCertificateId: string | null;
+}
+
+/** Stores a parsed certificate; the same certificate (same id) twice → ResourceAlreadyExistsException. */
+async function insertCertificate(ctx: RequestContext, cert: ParsedCertificate, options: NewCertificate) {
+  const arn = certificateArn(ctx, cert.id);
+  if (await findCertificate(ctx, cert.id)) throw alreadyExists(`Certificate ${cert.id} is already registered`, cert.id, arn);
+  await ctx.db
+    .insertInto('certificates')
+    .values({
+      ...scope(ctx),
+      ...cert.facts,
+      certificate_id: cert.id,
+      ca_certificate_id: options.caCertificateId,
+      status: options.status,
+      certificate_mode: options.mode,
+      customer_version: 1,
+      generation_id: randomUUID(),
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    })
+    .execute();
+  return { certificateArn: arn, certificateId: cert.id };
+}
+
+async function createKeysAndCertificate(input: Input, ctx: RequestContext) {
+  const issued = await issueWithNewKeyPair(ctx);
+  const cert = parseAcceptableCertificate(issued.certificatePem, 'the issued certificate');
+  const ids = await insertCertificate(ctx, cert, { status: input.setAsActive === true ? 'ACTIVE' : 'INACTIVE', mode: 'DEFAULT', caCertificateId: null });
+  return {
+    ...ids,
+    certificatePem: cert.pem,
+    keyPair: { PublicKey: issued.publicKeyPem, PrivateKey: issued.privateKeyPem },
+  };
+}
+
+async function createCertificateFromCsr(input: Input, ctx: RequestContext) {
+  const pem = await issueFromCsr(ctx, input.certificateSigningRequest);
+  const cert = parseAcceptableCertificate(pem, 'the issued certificate');
+  const ids = await insertCertificate(ctx, cert, { status: input.setAsActive === true ? 'ACTIVE' : 'INACTIVE', mode: 'DEFAULT', caCertificateId: null });
+  return { ...ids, certificatePem: cert.pem };
+}
+
+/**
+ * The status a registration asks for: `status`, else ACTIVE for the deprecated setAsActive=true, else INACTIVE.
+ * An explicit setAsActive that says otherwise than `status` is refused rather than silently overruled.
+ */
+function registrationStatus(input: Input): string {
+  const status: string | undefined = input.status;
+  if (status !== undefined && !USER_STATUSES.includes(status))
+    throw invalidRequest(`Status ${status} cannot be requested at registration; use ACTIVE, INACTIVE or REVOKED`);
+  const flag: boolean | undefined = input.setAsActive;
+  if (status !== undefined && flag !== undefined && flag !== (status === 'ACTIVE'))
+    throw invalidRequest(`setAsActive=${flag} contradicts status ${status}; give only status`);
+  return status ?? (flag === true ? 'ACTIVE' : 'INACTIVE');
+}
+
+function requireActiveCa(ca: CaCertificateRow, deviceId: string): CaCertificateRow {
+  if (ca.status !== 'ACTIVE')
+    throw certificateState(`CA certificate ${ca.certificate_id}, which issued certificate ${deviceId}, is ${ca.status}; activate it before registering its certificates`);
+  return ca;
+}
+
+/** The registered CA named by caCertificatePem, which must have signed the device certificate (Dec R4). */
+async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: string): Promise<CaCertificateRow> {
+  const ca = parseCertificate(caPem, 'caCertificatePem');
+  // Locked until the registration commits: a concurrent deactivation waits for it, or is seen by it.
+  const row = await ctx.db
+    .selectFrom('ca_certificates')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('certificate_id', '=', ca.id)
+    .forShare()
+    .executeTakeFirst();
+  if (!row) throw certificateValidation(`The CA certificate in caCertificatePem (${ca.id}) is not registered in this account and region`);
+  if (device.facts.issuer !== ca.facts.subject || !isSignedBy(device, ca))
+    throw certificateValidation(`Certificate ${device.id} was not issued by CA certificate ${ca.id}`);
+  return requireActiveCa(row, device.id);
+}
+
+/** Finds the issuing CA among the account's CA certificates by issuer name and signature (Dec R4). */
+async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Promise<CaCertificateRow> {
+  const sameName = await ctx.db
+    .selectFrom('ca_certificates')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('subject', '=', device.facts.issuer)
+    .orderBy('certificate_id')
+    .forShare()
+    .execute();
+  const signers = sameName.filter((row) => isSignedBy(device, parseCertificate(row.certificate_pem, 'a stored CA certificate')));
+  if (signers.length === 0)
+    throw certificateValidation(`No CA certificate registered in this account and region issued certificate ${device.id} (issuer ${device.facts.issuer})`);
+  if (signers.length > 1)
+    throw new ApiError(
+      'CertificateConflictException',
+      `Certificate ${device.id} could have been issued by ${signers.length} registered CA certificates (${signers.map((s) => s.certificate_id).join(', ')}); name one with caCertificatePem`,
+    );
+  return requireActiveCa(signers[0]!, device.id);
+}
+
+async function registerCertificate(input: Input, ctx: RequestContext) {
+  const status = registrationStatus(input);
+  const device = parseAcceptableCertificate(input.certificatePem, 'certificatePem');
+  if (await findCertificate(ctx, device.id))
+    throw alreadyExists(`Certificate ${device.id} is already registered`, device.id, certificateArn(ctx, device.id));
+  const ca = input.caCertificatePem !== undefined ? await namedCa(ctx, device, input.caCertificatePem) : await issuingCaOf(ctx, device);
+  return insertCertificate(ctx, device, { status, mode: ca.certificate_mode as NewCertificate['mode'], caCertificateId: ca.certificate_id });
+}
+
+async function registerCertificateWithoutCA(input: Input, ctx: RequestContext) {
+  const status = registrationStatus(input);
+  const device = parseAcceptableCertificate(input.certificatePem, 'certificatePem');
+  return insertCertificate(ctx, device, { status, mode: 'SNI_ONLY', caCertificateId: null });
+}
+
+async function describeCertificate(input: Input, ctx: RequestContext) {
+  const c = await requireCertificate(ctx, input.certificateId);
+  return {
+    certificateDescription: {
+      certificateArn: certificateArn(ctx, c.certificate_id),
+      certificateId: c.certificate_id,
+      caCertificateId: c.ca_certificate_id ?? undefined,
+      status: c.status,
+      certificatePem: c.certificate_pem,
+      ownedBy: ctx.accountId,
+      creationDate: c.created_at,
+      lastModifiedDate: c.updated_at,
+      customerVersion: c.customer_version,
+      generationId: c.generation_id,
+      validity: { notBefore: c.not_before, notAfter: c.not_after },
+      certificateMode: c.certificate_mode,
+    },
+  };
+}
+
+/** Statuses AWS reserves for its own flows (transfer, auto-registration) (Dec R5). */
+const RESERVED_STATUSES = ['PENDING_TRANSFER', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'];
+
+async function updateCertificate(input: Input, ctx: RequestContext) {
+  const newStatus: string = input.newStatus;
+  if (RESERVED_STATUSES.includes(newStatus))
+    throw invalidRequest(`Certificate status ${newStatus} cannot be set with UpdateCertificate; use ACTIVE, INACTIVE or REVOKED`);
+  const c = await requireCertificate(ctx, input.certificateId);
+  if (c.status === newStatus) return {}; // idempotent: nothing changes, so no new version either
+  if (c.status === 'REVOKED') throw certificateState(`Certificate ${c.certificate_id} is REVOKED; revocation is final`);
+  // A pending transfer is settled by the transfer operations, which ddlocal does not implement.
+  if (c.status === 'PENDING_TRANSFER')
+    throw certificateState(`Certificate ${c.certificate_id} is PENDING_TRANSFER; its status cannot change while a transfer is pending`);
+  await ctx.db
+    .updateTable('certificates')
+    .set({ status: newStatus, updated_at: ctx.now, customer_version: c.customer_version + 1, generation_id: randomUUID() })
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('certificate_id', '=', c.certificate_id)
+    .execute();
+  return {};
+}
+
+/** Marker-style page of certificates in creation order (Dec R14), optionally restricted to one CA's certificates. */
+async function certificatePage(input: Input, ctx: RequestContext, op: string, caCertificateId?: string) {
+  const ascending = input.ascendingOrder === true;
+  const filters = caCertificateId === undefined ? { ascending } : { ascending, caCertificateId };
+  const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
+  const dir = ascending ? 'asc' : 'desc';
+  let q = ctx.db
+    .selectFrom('certificates')
+    .select(['certificate_id', 'status', 'certificate_mode', 'created_at'])
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .orderBy('created_at', dir)
+    .orderBy('certificate_id', dir) // unique tie-breaker: several certificates share a creation millisecond
+    .limit(pageSize + 1);
+  if (caCertificateId !== undefined) q = q.where('ca_certificate_id', '=', caCertificateId);
+  const cursor = creationCursor(op, filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'certificate_id', ascending));
+  const page = pageOf(await q.execute(), pageSize, op, filters, (r) => [r.created_at, r.certificate_id]);
+  return {
+    certificates: page.items.map((r) => ({
+      certificateArn: certificateArn(ctx, r.certificate_id),
+      certificateId: r.certificate_id,
+      status: r.status,
+      certificateMode: r.certificate_mode,
+      creationDate: r.created_at,
+    })),
+    nextMarker: page.next,
+  };
+}
+
+const listCertificates = (input: Input, ctx: RequestContext) => certificatePage(input, ctx, 'ListCertificates');
+
+// An unknown CA id simply has no certificates: the model gives this operation no ResourceNotFoundException.
+const listCertificatesByCA = (input: Input, ctx: RequestContext) =>
+  certificatePage(input, ctx, 'ListCertificatesByCA', String(input.caCertificateId).toLowerCase());
+
+async function deleteCertificate(input: Input, ctx: RequestContext) {
+  const c = await requireCertificate(ctx, input.certificateId);
+  const id = c.certificate_id;
+  if (c.status === 'ACTIVE' || c.status === 'PENDING_TRANSFER')
+    throw certificateState(`Certificate ${id} is ${c.status}; set it to INACTIVE or REVOKED before deleting it`);
+  const arn = certificateArn(ctx, id);
+  const thing = await ctx.db
+    .selectFrom('thing_principals')
+    .select('thing_name')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('principal', '=', arn)
+    .orderBy('thing_name')
+    .executeTakeFirst();
+  if (thing) throw deleteConflict(`Certificate ${id} is attached to thing ${thing.thing_name}; detach it (DetachThingPrincipal) first`);
+  const policies = await attachedPolicyNames(ctx, arn);
+  if (policies.length > 0) {
+    if (input.forceDelete !== true)
+      throw deleteConflict(`Certificate ${id} has attached policies (${policies.sort().join(', ')}); detach them or use forceDelete=true`);
+    await detachAllPolicies(ctx, arn);
+  }
+  await ctx.db
+    .deleteFrom('certificates')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('certificate_id', '=', id)
+    .execute();
+  return {};
+}
+
+export const certificateHandlers: HandlerTable = {
+  // Registrations insert a certificate under its unique id and read nothing else that can change under them but the
+  // issuing CA, which they lock: READ COMMITTED, so that thousands of them in one account do not abort each other.
+  CreateKeysAndCertificate: atReadCommitted(createKeysAndCertificate),
+  CreateCertificateFromCsr: atReadCommitted(createCertificateFromCsr),
+  RegisterCertificate: atReadCommitted(registerCertificate),
+  RegisterCertificateWithoutCA: atReadCommitted(registerCertificateWithoutCA),
+  DescribeCertificate: describeCertificate,
+  UpdateCertificate: updateCertificate,
+  ListCertificates: listCertificates,
+  ListCertificatesByCA: listCertificatesByCA,
+  DeleteCertificate: deleteCertificate,
+};

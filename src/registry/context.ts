@@ -1,0 +1,40 @@
+// What every operation handler receives: the caller's account and region, the request's transaction and ddlocal's
+// clock. Handlers take the validated, normalized input and return the output members (timestamps as epoch ms or Date).
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Clock } from '../kernel/clock.js';
+
+export interface RequestContext {
+  accountId: string;
+  region: string;
+  requestId: string;
+  /** The request's transaction; every read and write of the handler goes through it. */
+  db: Transaction<Database>;
+  clock: Clock;
+  /** Epoch ms at the start of the request, from ddlocal's clock: one consistent "now" per request. */
+  now: number;
+}
+
+// Inputs arrive validated against the model; handlers read them as loosely typed records.
+export type Input = Record<string, any>;
+export type Output = Record<string, unknown>;
+export type Handler = ((input: Input, ctx: RequestContext) => Promise<Output>) & {
+  /** Runs at READ COMMITTED on PostgreSQL instead of SERIALIZABLE; see atReadCommitted. */
+  readonly readCommitted?: boolean;
+};
+
+/**
+ * Marks a handler whose rules hold without SERIALIZABLE: it only inserts rows whose uniqueness a key enforces (a
+ * concurrent duplicate fails with a unique violation, the request runs again and answers the proper AWS error) and
+ * locks (`forShare`) every row its decision rests on. Such handlers take no predicate locks, so concurrent calls —
+ * thousands of certificate registrations in one account — no longer abort each other as serialization failures.
+ */
+export function atReadCommitted(handler: (input: Input, ctx: RequestContext) => Promise<Output>): Handler {
+  return Object.assign(handler, { readCommitted: true as const });
+}
+export type HandlerTable = Record<string, Handler>;
+
+/** The (account, region) columns every query filters on. */
+export function scope(ctx: RequestContext): { account_id: string; region: string } {
+  return { account_id: ctx.accountId, region: ctx.region };
+}

@@ -1,0 +1,152 @@
+// Role aliases (registry.md §9): CreateRoleAlias, DescribeRoleAlias, UpdateRoleAlias, ListRoleAliases,
+// DeleteRoleAlias. ddlocal issues no credentials through them; audits (checks 13 and 14) read them.
+import type { HandlerTable, Input, RequestContext } from './context.js';
+import { scope } from './context.js';
+import type { RoleAliasRow } from '../store/schema.js';
+import { iotArn } from '../kernel/arn.js';
+import { alreadyExists, limitExceeded, notFound } from '../kernel/errors.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
+import { deleteTags, putTags } from './tag-store.js';
+import { afterCreationCursor, creationCursor } from './creation-order.js';
+
+/** Dec R16. */
+export const MAX_ROLE_ALIASES = 100;
+/** The credential lifetime when CreateRoleAlias does not give one [AWS]. */
+export const DEFAULT_CREDENTIAL_DURATION_SECONDS = 3600;
+
+export const roleAliasArn = (ctx: Pick<RequestContext, 'accountId' | 'region'>, roleAlias: string) =>
+  iotArn(ctx, 'rolealias', roleAlias);
+
+export async function findRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow | undefined> {
+  return ctx.db
+    .selectFrom('role_aliases')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('role_alias', '=', roleAlias)
+    .executeTakeFirst();
+}
+
+export async function requireRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow> {
+  const row = await findRoleAlias(ctx, roleAlias);
+  if (!row) throw notFound(`Role alias ${roleAlias} does not exist`);
+  return row;
+}
+
+/** Every role alias of the account and region, by name (at most MAX_ROLE_ALIASES): what the role-alias audits scan. */
+export async function allRoleAliases(ctx: RequestContext): Promise<RoleAliasRow[]> {
+  return ctx.db
+    .selectFrom('role_aliases')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .orderBy('role_alias')
+    .execute();
+}
+
+async function countRoleAliases(ctx: RequestContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('role_aliases')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function createRoleAlias(input: Input, ctx: RequestContext) {
+  const name: string = input.roleAlias;
+  const arn = roleAliasArn(ctx, name);
+  if (await findRoleAlias(ctx, name)) throw alreadyExists(`Role alias ${name} already exists`, name, arn);
+  const count = await countRoleAliases(ctx);
+  if (count >= MAX_ROLE_ALIASES)
+    throw limitExceeded(
+      `Role alias ${name} cannot be created: account ${ctx.accountId} already has ${count} role aliases in ${ctx.region}, the maximum`,
+    );
+  await ctx.db
+    .insertInto('role_aliases')
+    .values({
+      ...scope(ctx),
+      role_alias: name,
+      role_arn: input.roleArn,
+      credential_duration_seconds: input.credentialDurationSeconds ?? DEFAULT_CREDENTIAL_DURATION_SECONDS,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    })
+    .execute();
+  // Same transaction: a tag error (reserved key, too many tags) leaves no role alias behind.
+  await putTags(ctx, arn, input.tags);
+  return { roleAlias: name, roleAliasArn: arn };
+}
+
+async function describeRoleAlias(input: Input, ctx: RequestContext) {
+  const row = await requireRoleAlias(ctx, input.roleAlias);
+  return {
+    roleAliasDescription: {
+      roleAlias: row.role_alias,
+      roleAliasArn: roleAliasArn(ctx, row.role_alias),
+      roleArn: row.role_arn,
+      owner: ctx.accountId,
+      credentialDurationSeconds: row.credential_duration_seconds,
+      creationDate: row.created_at,
+      lastModifiedDate: row.updated_at,
+    },
+  };
+}
+
+async function updateRoleAlias(input: Input, ctx: RequestContext) {
+  const row = await requireRoleAlias(ctx, input.roleAlias);
+  // Omitted members keep their value.
+  await ctx.db
+    .updateTable('role_aliases')
+    .set({
+      role_arn: input.roleArn ?? row.role_arn,
+      credential_duration_seconds: input.credentialDurationSeconds ?? row.credential_duration_seconds,
+      updated_at: ctx.now,
+    })
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('role_alias', '=', row.role_alias)
+    .execute();
+  return { roleAlias: row.role_alias, roleAliasArn: roleAliasArn(ctx, row.role_alias) };
+}
+
+/** Marker style, creation order newest first unless ascending (Dec R14); equal creation times ordered by name. */
+async function listRoleAliases(input: Input, ctx: RequestContext) {
+  const ascending = input.ascendingOrder === true;
+  const filters = { ascending };
+  const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
+  const dir = ascending ? 'asc' : 'desc';
+  let q = ctx.db
+    .selectFrom('role_aliases')
+    .select(['role_alias', 'created_at'])
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .orderBy('created_at', dir)
+    .orderBy('role_alias', dir)
+    .limit(pageSize + 1);
+  const cursor = creationCursor('ListRoleAliases', filters, input.marker);
+  if (cursor) q = q.where(afterCreationCursor(cursor, 'role_alias', ascending));
+  const page = pageOf(await q.execute(), pageSize, 'ListRoleAliases', filters, (r) => [Number(r.created_at), r.role_alias]);
+  return { roleAliases: page.items.map((r) => r.role_alias), nextMarker: page.next };
+}
+
+async function deleteRoleAlias(input: Input, ctx: RequestContext) {
+  const row = await requireRoleAlias(ctx, input.roleAlias);
+  await ctx.db
+    .deleteFrom('role_aliases')
+    .where('account_id', '=', ctx.accountId)
+    .where('region', '=', ctx.region)
+    .where('role_alias', '=', row.role_alias)
+    .execute();
+  await deleteTags(ctx, roleAliasArn(ctx, row.role_alias));
+  return {};
+}
+
+export const roleAliasHandlers: HandlerTable = {
+  CreateRoleAlias: createRoleAlias,
+  DescribeRoleAlias: describeRoleAlias,
+  UpdateRoleAlias: updateRoleAlias,
+  ListRoleAliases: listRoleAliases,
+  DeleteRoleAlias: deleteRoleAlias,
+};

@@ -1,0 +1,63 @@
+// Every AWS IoT operation ddlocal implements, by model operation name. Operations of the model that are missing
+// here answer 501 NotImplementedException (Dec W4).
+import type { HandlerTable } from '../registry/context.js';
+import type { Operations } from '../protocol/http-server.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../kernel/clock.js';
+import { thingHandlers } from '../registry/things.js';
+import { policyHandlers } from '../registry/policies.js';
+import { policyAttachmentHandlers } from '../registry/policy-attachments.js';
+import { loggingHandlers } from '../registry/logging.js';
+import { roleAliasHandlers } from '../registry/role-aliases.js';
+import { tagHandlers } from '../registry/tags.js';
+import { certificateHandlers } from '../registry/certificates.js';
+import { caCertificateHandlers } from '../registry/ca-certificates.js';
+import { principalHandlers } from '../registry/principals.js';
+import { thingGroupHandlers } from '../registry/thing-groups.js';
+import { thingGroupMembershipHandlers } from '../registry/thing-group-membership.js';
+import { thingTypeHandlers } from '../registry/thing-types.js';
+import { auditConfigurationHandlers } from '../audit/api/configuration.js';
+import { auditTaskHandlers } from '../audit/api/tasks.js';
+import { auditFindingHandlers } from '../audit/api/findings.js';
+import { auditSuppressionHandlers } from '../audit/api/suppressions.js';
+import { scheduledAuditHandlers } from '../audit/api/scheduled-audits.js';
+import { mitigationActionHandlers } from '../mitigation/api/actions.js';
+import { mitigationTaskHandlers } from '../mitigation/api/tasks.js';
+
+export const HANDLERS: HandlerTable = {
+  ...thingHandlers,
+  ...policyHandlers,
+  ...policyAttachmentHandlers,
+  ...loggingHandlers,
+  ...roleAliasHandlers,
+  ...tagHandlers,
+  ...certificateHandlers,
+  ...caCertificateHandlers,
+  ...principalHandlers,
+  ...thingGroupHandlers,
+  ...thingGroupMembershipHandlers,
+  ...thingTypeHandlers,
+  ...auditConfigurationHandlers,
+  ...auditTaskHandlers,
+  ...auditFindingHandlers,
+  ...auditSuppressionHandlers,
+  ...scheduledAuditHandlers,
+  ...mitigationActionHandlers,
+  ...mitigationTaskHandlers,
+};
+
+/**
+ * The operations as the protocol layer sees them: each call runs its handler in one store transaction, with one
+ * consistent "now" from ddlocal's clock (READ COMMITTED where the handler asks for it).
+ */
+export function transactionalOperations(store: Store, clock: Clock, handlers: HandlerTable = HANDLERS): Operations {
+  return {
+    implements: (operation) => Object.hasOwn(handlers, operation),
+    invoke({ operation, input, caller, requestId }) {
+      const handler = handlers[operation]!;
+      return store.transaction((db) => handler(input, { ...caller, requestId, db, clock, now: clock.now() }), {
+        readCommitted: handler.readCommitted,
+      });
+    },
+  };
+}
