@@ -12,10 +12,10 @@ import { shape } from '../model/model.js';
 import { validateInput } from '../model/validate.js';
 import { fromJson } from '../kernel/json.js';
 import { RETENTION_MS } from '../audit/engine/engine.js';
-import { certificateHandlers, findCertificate } from '../registry/certificates.js';
-import { caCertificateHandlers, findCaCertificate } from '../registry/ca-certificates.js';
+import { findCertificate, setCertificateStatus } from '../registry/certificates.js';
+import { findCaCertificate, updateCaCertificate } from '../registry/ca-certificates.js';
 import { removeThingFromStaticGroup } from '../registry/thing-group-membership.js';
-import { findPolicy, policyHandlers, setDefaultPolicyVersion } from '../registry/policies.js';
+import { deletePolicyVersion, findPolicy, setDefaultPolicyVersion } from '../registry/policies.js';
 import { readV2LoggingOptions, sameV2Options, writeV2LoggingOptions } from '../registry/logging.js';
 import type { ActionDefinition } from './action.js';
 import { joinWithin, refusal, withoutFinalPeriod } from './actions/common.js';
@@ -68,7 +68,7 @@ async function undoDeviceCertificates(rc: RequestContext, undo: DeviceCertificat
       parts.push(
         await restore(
           `Device certificate ${c.certificateId}`,
-          () => certificateHandlers.UpdateCertificate!({ certificateId: c.certificateId, newStatus: c.previousStatus }, rc),
+          () => setCertificateStatus(rc, c.certificateId, c.previousStatus),
           `Device certificate ${c.certificateId} restored to ${c.previousStatus}`,
         ),
       );
@@ -84,7 +84,7 @@ async function undoCaCertificate(rc: RequestContext, undo: CaCertificateUndo): P
   return [
     await restore(
       `CA certificate ${id}`,
-      () => caCertificateHandlers.UpdateCACertificate!({ certificateId: id, newStatus: undo.previousStatus }, rc),
+      () => updateCaCertificate(rc, id, { status: undo.previousStatus }),
       `CA certificate ${id} restored to ${undo.previousStatus}`,
     ),
   ];
@@ -145,7 +145,7 @@ async function undoPolicyVersion(rc: RequestContext, undo: PolicyVersionUndo): P
       `Policy ${policyName}`,
       async () => {
         await setDefaultPolicyVersion(rc, policyName, Number(previous));
-        await policyHandlers.DeletePolicyVersion!({ policyName, policyVersionId: blank }, rc);
+        await deletePolicyVersion(rc, policyName, blank);
       },
       `Policy ${policyName}: default version back to ${previous}; version ${blank} deleted`,
     ),

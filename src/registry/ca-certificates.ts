@@ -15,7 +15,7 @@ import { afterCreationCursor, creationCursor } from './creation-order.js';
 /** AWS allows at most 10 DEFAULT-mode CA certificates with the same subject per account and region. */
 export const MAX_CA_CERTIFICATES_PER_SUBJECT = 10;
 
-interface RegistrationConfig {
+export interface RegistrationConfig {
   templateBody?: string;
   roleArn?: string;
   templateName?: string;
@@ -156,23 +156,30 @@ async function describeCACertificate(input: Input, ctx: RequestContext) {
   };
 }
 
-async function updateCACertificate(input: Input, ctx: RequestContext) {
-  if (input.registrationConfig !== undefined && input.removeAutoRegistration === true)
-    throw invalidRequest('registrationConfig and removeAutoRegistration=true cannot be used together');
-  const ca = await requireCaCertificate(ctx, input.certificateId);
-  const status: string = input.newStatus ?? ca.status;
+export interface CaCertificateChanges {
+  status?: string;
+  autoRegistrationStatus?: string;
+  /** A new registration configuration, or null to remove it. */
+  registrationConfig?: RegistrationConfig | null;
+}
+
+/**
+ * Changes a CA certificate. A status change counts in customerVersion; every change gets a new generationId.
+ * UpdateCACertificate, mitigation actions and undo all go through here.
+ */
+export async function updateCaCertificate(ctx: RequestContext, certificateId: string, changes: CaCertificateChanges): Promise<void> {
+  const ca = await requireCaCertificate(ctx, certificateId);
+  const status = changes.status ?? ca.status;
   let config = ca.registration_config;
   let templateName = ca.template_name;
-  if (input.removeAutoRegistration === true) [config, templateName] = [null, null];
-  if (input.registrationConfig !== undefined) {
-    const next: RegistrationConfig = input.registrationConfig;
-    [config, templateName] = [toJson(next), next.templateName ?? null];
-  }
+  if (changes.registrationConfig === null) [config, templateName] = [null, null];
+  else if (changes.registrationConfig !== undefined)
+    [config, templateName] = [toJson(changes.registrationConfig), changes.registrationConfig.templateName ?? null];
   await ctx.db
     .updateTable('ca_certificates')
     .set({
       status,
-      auto_registration_status: input.newAutoRegistrationStatus ?? ca.auto_registration_status,
+      auto_registration_status: changes.autoRegistrationStatus ?? ca.auto_registration_status,
       registration_config: config,
       template_name: templateName,
       // customerVersion counts status changes (registry.md §4.3); generationId marks every change.
@@ -184,6 +191,16 @@ async function updateCACertificate(input: Input, ctx: RequestContext) {
     .where('region', '=', ctx.region)
     .where('certificate_id', '=', ca.certificate_id)
     .execute();
+}
+
+async function updateCACertificate(input: Input, ctx: RequestContext) {
+  if (input.registrationConfig !== undefined && input.removeAutoRegistration === true)
+    throw invalidRequest('registrationConfig and removeAutoRegistration=true cannot be used together');
+  await updateCaCertificate(ctx, input.certificateId, {
+    status: input.newStatus,
+    autoRegistrationStatus: input.newAutoRegistrationStatus,
+    registrationConfig: input.removeAutoRegistration === true ? null : input.registrationConfig,
+  });
   return {};
 }
 

@@ -180,12 +180,15 @@ async function describeCertificate(input: Input, ctx: RequestContext) {
 /** Statuses AWS reserves for its own flows (transfer, auto-registration) (Dec R5). */
 const RESERVED_STATUSES = ['PENDING_TRANSFER', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'];
 
-async function updateCertificate(input: Input, ctx: RequestContext) {
-  const newStatus: string = input.newStatus;
+/**
+ * Changes a certificate's status under the registry's rules: REVOKED is final, PENDING_TRANSFER is frozen, and every
+ * real change bumps the certificate's version. UpdateCertificate, mitigation actions and undo all go through here.
+ */
+export async function setCertificateStatus(ctx: RequestContext, certificateId: string, newStatus: string): Promise<void> {
   if (RESERVED_STATUSES.includes(newStatus))
     throw invalidRequest(`Certificate status ${newStatus} cannot be set with UpdateCertificate; use ACTIVE, INACTIVE or REVOKED`);
-  const c = await requireCertificate(ctx, input.certificateId);
-  if (c.status === newStatus) return {}; // idempotent: nothing changes, so no new version either
+  const c = await requireCertificate(ctx, certificateId);
+  if (c.status === newStatus) return; // idempotent: nothing changes, so no new version either
   if (c.status === 'REVOKED') throw certificateState(`Certificate ${c.certificate_id} is REVOKED; revocation is final`);
   // A pending transfer is settled by the transfer operations, which ddlocal does not implement.
   if (c.status === 'PENDING_TRANSFER')
@@ -197,6 +200,10 @@ async function updateCertificate(input: Input, ctx: RequestContext) {
     .where('region', '=', ctx.region)
     .where('certificate_id', '=', c.certificate_id)
     .execute();
+}
+
+async function updateCertificate(input: Input, ctx: RequestContext) {
+  await setCertificateStatus(ctx, input.certificateId, input.newStatus);
   return {};
 }
 

@@ -260,9 +260,10 @@ async function setDefaultPolicyVersionHandler(input: Input, ctx: RequestContext)
   return {};
 }
 
-async function deletePolicyVersion(input: Input, ctx: RequestContext) {
-  const policy = await requirePolicy(ctx, input.policyName);
-  const version = await requireVersion(ctx, policy.policy_name, input.policyVersionId);
+/** Deletes a version that is not the policy's default (DeletePolicyVersion's rule), as the handler and undo do. */
+export async function deletePolicyVersion(ctx: RequestContext, policyName: string, policyVersionId: string): Promise<void> {
+  const policy = await requirePolicy(ctx, policyName);
+  const version = await requireVersion(ctx, policy.policy_name, policyVersionId);
   if (version.version_id === policy.default_version_id)
     throw deleteConflict(
       `Version ${version.version_id} is the default version of policy ${policy.policy_name}; set another default first or delete the policy`,
@@ -275,6 +276,10 @@ async function deletePolicyVersion(input: Input, ctx: RequestContext) {
     .where('version_id', '=', version.version_id)
     .execute();
   await touchPolicy(ctx, policy.policy_name);
+}
+
+async function deletePolicyVersionHandler(input: Input, ctx: RequestContext) {
+  await deletePolicyVersion(ctx, input.policyName, input.policyVersionId);
   return {};
 }
 
@@ -287,5 +292,5 @@ export const policyHandlers: HandlerTable = {
   GetPolicyVersion: getPolicyVersion,
   ListPolicyVersions: listPolicyVersions,
   SetDefaultPolicyVersion: setDefaultPolicyVersionHandler,
-  DeletePolicyVersion: deletePolicyVersion,
+  DeletePolicyVersion: deletePolicyVersionHandler,
 };

@@ -1,6 +1,6 @@
 // UPDATE_CA_CERTIFICATE (mitigation.md §7.1–7.2, Dec M34): deactivates the finding's CA certificate through
-// UpdateCACertificate's own handler. Already INACTIVE is success without a change; a deleted CA fails.
-import { caCertificateHandlers, findCaCertificate } from '../../registry/ca-certificates.js';
+// the registry's updateCaCertificate, as UpdateCACertificate does. Already INACTIVE is success without a change; a deleted CA fails.
+import { findCaCertificate, updateCaCertificate as changeCaCertificate } from '../../registry/ca-certificates.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
 
@@ -25,7 +25,7 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome> {
   const ca = await findCaCertificate(rc, id);
   if (!ca) return failed(`CA certificate ${id} no longer exists`);
   if (ca.status === TARGET_STATUS) return { status: 'COMPLETED', message: `CA certificate ${id} was already INACTIVE` };
-  const refused = await refusal(() => caCertificateHandlers.UpdateCACertificate!({ certificateId: id, newStatus: TARGET_STATUS }, rc));
+  const refused = await refusal(() => changeCaCertificate(rc, id, { status: TARGET_STATUS }));
   if (refused) return failed(`CA certificate ${id} cannot be deactivated: ${withoutFinalPeriod(refused.message)}`);
   const undo: CaCertificateUndo = { caCertificateId: id, previousStatus: ca.status, newStatus: TARGET_STATUS };
   return { status: 'COMPLETED', message: `CA certificate ${id} deactivated (was ${ca.status})`, undo };

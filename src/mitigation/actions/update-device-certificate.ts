@@ -1,7 +1,7 @@
 // UPDATE_DEVICE_CERTIFICATE (mitigation.md §7.1–7.2, Dec M11, M17): deactivates the finding's device certificate,
-// or every related device certificate of an intermediate-CA finding. The status change is UpdateCertificate's own
-// handler, so the registry's rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump) apply unchanged.
-import { certificateHandlers, findCertificate } from '../../registry/certificates.js';
+// or every related device certificate of an intermediate-CA finding. The status change goes through the registry's
+// setCertificateStatus, as UpdateCertificate does, so the registry's rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump) apply unchanged.
+import { findCertificate, setCertificateStatus } from '../../registry/certificates.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { deviceCertificateIds, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
 
@@ -29,7 +29,7 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome> {
       done.push(`Device certificate ${id} was already INACTIVE`);
       continue;
     }
-    const refused = await refusal(() => certificateHandlers.UpdateCertificate!({ certificateId: id, newStatus: TARGET_STATUS }, rc));
+    const refused = await refusal(() => setCertificateStatus(rc, id, TARGET_STATUS));
     if (refused) {
       failures.push(`Device certificate ${id} cannot be deactivated: ${withoutFinalPeriod(refused.message)}`);
       continue;
