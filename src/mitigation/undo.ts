@@ -24,6 +24,7 @@ import type { CaCertificateUndo } from './actions/update-ca-certificate.js';
 import type { AddThingsUndo } from './actions/add-things-to-thing-group.js';
 import type { PolicyVersionUndo } from './actions/replace-default-policy-version.js';
 import type { LoggingUndo } from './actions/enable-iot-logging.js';
+import { scoped } from '../store/scoped.js';
 
 export const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
 
@@ -131,11 +132,9 @@ async function undoPolicyVersion(rc: RequestContext, undo: PolicyVersionUndo): P
   if (!policy) return [changedPart(`Policy ${policyName} no longer exists`)];
   if (String(policy.default_version_id) !== blank)
     return [changedPart(`Policy ${policyName}'s default version is ${policy.default_version_id}, no longer version ${blank} that the action created`)];
-  const exists = await rc.db
+  const exists = await scoped(rc)
     .selectFrom('policy_versions')
     .select('version_id')
-    .where('account_id', '=', rc.accountId)
-    .where('region', '=', rc.region)
     .where('policy_name', '=', policyName)
     .where('version_id', '=', Number(previous))
     .executeTakeFirst();
@@ -210,11 +209,9 @@ async function undoExecution(rc: RequestContext, e: Execution, action: ActionDef
   const message = joinWithin(parts.map((p) => p.message));
   const restored = parts.filter((p) => p.restored).length;
   if (restored > 0) {
-    await rc.db
+    await scoped(rc)
       .updateTable('mitigation_executions')
       .set({ undone_at: rc.now })
-      .where('account_id', '=', rc.accountId)
-      .where('region', '=', rc.region)
       .where('task_id', '=', e.task_id)
       .where('finding_id', '=', e.finding_id)
       .where('position', '=', e.position)
@@ -226,11 +223,9 @@ async function undoExecution(rc: RequestContext, e: Execution, action: ActionDef
 }
 
 async function findEndedTask(rc: RequestContext, taskId: string) {
-  const task = await rc.db
+  const task = await scoped(rc)
     .selectFrom('mitigation_tasks')
     .select(['task_id', 'task_status', 'actions_definition'])
-    .where('account_id', '=', rc.accountId)
-    .where('region', '=', rc.region)
     .where('task_id', '=', taskId)
     .where('start_time', '>=', rc.now - RETENTION_MS)
     .executeTakeFirst();

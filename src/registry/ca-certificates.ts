@@ -11,6 +11,7 @@ import { fromJson, toJson } from '../kernel/json.js';
 import { deleteTags, putTags } from './tag-store.js';
 import { certificateValidation, commonNames, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
+import { scoped } from '../store/scoped.js';
 
 /** AWS allows at most 10 DEFAULT-mode CA certificates with the same subject per account and region. */
 export const MAX_CA_CERTIFICATES_PER_SUBJECT = 10;
@@ -24,11 +25,9 @@ export interface RegistrationConfig {
 export const caCertificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cacert', certificateId.toLowerCase());
 
 export async function findCaCertificate(ctx: RequestContext, certificateId: string): Promise<CaCertificateRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('ca_certificates')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', certificateId.toLowerCase())
     .executeTakeFirst();
 }
@@ -42,11 +41,9 @@ async function requireCaCertificate(ctx: RequestContext, certificateId: string):
 // ---- registration code
 
 async function currentRegistrationCode(ctx: RequestContext): Promise<string | undefined> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('registration_codes')
     .select('registration_code')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
   return row?.registration_code;
 }
@@ -86,11 +83,9 @@ async function checkVerificationCertificate(ctx: RequestContext, ca: ParsedCerti
 }
 
 async function countDefaultCasWithSubject(ctx: RequestContext, subject: string): Promise<number> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('ca_certificates')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('subject', '=', subject)
     .where('certificate_mode', '=', 'DEFAULT')
     .executeTakeFirst();
@@ -175,7 +170,7 @@ export async function updateCaCertificate(ctx: RequestContext, certificateId: st
   if (changes.registrationConfig === null) [config, templateName] = [null, null];
   else if (changes.registrationConfig !== undefined)
     [config, templateName] = [toJson(changes.registrationConfig), changes.registrationConfig.templateName ?? null];
-  await ctx.db
+  await scoped(ctx)
     .updateTable('ca_certificates')
     .set({
       status,
@@ -187,8 +182,6 @@ export async function updateCaCertificate(ctx: RequestContext, certificateId: st
       generation_id: randomUUID(),
       updated_at: ctx.now,
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', ca.certificate_id)
     .execute();
 }
@@ -210,11 +203,9 @@ async function listCACertificates(input: Input, ctx: RequestContext) {
   const filters = { ascending, templateName: templateName ?? null };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const dir = ascending ? 'asc' : 'desc';
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('ca_certificates')
     .select(['certificate_id', 'status', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('created_at', dir)
     .orderBy('certificate_id', dir) // unique tie-breaker for CAs registered in the same millisecond
     .limit(pageSize + 1);
@@ -238,18 +229,14 @@ async function deleteCACertificate(input: Input, ctx: RequestContext) {
   if (ca.status === 'ACTIVE')
     throw new ApiError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
   // Device certificates keep their caCertificateId (Dec R7): their history stays readable.
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('ca_certificates')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', ca.certificate_id)
     .execute();
   // The CRL registered for this CA (audit.md §9.3) goes with it: re-registering the same certificate later must not
   // revive revocations the user never registered for the new registration.
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('registered_crls')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('ca_certificate_id', '=', ca.certificate_id)
     .execute();
   await deleteTags(ctx, caCertificateArn(ctx, ca.certificate_id));

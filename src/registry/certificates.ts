@@ -12,6 +12,7 @@ import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCer
 import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
 import { attachedPolicyNames, detachAllPolicies } from './policy-attachments.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
+import { scoped } from '../store/scoped.js';
 
 /** The statuses a user may give a certificate; the others belong to AWS-internal flows (Dec R4, R5). */
 const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
@@ -21,11 +22,9 @@ export const certificateArn = (ctx: RequestContext, certificateId: string) => io
 const certificateState = (message: string) => new ApiError('CertificateStateException', message);
 
 export async function findCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('certificates')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', certificateId.toLowerCase())
     .executeTakeFirst();
 }
@@ -106,11 +105,9 @@ function requireActiveCa(ca: CaCertificateRow, deviceId: string): CaCertificateR
 async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: string): Promise<CaCertificateRow> {
   const ca = parseCertificate(caPem, 'caCertificatePem');
   // Locked until the registration commits: a concurrent deactivation waits for it, or is seen by it.
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('ca_certificates')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', ca.id)
     .forShare()
     .executeTakeFirst();
@@ -122,11 +119,9 @@ async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: st
 
 /** Finds the issuing CA among the account's CA certificates by issuer name and signature (Dec R4). */
 async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Promise<CaCertificateRow> {
-  const sameName = await ctx.db
+  const sameName = await scoped(ctx)
     .selectFrom('ca_certificates')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('subject', '=', device.facts.issuer)
     .orderBy('certificate_id')
     .forShare()
@@ -193,11 +188,9 @@ export async function setCertificateStatus(ctx: RequestContext, certificateId: s
   // A pending transfer is settled by the transfer operations, which ddlocal does not implement.
   if (c.status === 'PENDING_TRANSFER')
     throw certificateState(`Certificate ${c.certificate_id} is PENDING_TRANSFER; its status cannot change while a transfer is pending`);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('certificates')
     .set({ status: newStatus, updated_at: ctx.now, customer_version: c.customer_version + 1, generation_id: randomUUID() })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', c.certificate_id)
     .execute();
 }
@@ -213,11 +206,9 @@ async function certificatePage(input: Input, ctx: RequestContext, op: string, ca
   const filters = caCertificateId === undefined ? { ascending } : { ascending, caCertificateId };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const dir = ascending ? 'asc' : 'desc';
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('certificates')
     .select(['certificate_id', 'status', 'certificate_mode', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('created_at', dir)
     .orderBy('certificate_id', dir) // unique tie-breaker: several certificates share a creation millisecond
     .limit(pageSize + 1);
@@ -249,11 +240,9 @@ async function deleteCertificate(input: Input, ctx: RequestContext) {
   if (c.status === 'ACTIVE' || c.status === 'PENDING_TRANSFER')
     throw certificateState(`Certificate ${id} is ${c.status}; set it to INACTIVE or REVOKED before deleting it`);
   const arn = certificateArn(ctx, id);
-  const thing = await ctx.db
+  const thing = await scoped(ctx)
     .selectFrom('thing_principals')
     .select('thing_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('principal', '=', arn)
     .orderBy('thing_name')
     .executeTakeFirst();
@@ -264,10 +253,8 @@ async function deleteCertificate(input: Input, ctx: RequestContext) {
       throw deleteConflict(`Certificate ${id} has attached policies (${policies.sort().join(', ')}); detach them or use forceDelete=true`);
     await detachAllPolicies(ctx, arn);
   }
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('certificates')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', id)
     .execute();
   return {};

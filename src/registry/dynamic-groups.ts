@@ -10,6 +10,7 @@ import { scope } from './context.js';
 import type { ThingGroupRow, ThingRow } from '../store/schema.js';
 import { fromJson } from '../kernel/json.js';
 import { evaluateQuery, parseStoredQuery, type QueryableThing, type QueryNode } from './dynamic-query.js';
+import { scoped } from '../store/scoped.js';
 
 export const MAX_GROUPS_PER_THING = 10;
 
@@ -60,11 +61,9 @@ const matches = (query: QueryNode | undefined, thing: QueryableThing) => query !
 
 /** Every dynamic group of the account and region with its parsed query, oldest first. */
 async function dynamicGroups(ctx: RequestContext): Promise<CompiledGroup[]> {
-  const rows = await ctx.db
+  const rows = await scoped(ctx)
     .selectFrom('thing_groups')
     .select(['group_name', 'query_string'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('is_dynamic', '=', 1)
     .orderBy('created_at')
     .orderBy('group_name')
@@ -91,10 +90,8 @@ async function addMember(ctx: RequestContext, groupName: string, thingName: stri
 }
 
 async function removeMember(ctx: RequestContext, groupName: string, thingName: string): Promise<void> {
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_group_members')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', groupName)
     .where('thing_name', '=', thingName)
     .execute();
@@ -104,11 +101,9 @@ async function loadThings(ctx: RequestContext, thingNames: string[]): Promise<Th
   const things: ThingRow[] = [];
   for (let i = 0; i < thingNames.length; i += BATCH) {
     things.push(
-      ...(await ctx.db
+      ...(await scoped(ctx)
         .selectFrom('things')
         .selectAll()
-        .where('account_id', '=', ctx.accountId)
-        .where('region', '=', ctx.region)
         .where('thing_name', 'in', thingNames.slice(i, i + BATCH))
         .execute()),
     );
@@ -156,11 +151,9 @@ export async function recomputeDynamicGroup(ctx: RequestContext, group: Pick<Thi
   const left: string[] = [];
   let after: string | undefined;
   for (;;) {
-    let q = ctx.db
+    let q = scoped(ctx)
       .selectFrom('things')
       .selectAll()
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .orderBy('thing_name')
       .limit(BATCH);
     if (after !== undefined) q = q.where('thing_name', '>', after);

@@ -10,6 +10,7 @@ import type { Database } from '../store/schema.js';
 import type { RequestContext } from './context.js';
 import { invalidRequest } from '../kernel/errors.js';
 import { keyFacts, keyRuleViolation } from './x509.js';
+import { scoped } from '../store/scoped.js';
 
 const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -72,11 +73,9 @@ async function createIssuingCa(accountId: string, region: string): Promise<Issui
 
 /** The caller's ddlocal CA, created (and stored in the same transaction) on first use. */
 export async function issuingCa(ctx: CaScope): Promise<IssuingCa> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('issuing_cas')
     .select(['certificate_pem', 'private_key_pem'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
   if (row) return { certificatePem: row.certificate_pem, privateKeyPem: row.private_key_pem };
   const ca = await createIssuingCa(ctx.accountId, ctx.region);

@@ -8,6 +8,7 @@ import type { HandlerTable, Input, RequestContext } from './context.js';
 import { scope } from './context.js';
 import { ApiError } from '../kernel/errors.js';
 import { fromJson, toJson } from '../kernel/json.js';
+import { scoped } from '../store/scoped.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'ERROR' | 'WARN' | 'DISABLED';
 
@@ -57,11 +58,9 @@ export function sameV2Options(a: V2LoggingOptions | undefined, b: V2LoggingOptio
 }
 
 async function loggingRow(ctx: RequestContext) {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('logging_options')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
 }
 

@@ -12,17 +12,16 @@ import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { validatePolicyDocument } from './policy-document.js';
 import { deleteTags, putTags } from './tag-store.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
+import { scoped } from '../store/scoped.js';
 
 export const MAX_POLICY_VERSIONS = 5;
 
 export const policyArn = (ctx: RequestContext, policyName: string) => iotArn(ctx, 'policy', policyName);
 
 export async function findPolicy(ctx: RequestContext, policyName: string): Promise<PolicyRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('policies')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policyName)
     .executeTakeFirst();
 }
@@ -43,11 +42,9 @@ const versionNotFound = (policyName: string, versionId: string | number) =>
   notFound(`Policy ${policyName} has no version ${versionId}`);
 
 async function findVersion(ctx: RequestContext, policyName: string, versionId: number): Promise<PolicyVersionRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('policy_versions')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policyName)
     .where('version_id', '=', versionId)
     .executeTakeFirst();
@@ -61,11 +58,9 @@ async function requireVersion(ctx: RequestContext, policyName: string, versionId
 
 /** Every change of a policy gets a new generationId and lastModifiedDate (registry.md §1). */
 async function touchPolicy(ctx: RequestContext, policyName: string, changes: Partial<Pick<PolicyRow, 'default_version_id' | 'last_version_id'>> = {}) {
-  await ctx.db
+  await scoped(ctx)
     .updateTable('policies')
     .set({ ...changes, generation_id: randomUUID(), updated_at: ctx.now })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policyName)
     .execute();
 }
@@ -78,11 +73,9 @@ async function insertVersion(ctx: RequestContext, policyName: string, versionId:
 }
 
 async function countVersions(ctx: RequestContext, policyName: string): Promise<number> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('policy_versions')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policyName)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -172,11 +165,9 @@ async function listPolicies(input: Input, ctx: RequestContext) {
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const dir = ascending ? 'asc' : 'desc';
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('policies')
     .select(['policy_name', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('created_at', dir)
     .orderBy('policy_name', dir)
     .limit(pageSize + 1);
@@ -195,11 +186,9 @@ async function deletePolicy(input: Input, ctx: RequestContext) {
   const count = await countVersions(ctx, name);
   if (count > 1)
     throw deleteConflict(`Policy ${name} has ${count - 1} non-default version(s); delete them before deleting the policy`);
-  const target = await ctx.db
+  const target = await scoped(ctx)
     .selectFrom('policy_targets')
     .select('target')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', name)
     .orderBy('seq') // name the earliest attachment, so the message is the same on every store
     .executeTakeFirst();
@@ -237,11 +226,9 @@ async function getPolicyVersion(input: Input, ctx: RequestContext) {
 
 async function listPolicyVersions(input: Input, ctx: RequestContext) {
   const policy = await requirePolicy(ctx, input.policyName);
-  const rows = await ctx.db
+  const rows = await scoped(ctx)
     .selectFrom('policy_versions')
     .select(['version_id', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policy.policy_name)
     .orderBy('version_id', 'desc')
     .execute();
@@ -268,10 +255,8 @@ export async function deletePolicyVersion(ctx: RequestContext, policyName: strin
     throw deleteConflict(
       `Version ${version.version_id} is the default version of policy ${policy.policy_name}; set another default first or delete the policy`,
     );
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('policy_versions')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policy.policy_name)
     .where('version_id', '=', version.version_id)
     .execute();

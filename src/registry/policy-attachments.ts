@@ -8,6 +8,7 @@ import { iotArn } from '../kernel/arn.js';
 import { invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, encodeToken } from '../kernel/pagination.js';
 import { policyArn, requirePolicy } from './policies.js';
+import { scoped } from '../store/scoped.js';
 
 export const MAX_POLICIES_PER_TARGET = 10;
 
@@ -45,22 +46,18 @@ function parseTarget(ctx: RequestContext, raw: string, what: string, allowGroups
 
 async function certificateExists(ctx: RequestContext, certificateId: string): Promise<boolean> {
   if (!CERTIFICATE_ID.test(certificateId)) return false;
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('certificates')
     .select('certificate_id')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('certificate_id', '=', certificateId)
     .executeTakeFirst();
   return row !== undefined;
 }
 
 async function findGroup(ctx: RequestContext, groupName: string) {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('thing_groups')
     .select(['group_name', 'parent_name', 'is_dynamic'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', groupName)
     .executeTakeFirst();
 }
@@ -75,21 +72,17 @@ async function requireTargetExists(ctx: RequestContext, t: Target, what: string)
 
 async function policiesOn(ctx: RequestContext, targets: string[]) {
   if (targets.length === 0) return [];
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('policy_targets')
     .select(['policy_name', 'target', 'seq'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('target', 'in', targets)
     .execute();
 }
 
 async function nextSeq(ctx: RequestContext): Promise<number> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('policy_targets')
     .select((eb) => eb.fn.max('seq').as('max'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
   return Number(row?.max ?? 0) + 1;
 }
@@ -112,10 +105,8 @@ async function attach(ctx: RequestContext, policyName: string, t: Target): Promi
 }
 
 async function detach(ctx: RequestContext, policyName: string, t: Target): Promise<void> {
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('policy_targets')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policyName)
     .where('target', '=', t.target)
     .execute();
@@ -123,10 +114,8 @@ async function detach(ctx: RequestContext, policyName: string, t: Target): Promi
 
 /** Removes every policy from a target; for deletes that take attachments with them (e.g. forceDelete of a certificate). */
 export async function detachAllPolicies(ctx: RequestContext, target: string): Promise<void> {
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('policy_targets')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('target', '=', target)
     .execute();
 }
@@ -194,11 +183,9 @@ async function listTargets(ctx: RequestContext, input: Input, op: string, princi
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const cmp = descending ? '<' : '>';
   const dir = descending ? 'desc' : 'asc';
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('policy_targets')
     .select(['target', 'seq'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('policy_name', '=', policy.policy_name)
     .orderBy('seq', dir)
     .orderBy('target', dir)

@@ -8,6 +8,7 @@ import { invalidRequest, notFound } from '../kernel/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { requireThing } from './things.js';
 import { findCertificate } from './certificates.js';
+import { scoped } from '../store/scoped.js';
 
 const EXCLUSIVE = 'EXCLUSIVE_THING';
 const NON_EXCLUSIVE = 'NON_EXCLUSIVE_THING';
@@ -44,11 +45,9 @@ async function requirePrincipal(ctx: RequestContext, raw: string): Promise<Princ
 }
 
 async function attachmentsOf(ctx: RequestContext, principal: string) {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('thing_principals')
     .select(['thing_name', 'principal_type'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('principal', '=', principal)
     .orderBy('thing_name')
     .execute();
@@ -81,10 +80,8 @@ async function attachThingPrincipal(input: Input, ctx: RequestContext) {
 async function detachThingPrincipal(input: Input, ctx: RequestContext) {
   const p = parsePrincipal(ctx, input.principal);
   const thing = await requireThing(ctx, input.thingName);
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_principals')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thing.thing_name)
     .where('principal', '=', p.canonical)
     .execute();
@@ -96,11 +93,9 @@ async function thingPrincipalPage(input: Input, ctx: RequestContext, op: string,
   const thing = await requireThing(ctx, input.thingName);
   const filters = { thingName: thing.thing_name, type: type ?? null };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_principals')
     .select(['principal', 'principal_type'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thing.thing_name)
     .orderBy('principal')
     .limit(pageSize + 1);
@@ -131,11 +126,9 @@ async function principalThingPage(input: Input, ctx: RequestContext, op: string,
   const p = await requirePrincipal(ctx, input.principal);
   const filters = { principal: p.canonical, type: type ?? null };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_principals')
     .select(['thing_name', 'principal_type'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('principal', '=', p.canonical)
     .orderBy('thing_name')
     .limit(pageSize + 1);

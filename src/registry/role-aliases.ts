@@ -8,6 +8,7 @@ import { alreadyExists, limitExceeded, notFound } from '../kernel/errors.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { deleteTags, putTags } from './tag-store.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
+import { scoped } from '../store/scoped.js';
 
 /** Dec R16. */
 export const MAX_ROLE_ALIASES = 100;
@@ -18,11 +19,9 @@ export const roleAliasArn = (ctx: Pick<RequestContext, 'accountId' | 'region'>, 
   iotArn(ctx, 'rolealias', roleAlias);
 
 export async function findRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('role_aliases')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('role_alias', '=', roleAlias)
     .executeTakeFirst();
 }
@@ -35,21 +34,17 @@ export async function requireRoleAlias(ctx: RequestContext, roleAlias: string): 
 
 /** Every role alias of the account and region, by name (at most MAX_ROLE_ALIASES): what the role-alias audits scan. */
 export async function allRoleAliases(ctx: RequestContext): Promise<RoleAliasRow[]> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('role_aliases')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('role_alias')
     .execute();
 }
 
 async function countRoleAliases(ctx: RequestContext): Promise<number> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('role_aliases')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -97,15 +92,13 @@ async function describeRoleAlias(input: Input, ctx: RequestContext) {
 async function updateRoleAlias(input: Input, ctx: RequestContext) {
   const row = await requireRoleAlias(ctx, input.roleAlias);
   // Omitted members keep their value.
-  await ctx.db
+  await scoped(ctx)
     .updateTable('role_aliases')
     .set({
       role_arn: input.roleArn ?? row.role_arn,
       credential_duration_seconds: input.credentialDurationSeconds ?? row.credential_duration_seconds,
       updated_at: ctx.now,
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('role_alias', '=', row.role_alias)
     .execute();
   return { roleAlias: row.role_alias, roleAliasArn: roleAliasArn(ctx, row.role_alias) };
@@ -117,11 +110,9 @@ async function listRoleAliases(input: Input, ctx: RequestContext) {
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const dir = ascending ? 'asc' : 'desc';
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('role_aliases')
     .select(['role_alias', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('created_at', dir)
     .orderBy('role_alias', dir)
     .limit(pageSize + 1);
@@ -133,10 +124,8 @@ async function listRoleAliases(input: Input, ctx: RequestContext) {
 
 async function deleteRoleAlias(input: Input, ctx: RequestContext) {
   const row = await requireRoleAlias(ctx, input.roleAlias);
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('role_aliases')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('role_alias', '=', row.role_alias)
     .execute();
   await deleteTags(ctx, roleAliasArn(ctx, row.role_alias));

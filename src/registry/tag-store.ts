@@ -3,6 +3,7 @@
 // call deleteTags. Resources are identified by their canonical ARN (ids normalised as the resource's module does).
 import type { RequestContext } from './context.js';
 import { invalidRequest, limitExceeded } from '../kernel/errors.js';
+import { scoped } from '../store/scoped.js';
 
 export const MAX_TAGS_PER_RESOURCE = 50;
 
@@ -47,11 +48,9 @@ export async function putTags(ctx: RequestContext, resourceArn: string, tags: Ta
 
 /** The resource's tags ordered by key (code-point order). */
 export async function listTags(ctx: RequestContext, resourceArn: string): Promise<Required<Tag>[]> {
-  const rows = await ctx.db
+  const rows = await scoped(ctx)
     .selectFrom('tags')
     .select(['tag_key', 'tag_value'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('resource_arn', '=', resourceArn)
     .orderBy('tag_key')
     .execute();
@@ -61,10 +60,8 @@ export async function listTags(ctx: RequestContext, resourceArn: string): Promis
 /** Removes the given keys (absent keys are ignored), or every tag when keys is undefined. */
 export async function removeTags(ctx: RequestContext, resourceArn: string, keys?: string[]): Promise<void> {
   if (keys !== undefined && keys.length === 0) return;
-  let q = ctx.db
+  let q = scoped(ctx)
     .deleteFrom('tags')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('resource_arn', '=', resourceArn);
   if (keys !== undefined) q = q.where('tag_key', 'in', keys);
   await q.execute();

@@ -11,6 +11,7 @@ import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js'
 import { requireThing } from './things.js';
 import { descendantNames, groupArn, requireGroup } from './thing-groups.js';
 import { loadMemberships, MAX_GROUPS_PER_THING, membershipCount, refreshDynamicMembership } from './dynamic-groups.js';
+import { scoped } from '../store/scoped.js';
 
 export interface AddToGroupOptions {
   /** At the 10-group limit, let the thing leave its most recently created dynamic group to make room. */
@@ -32,10 +33,8 @@ function requireStatic(group: ThingGroupRow, action: 'added to' | 'removed from'
 }
 
 async function deleteMembership(ctx: RequestContext, groupName: string, thingName: string): Promise<void> {
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_group_members')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', groupName)
     .where('thing_name', '=', thingName)
     .execute();
@@ -44,11 +43,9 @@ async function deleteMembership(ctx: RequestContext, groupName: string, thingNam
 /** A thing may be in only one static group of a hierarchy (ddlocal: groups sharing a root) [AWS, Dec R15]. */
 async function checkSameHierarchy(ctx: RequestContext, thingName: string, group: ThingGroupRow, staticGroups: string[]): Promise<void> {
   if (staticGroups.length === 0) return;
-  const clash = await ctx.db
+  const clash = await scoped(ctx)
     .selectFrom('thing_groups')
     .select('group_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', 'in', staticGroups)
     .where('root_name', '=', group.root_name)
     .orderBy('group_name')
@@ -61,11 +58,9 @@ async function checkSameHierarchy(ctx: RequestContext, thingName: string, group:
 
 /** Of the given dynamic groups, the most recently created one (ties: the greatest name). */
 async function newestDynamicGroup(ctx: RequestContext, names: Set<string>): Promise<string> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('thing_groups')
     .select('group_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', 'in', [...names])
     .orderBy('created_at', 'desc')
     .orderBy('group_name', 'desc')
@@ -118,11 +113,9 @@ export async function removeThingFromStaticGroup(ctx: RequestContext, thingName:
   const group = await requireGroup(ctx, groupName);
   requireStatic(group, 'removed from');
   await requireThing(ctx, thingName);
-  const member = await ctx.db
+  const member = await scoped(ctx)
     .selectFrom('thing_group_members')
     .select('thing_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', groupName)
     .where('thing_name', '=', thingName)
     .executeTakeFirst();
@@ -188,11 +181,9 @@ async function listThingGroupsForThing(input: Input, ctx: RequestContext) {
   const filters = { thingName: thing.thing_name };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const after = input.nextToken ? String(decodeToken('ListThingGroupsForThing', filters, input.nextToken)[0]) : undefined;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_group_members')
     .select('group_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thing.thing_name)
     .orderBy('group_name')
     .limit(pageSize + 1);
@@ -212,12 +203,10 @@ async function listThingsInThingGroup(input: Input, ctx: RequestContext) {
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const after = input.nextToken ? String(decodeToken('ListThingsInThingGroup', filters, input.nextToken)[0]) : undefined;
   const groups = recursive ? [group.group_name, ...(await descendantNames(ctx, group))] : [group.group_name];
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_group_members')
     .select('thing_name')
     .distinct()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', 'in', groups)
     .orderBy('thing_name')
     .limit(pageSize + 1);

@@ -15,6 +15,7 @@ import { applyAttributePayload } from './things.js';
 import { deleteTags, listTags, putTags, type Tag } from './tag-store.js';
 import { parseQuery } from './dynamic-query.js';
 import { recomputeDynamicGroup, refreshDynamicMembershipOf } from './dynamic-groups.js';
+import { scoped } from '../store/scoped.js';
 
 type Attributes = Record<string, string>;
 
@@ -28,11 +29,9 @@ export const SUPPORTED_QUERY_VERSION = '2017-09-30';
 export const groupArn = (ctx: RequestContext, name: string) => iotArn(ctx, 'thinggroup', name);
 
 export async function findGroup(ctx: RequestContext, groupName: string): Promise<ThingGroupRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('thing_groups')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', groupName)
     .executeTakeFirst();
 }
@@ -60,11 +59,9 @@ export async function ancestorsOf(ctx: RequestContext, group: ThingGroupRow): Pr
 /** Names of all descendants of a static group (children, grandchildren, …), in no particular order. */
 export async function descendantNames(ctx: RequestContext, group: ThingGroupRow): Promise<string[]> {
   if (group.is_dynamic) return [];
-  const rows = await ctx.db
+  const rows = await scoped(ctx)
     .selectFrom('thing_groups')
     .select(['group_name', 'parent_name'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('root_name', '=', group.root_name)
     .where('is_dynamic', '=', 0)
     .execute();
@@ -131,11 +128,9 @@ async function checkParent(ctx: RequestContext, groupName: string, parentName: s
     throw invalidRequest(
       `Thing group ${groupName} cannot be created under ${parentName}: a thing group hierarchy may have at most ${MAX_HIERARCHY_DEPTH} levels`,
     );
-  const children = await ctx.db
+  const children = await scoped(ctx)
     .selectFrom('thing_groups')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('parent_name', '=', parentName)
     .executeTakeFirst();
   if (Number(children?.n ?? 0) >= MAX_DIRECT_CHILDREN)
@@ -221,11 +216,9 @@ async function updateThingGroup(input: Input, ctx: RequestContext) {
   const group = await requireGroup(ctx, input.thingGroupName);
   checkExpectedVersion(group, input.expectedVersion);
   const version = group.version + 1;
-  await ctx.db
+  await scoped(ctx)
     .updateTable('thing_groups')
     .set({ ...updatedProperties(group, input.thingGroupProperties), version })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', group.group_name)
     .execute();
   return { version };
@@ -233,30 +226,22 @@ async function updateThingGroup(input: Input, ctx: RequestContext) {
 
 /** Removes a group and everything hanging off it: members, tags, policy attachments. Returns the former members. */
 async function removeGroup(ctx: RequestContext, group: ThingGroupRow): Promise<string[]> {
-  const members = await ctx.db
+  const members = await scoped(ctx)
     .selectFrom('thing_group_members')
     .select('thing_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', group.group_name)
     .execute();
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_group_members')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', group.group_name)
     .execute();
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_groups')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', group.group_name)
     .execute();
   const arn = groupArn(ctx, group.group_name);
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('policy_targets')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('target', '=', arn)
     .execute();
   await deleteTags(ctx, arn);
@@ -269,11 +254,9 @@ async function deleteThingGroup(input: Input, ctx: RequestContext) {
   if (group.is_dynamic)
     throw invalidRequest(`Thing group ${group.group_name} is a dynamic thing group; use DeleteDynamicThingGroup to delete it`);
   checkExpectedVersion(group, input.expectedVersion);
-  const child = await ctx.db
+  const child = await scoped(ctx)
     .selectFrom('thing_groups')
     .select('group_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('parent_name', '=', group.group_name)
     .orderBy('group_name')
     .executeTakeFirst();
@@ -296,11 +279,9 @@ interface ListFilters {
 
 /** Direct children of a parent, root groups, or all groups, in name order, from the store. */
 async function listFromStore(ctx: RequestContext, f: ListFilters, after: string | undefined, limit: number): Promise<string[]> {
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_groups')
     .select('group_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('group_name')
     .limit(limit);
   if (f.parentGroup !== undefined) q = q.where('parent_name', '=', f.parentGroup);
@@ -365,11 +346,9 @@ async function createDynamicThingGroup(input: Input, ctx: RequestContext) {
   checkIndex(indexName);
   checkQueryVersion(queryVersion);
   parseQuery(queryString);
-  const count = await ctx.db
+  const count = await scoped(ctx)
     .selectFrom('thing_groups')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('is_dynamic', '=', 1)
     .executeTakeFirst();
   if (Number(count?.n ?? 0) >= MAX_DYNAMIC_GROUPS)
@@ -405,7 +384,7 @@ async function updateDynamicThingGroup(input: Input, ctx: RequestContext) {
   // Only a new query is checked: a group stored by an older version with fewer limits can still be updated.
   if (input.queryString !== undefined) parseQuery(queryString);
   const version = group.version + 1;
-  await ctx.db
+  await scoped(ctx)
     .updateTable('thing_groups')
     .set({
       ...updatedProperties(group, input.thingGroupProperties),
@@ -414,8 +393,6 @@ async function updateDynamicThingGroup(input: Input, ctx: RequestContext) {
       query_version: input.queryVersion ?? group.query_version,
       version,
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('group_name', '=', group.group_name)
     .execute();
   if (queryString !== group.query_string) await recomputeDynamicGroup(ctx, { group_name: group.group_name, query_string: queryString });

@@ -10,6 +10,7 @@ import { alreadyExists, invalidRequest, notFound } from '../kernel/errors.js';
 import { fromJson, toJson } from '../kernel/json.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { deleteTags, putTags } from './tag-store.js';
+import { scoped } from '../store/scoped.js';
 
 export const MAX_SEARCHABLE_ATTRIBUTES = 3;
 /** A type must have been deprecated this long before it can be deleted [AWS]. */
@@ -30,11 +31,9 @@ interface ThingTypeProperties {
 const typeArn = (ctx: RequestContext, name: string) => iotArn(ctx, 'thingtype', name);
 
 export async function findThingType(ctx: RequestContext, name: string): Promise<ThingTypeRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('thing_types')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', name)
     .executeTakeFirst();
 }
@@ -123,11 +122,9 @@ async function listThingTypes(input: Input, ctx: RequestContext) {
   const filters = { thingTypeName: input.thingTypeName as string | undefined };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const after = input.nextToken ? String(decodeToken('ListThingTypes', filters, input.nextToken)[0]) : undefined;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('thing_types')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('thing_type_name')
     .limit(pageSize + 1);
   if (filters.thingTypeName !== undefined) q = q.where('thing_type_name', '=', filters.thingTypeName);
@@ -150,15 +147,13 @@ async function updateThingType(input: Input, ctx: RequestContext) {
   const props: ThingTypeProperties = input.thingTypeProperties ?? {};
   const merged = { ...propertiesOf(row), ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) };
   checkProperties(row.thing_type_name, merged);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('thing_types')
     .set({
       description: merged.thingTypeDescription ?? null,
       searchable_attributes: jsonOrNull(merged.searchableAttributes),
       mqtt5_configuration: jsonOrNull(merged.mqtt5Configuration),
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', row.thing_type_name)
     .execute();
   return {};
@@ -172,11 +167,9 @@ async function deprecateThingType(input: Input, ctx: RequestContext) {
   const row = await requireThingType(ctx, input.thingTypeName);
   const undo = input.undoDeprecate === true;
   if (undo === (row.deprecated === 0)) return {};
-  await ctx.db
+  await scoped(ctx)
     .updateTable('thing_types')
     .set(undo ? { deprecated: 0, deprecation_date: null } : { deprecated: 1, deprecation_date: ctx.now })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', row.thing_type_name)
     .execute();
   return {};
@@ -192,20 +185,16 @@ async function deleteThingType(input: Input, ctx: RequestContext) {
     throw invalidRequest(
       `Thing type ${name} was deprecated less than 5 minutes ago; it can be deleted in ${Math.ceil(waitMs / 1000)} seconds`,
     );
-  const user = await ctx.db
+  const user = await scoped(ctx)
     .selectFrom('things')
     .select('thing_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', name)
     .orderBy('thing_name')
     .executeTakeFirst();
   if (user)
     throw invalidRequest(`Thing type ${name} is still used by things (e.g. ${user.thing_name}); remove their thing type first`);
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('thing_types')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', name)
     .execute();
   await deleteTags(ctx, typeArn(ctx, name));

@@ -8,6 +8,7 @@ import { alreadyExists, invalidRequest, notFound, versionConflict } from '../ker
 import { fromJson, toJson } from '../kernel/json.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { refreshDynamicMembership } from './dynamic-groups.js';
+import { scoped } from '../store/scoped.js';
 
 type Attributes = Record<string, string>;
 
@@ -15,11 +16,9 @@ const MAX_ATTRIBUTES_WITHOUT_TYPE = 3;
 const MAX_ATTRIBUTES_WITH_TYPE = 50;
 
 export async function findThing(ctx: RequestContext, thingName: string): Promise<ThingRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('things')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thingName)
     .executeTakeFirst();
 }
@@ -31,11 +30,9 @@ export async function requireThing(ctx: RequestContext, thingName: string): Prom
 }
 
 async function requireUsableThingType(ctx: RequestContext, thingTypeName: string): Promise<void> {
-  const type = await ctx.db
+  const type = await scoped(ctx)
     .selectFrom('thing_types')
     .select(['deprecated'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_type_name', '=', thingTypeName)
     .executeTakeFirst();
   if (!type) throw notFound(`Thing type ${thingTypeName} does not exist`);
@@ -143,11 +140,9 @@ async function listThings(input: Input, ctx: RequestContext) {
   const found: ThingRow[] = [];
   const batch = Math.max(pageSize + 1, 200);
   for (;;) {
-    let q = ctx.db
+    let q = scoped(ctx)
       .selectFrom('things')
       .selectAll()
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .orderBy('thing_name')
       .limit(batch);
     if (after !== undefined) q = q.where('thing_name', '>', after);
@@ -185,11 +180,9 @@ async function updateThing(input: Input, ctx: RequestContext) {
   }
   const attributes = applyAttributePayload(fromJson(thing.attributes, {}), input.attributePayload);
   checkAttributeCount(thing.thing_name, attributes, typeName !== null);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('things')
     .set({ thing_type_name: typeName, attributes: toJson(attributes), version: thing.version + 1, updated_at: ctx.now })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thing.thing_name)
     .execute();
   await refreshDynamicMembership(ctx, thing.thing_name);
@@ -201,11 +194,9 @@ async function deleteThing(input: Input, ctx: RequestContext) {
   if (!thing) return {};
   if (input.expectedVersion !== undefined && input.expectedVersion !== thing.version)
     throw versionConflict(`Thing ${thing.thing_name} is at version ${thing.version}, not the expected version ${input.expectedVersion}`);
-  const principal = await ctx.db
+  const principal = await scoped(ctx)
     .selectFrom('thing_principals')
     .select('principal')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('thing_name', '=', thing.thing_name)
     .executeTakeFirst();
   if (principal)

@@ -6,6 +6,7 @@ import { fromJson, toJson } from '../../kernel/json.js';
 import { CHECK_NAMES, requireCheckName } from '../engine/catalogue.js';
 import { deleteTags } from '../../registry/tag-store.js';
 import { iotArn } from '../../kernel/arn.js';
+import { scoped } from '../../store/scoped.js';
 
 interface CheckConfig {
   enabled: boolean;
@@ -32,11 +33,9 @@ const THRESHOLDS: Record<string, string> = {
 };
 
 export async function readAuditConfiguration(ctx: RequestContext): Promise<AuditConfiguration | undefined> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('audit_configurations')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
   if (!row) return undefined;
   return {
@@ -99,11 +98,9 @@ function mergeTargets(current: Record<string, Target>, sent: Record<string, Targ
 
 /** Scheduled audits that list a check (any spelling), for the "cannot disable" rule. */
 async function schedulesUsing(ctx: RequestContext, checkName: string): Promise<string[]> {
-  const rows = await ctx.db
+  const rows = await scoped(ctx)
     .selectFrom('scheduled_audits')
     .select(['scheduled_audit_name', 'target_check_names'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('scheduled_audit_name')
     .execute();
   return rows
@@ -161,11 +158,9 @@ async function remove(input: Input, ctx: RequestContext) {
   const config = await readAuditConfiguration(ctx);
   if (!config || config.roleArn === undefined)
     throw notFound('The account audit configuration of this account and region has never been set');
-  const schedules = await ctx.db
+  const schedules = await scoped(ctx)
     .selectFrom('scheduled_audits')
     .select('scheduled_audit_name')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .execute();
   if (schedules.length > 0) {
     if (input.deleteScheduledAudits !== true)
@@ -173,16 +168,12 @@ async function remove(input: Input, ctx: RequestContext) {
         `Scheduled audits exist (${schedules.map((s) => s.scheduled_audit_name).join(', ')}); set deleteScheduledAudits to delete them too`,
       );
     for (const s of schedules) await deleteTags(ctx, iotArn(ctx, 'scheduledaudit', s.scheduled_audit_name));
-    await ctx.db
+    await scoped(ctx)
       .deleteFrom('scheduled_audits')
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .execute();
   }
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('audit_configurations')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .execute();
   return {};
 }

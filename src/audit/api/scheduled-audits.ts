@@ -11,6 +11,7 @@ import { deleteTags, putTags } from '../../registry/tag-store.js';
 import { registerTaggableResource, rowExists } from '../../registry/tags.js';
 import { canonicalTargetChecks } from '../engine/catalogue.js';
 import { requireEnabled } from './configuration.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Scheduled audits per account and region [AWS quota] [Dec M20]. */
 export const MAX_SCHEDULED_AUDITS = 5;
@@ -28,11 +29,9 @@ interface ScheduleFields {
 }
 
 async function findScheduledAudit(ctx: RequestContext, name: string): Promise<ScheduledAuditRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('scheduled_audits')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('scheduled_audit_name', '=', name)
     .executeTakeFirst();
 }
@@ -70,11 +69,9 @@ async function createScheduledAudit(input: Input, ctx: RequestContext) {
     targetCheckNames: input.targetCheckNames,
   };
   await checkSchedule(ctx, name, fields);
-  const count = await ctx.db
+  const count = await scoped(ctx)
     .selectFrom('scheduled_audits')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= MAX_SCHEDULED_AUDITS)
     throw limitExceeded(`This account and region already have ${MAX_SCHEDULED_AUDITS} scheduled audits, the maximum`);
@@ -108,7 +105,7 @@ async function updateScheduledAudit(input: Input, ctx: RequestContext) {
     targetCheckNames: input.targetCheckNames ?? fromJson<string[]>(row.target_check_names, []),
   };
   await checkSchedule(ctx, row.scheduled_audit_name, fields);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('scheduled_audits')
     .set({
       frequency: fields.frequency,
@@ -116,8 +113,6 @@ async function updateScheduledAudit(input: Input, ctx: RequestContext) {
       day_of_week: fields.dayOfWeek ?? null,
       target_check_names: toJson(fields.targetCheckNames),
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('scheduled_audit_name', '=', row.scheduled_audit_name)
     .execute();
   return { scheduledAuditArn: arnOf(ctx, row.scheduled_audit_name) };
@@ -126,10 +121,8 @@ async function updateScheduledAudit(input: Input, ctx: RequestContext) {
 async function deleteScheduledAudit(input: Input, ctx: RequestContext) {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
   // Tasks it produced remain (§6.6).
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('scheduled_audits')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('scheduled_audit_name', '=', row.scheduled_audit_name)
     .execute();
   await deleteTags(ctx, arnOf(ctx, row.scheduled_audit_name));
@@ -153,11 +146,9 @@ async function describeScheduledAudit(input: Input, ctx: RequestContext) {
 
 async function listScheduledAudits(input: Input, ctx: RequestContext) {
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('scheduled_audits')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('scheduled_audit_name')
     .limit(pageSize + 1);
   if (input.nextToken !== undefined)

@@ -8,6 +8,7 @@ import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../../ke
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../../kernel/pagination.js';
 import { fromJson, toJson } from '../../kernel/json.js';
 import { requireCheckName, resourceKey } from '../engine/catalogue.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Suppressions per account and region [Dec A29]. */
 export const MAX_SUPPRESSIONS = 10_000;
@@ -25,11 +26,9 @@ function keyOf(input: Input, ctx: RequestContext): Key {
 }
 
 async function findSuppression(ctx: RequestContext, key: Key): Promise<AuditSuppressionRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('audit_suppressions')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('check_name', '=', key.checkName)
     .where('resource_key', '=', key.resourceKey)
     .executeTakeFirst();
@@ -70,11 +69,9 @@ function requestHash(input: Input): string {
 async function createAuditSuppression(input: Input, ctx: RequestContext) {
   const key = keyOf(input, ctx);
   const hash = requestHash(input);
-  const byToken = await ctx.db
+  const byToken = await scoped(ctx)
     .selectFrom('audit_suppressions')
     .select('request_hash')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('client_request_token', '=', input.clientRequestToken)
     .executeTakeFirst();
   if (byToken) {
@@ -85,11 +82,9 @@ async function createAuditSuppression(input: Input, ctx: RequestContext) {
   checkLifetime(expirationDate, input.suppressIndefinitely === true, ctx.now);
   if (await findSuppression(ctx, key))
     throw alreadyExists(`An audit suppression for ${key.checkName} and this resource already exists`, key.resourceKey);
-  const count = await ctx.db
+  const count = await scoped(ctx)
     .selectFrom('audit_suppressions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= MAX_SUPPRESSIONS)
     throw limitExceeded(`This account and region already have ${MAX_SUPPRESSIONS} audit suppressions, the maximum`);
@@ -133,15 +128,13 @@ async function updateAuditSuppression(input: Input, ctx: RequestContext) {
     indefinitely = true;
   } else if (input.suppressIndefinitely === false) indefinitely = false;
   checkLifetime(expirationDate, indefinitely, ctx.now);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('audit_suppressions')
     .set({
       expiration_date: expirationDate ?? null,
       suppress_indefinitely: indefinitely ? 1 : 0,
       description: input.description ?? row.description,
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('check_name', '=', key.checkName)
     .where('resource_key', '=', key.resourceKey)
     .execute();
@@ -150,10 +143,8 @@ async function updateAuditSuppression(input: Input, ctx: RequestContext) {
 
 async function deleteAuditSuppression(input: Input, ctx: RequestContext) {
   const key = keyOf(input, ctx);
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('audit_suppressions')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('check_name', '=', key.checkName)
     .where('resource_key', '=', key.resourceKey)
     .execute();

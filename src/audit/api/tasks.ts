@@ -9,17 +9,16 @@ import { createAuditTask, enabledCheckConfigurations, RETENTION_MS } from '../en
 import { notifyAuditTaskEnded } from '../engine/notification.js';
 import { auditTaskDetails, type AuditCheckDetails } from '../engine/task-details.js';
 import { requireEnabled } from './configuration.js';
+import { scoped } from '../../store/scoped.js';
 
 /** On-demand audits IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
 export const MAX_ON_DEMAND_IN_PROGRESS = 10;
 
 /** A task of the caller's account within retention (§6.7: purged ids behave as unknown); undefined otherwise. */
 export async function findAuditTask(ctx: RequestContext, taskId: string): Promise<AuditTaskRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('audit_tasks')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_id', '=', taskId)
     .where('task_start_time', '>=', ctx.now - RETENTION_MS)
     .executeTakeFirst();
@@ -34,11 +33,9 @@ async function requireAuditTask(ctx: RequestContext, taskId: string): Promise<Au
 async function startOnDemandAuditTask(input: Input, ctx: RequestContext) {
   const checks = canonicalTargetChecks(input.targetCheckNames);
   await requireEnabled(ctx, checks);
-  const running = await ctx.db
+  const running = await scoped(ctx)
     .selectFrom('audit_tasks')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_type', '=', 'ON_DEMAND_AUDIT_TASK')
     .where('task_status', '=', 'IN_PROGRESS')
     .executeTakeFirstOrThrow();
@@ -90,11 +87,9 @@ async function listAuditTasks(input: Input, ctx: RequestContext) {
     throw invalidRequest('startTime must be within the last 90 days: older audit tasks are not retained');
   const filters = { start, end, taskType: input.taskType, taskStatus: input.taskStatus };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('audit_tasks')
     .select(['task_id', 'task_status', 'task_type', 'task_start_time'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_start_time', '>=', start)
     .where('task_start_time', '<=', end)
     .orderBy('task_start_time', 'desc')
@@ -118,19 +113,15 @@ async function cancelAuditTask(input: Input, ctx: RequestContext) {
   if (task.task_status !== 'IN_PROGRESS')
     throw invalidRequest(`Audit task ${task.task_id} is ${task.task_status}; only an IN_PROGRESS task can be canceled`);
   // Checks already finished keep their results and findings (§6.5).
-  await ctx.db
+  await scoped(ctx)
     .updateTable('audit_task_checks')
     .set({ status: 'CANCELED' })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_id', '=', task.task_id)
     .where('status', '=', 'IN_PROGRESS')
     .execute();
-  await ctx.db
+  await scoped(ctx)
     .updateTable('audit_tasks')
     .set({ task_status: 'CANCELED' })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_id', '=', task.task_id)
     .execute();
   await notifyAuditTaskEnded(ctx.db, task, 'CANCELED', ctx.now);

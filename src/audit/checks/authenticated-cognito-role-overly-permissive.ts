@@ -5,6 +5,7 @@
 import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
 import { sessionsInWindow } from '../ingest/ingest.js';
 import { dataUnavailable, iotRoleViolations, rolePolicies, type RoleCode } from '../analysis/iam-analysis.js';
+import { scoped } from '../../store/scoped.js';
 
 const DAY_MS = 86_400_000;
 
@@ -19,11 +20,9 @@ export function cognitoRoleCheck(name: string, authenticated: boolean, codes: Ro
         ...new Set(sessions.filter((s) => s.identityPoolId !== null && (s.authenticated ?? authenticated) === authenticated).map((s) => s.identityPoolId!)),
       ].sort();
       if (poolIds.length === 0) return { checked: 0, findings: [] };
-      const pools = await ctx.db
+      const pools = await scoped(ctx)
         .selectFrom('iam_identity_pools')
         .selectAll()
-        .where('account_id', '=', ctx.accountId)
-        .where('region', '=', ctx.region)
         .where('identity_pool_id', 'in', poolIds)
         .execute();
       const roleOf = new Map(pools.map((p) => [p.identity_pool_id, authenticated ? p.authenticated_role_arn : p.unauthenticated_role_arn]));

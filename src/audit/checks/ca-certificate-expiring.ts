@@ -2,6 +2,7 @@
 // configurable) of their notAfter; the same rule as the device check over the CA table.
 import type { AuditCheck, AuditResource, CheckContext, CheckResult } from './check.js';
 import { DAY_MS, expiringFindings } from './device-certificate-expiring.js';
+import { scoped } from '../../store/scoped.js';
 
 const CA_EXPIRATION_THRESHOLD_DAYS = 30;
 
@@ -12,10 +13,8 @@ export const caResource = (id: string): AuditResource => ({
 
 /** The CA checks' scope (audit.md §3.1): CA certificates have no pending-transfer status, so ACTIVE only. */
 export function activeCaCertificates(ctx: CheckContext) {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('ca_certificates')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('status', '=', 'ACTIVE');
 }
 

@@ -2,6 +2,7 @@
 // threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
 // The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
 import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { scoped } from '../../store/scoped.js';
 
 export const DAY_MS = 86_400_000;
 /** Device certificate checks examine these statuses (audit.md §3.1). */
@@ -40,10 +41,8 @@ export const deviceResource = (id: string): AuditResource => ({
 
 /** The in-scope device certificates of the audited account (a query builder to refine). */
 export function inScopeDeviceCertificates(ctx: CheckContext) {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('certificates')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('status', 'in', DEVICE_SCOPE_STATUSES);
 }
 

@@ -4,6 +4,7 @@
 // certificates are its related resources.
 import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Only serials that fit the model's IssuerCertificateSerialNumber (≤ 20 characters) are reported [Dec A36]. */
 const MAX_SERIAL_CHARS = 20;
@@ -37,11 +38,9 @@ const CHUNK = 500;
 async function activeDevicesUnder(ctx: CheckContext, caIds: string[]): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < caIds.length; i += CHUNK) {
-    const rows = await ctx.db
+    const rows = await scoped(ctx)
       .selectFrom('certificates')
       .select('certificate_id')
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .where('status', '=', 'ACTIVE')
       .where('ca_certificate_id', 'in', caIds.slice(i, i + CHUNK))
       .execute();
@@ -54,11 +53,9 @@ export const intermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheck =
   name: 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
   severity: 'CRITICAL',
   async run(ctx: CheckContext): Promise<CheckResult> {
-    const cas = await ctx.db
+    const cas = await scoped(ctx)
       .selectFrom('ca_certificates')
       .select(['certificate_id', 'certificate_pem', 'subject', 'issuer', 'serial_number', 'crl_urls'])
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .orderBy('certificate_id')
       .execute();
     const intermediates = cas.filter((c) => c.subject !== c.issuer);

@@ -3,13 +3,12 @@
 import type { AuditCheck, CheckContext, CheckResult } from './check.js';
 import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../registry/logging.js';
 import { fromJson } from '../../kernel/json.js';
+import { scoped } from '../../store/scoped.js';
 
 async function readLogging(ctx: CheckContext): Promise<{ v1?: V1LoggingOptions; v2?: V2LoggingOptions }> {
-  const row = await ctx.db
+  const row = await scoped(ctx)
     .selectFrom('logging_options')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirst();
   if (!row) return {};
   const v1 =

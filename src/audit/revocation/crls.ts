@@ -13,6 +13,7 @@ import { invalidRequest, notFound } from '../../kernel/errors.js';
 import { readJsonBody } from '../../kernel/json-body.js';
 import { fromJson, toJson } from '../../kernel/json.js';
 import { toPem } from '../../registry/x509.js';
+import { scoped } from '../../store/scoped.js';
 
 /** What revocation needs of an audit: its database handle, its account and region, and its instant. */
 interface RevocationScope {
@@ -220,25 +221,19 @@ export class RevocationResolver {
 
   static async create(ctx: RevocationScope): Promise<RevocationResolver> {
     const r = new RevocationResolver(ctx);
-    r.caRows = await ctx.db
+    r.caRows = await scoped(ctx)
       .selectFrom('ca_certificates')
       .select(['certificate_id', 'subject', 'certificate_pem'])
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .execute();
-    const crls = await ctx.db
+    const crls = await scoped(ctx)
       .selectFrom('registered_crls')
       .select(['ca_certificate_id', 'revoked_serials'])
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .execute();
     for (const c of crls)
       r.registered.set(c.ca_certificate_id, { caCertificateId: c.ca_certificate_id, revoked: new Set(fromJson<string[]>(c.revoked_serials, [])) });
-    const issuing = await ctx.db
+    const issuing = await scoped(ctx)
       .selectFrom('issuing_cas')
       .select('certificate_pem')
-      .where('account_id', '=', ctx.accountId)
-      .where('region', '=', ctx.region)
       .executeTakeFirst();
     if (issuing) r.issuingCa = new px.X509Certificate(issuing.certificate_pem);
     return r;

@@ -8,6 +8,7 @@ import { addThingToStaticGroup, type AddToGroupResult } from '../../registry/thi
 import { findGroup } from '../../registry/thing-groups.js';
 import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
 import { deviceCertificateIds, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Undo record: the memberships this execution created, and the dynamic groups things left to make room. */
 export interface AddThingsUndo {
@@ -28,11 +29,9 @@ async function attachedThings(rc: RequestContext, certificateIds: string[]): Pro
       missing.push(id);
       continue;
     }
-    const rows = await rc.db
+    const rows = await scoped(rc)
       .selectFrom('thing_principals')
       .select('thing_name')
-      .where('account_id', '=', rc.accountId)
-      .where('region', '=', rc.region)
       .where('principal', '=', certificateArn(rc, id))
       .execute();
     for (const r of rows) things.add(r.thing_name);

@@ -12,6 +12,7 @@ import { iotArn } from '../../kernel/arn.js';
 import { checkTagKeys, deleteTags, listTags, putTags, type Tag } from '../../registry/tag-store.js';
 import { registerTaggableResource, rowExists } from '../../registry/tags.js';
 import { PARAMS_MEMBER, type ActionDefinition, type MitigationActionType } from '../action.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Mitigation actions per account and region [AWS quota] [Dec M20]. */
 export const MAX_MITIGATION_ACTIONS = 100;
@@ -103,11 +104,9 @@ function tagSet(tags: Tag[] | undefined): string {
 }
 
 async function findAction(ctx: RequestContext, name: string): Promise<MitigationActionRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('mitigation_actions')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('action_name', '=', name)
     .executeTakeFirst();
 }
@@ -125,11 +124,9 @@ async function sameAsExisting(ctx: RequestContext, row: MitigationActionRow, rol
 }
 
 async function countActions(ctx: RequestContext): Promise<number> {
-  const r = await ctx.db
+  const r = await scoped(ctx)
     .selectFrom('mitigation_actions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
@@ -186,7 +183,7 @@ async function updateMitigationAction(input: Input, ctx: RequestContext) {
     input.actionParams === undefined
       ? { actionType: row.action_type, actionParams: fromJson<ActionParams>(row.action_params, {}) }
       : checkDefinition(row.action_name, roleArn, input.actionParams);
-  await ctx.db
+  await scoped(ctx)
     .updateTable('mitigation_actions')
     .set({
       role_arn: roleArn,
@@ -194,8 +191,6 @@ async function updateMitigationAction(input: Input, ctx: RequestContext) {
       action_params: canonical(definition.actionParams),
       last_modified_at: ctx.now,
     })
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('action_name', '=', row.action_name)
     .execute();
   return result;
@@ -219,10 +214,8 @@ async function deleteMitigationAction(input: Input, ctx: RequestContext) {
   // Deleting a missing action succeeds [Dec M18]; tasks already started keep their snapshot [Dec M15].
   const row = await findAction(ctx, input.actionName);
   if (!row) return {};
-  await ctx.db
+  await scoped(ctx)
     .deleteFrom('mitigation_actions')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('action_name', '=', row.action_name)
     .execute();
   await deleteTags(ctx, arnOf(ctx, row.action_name));
@@ -241,11 +234,9 @@ async function listMitigationActions(input: Input, ctx: RequestContext) {
   const filters = { actionType: input.actionType };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   // Newest first; the name breaks ties between actions created in the same millisecond (§2.2).
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('mitigation_actions')
     .select(['action_name', 'created_at'])
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .orderBy('created_at', 'desc')
     .orderBy('action_name')
     .limit(pageSize + 1);

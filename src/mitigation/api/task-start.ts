@@ -11,6 +11,7 @@ import { findAuditTask } from '../../audit/api/tasks.js';
 import { loadActionDefinitions } from './actions.js';
 import type { ActionDefinition } from '../action.js';
 import { wakeMitigationRunners } from '../engine/wake.js';
+import { scoped } from '../../store/scoped.js';
 
 /** Audit mitigation tasks IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
 export const MAX_MITIGATION_TASKS_IN_PROGRESS = 10;
@@ -105,11 +106,9 @@ async function checkTargetExists(ctx: RequestContext, target: Target): Promise<v
       throw invalidRequest(`Audit task ${target.auditTaskId} is still IN_PROGRESS; start mitigation once it has ended`);
     return;
   }
-  const found = await ctx.db
+  const found = await scoped(ctx)
     .selectFrom('audit_findings')
     .select('finding_id')
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('finding_id', 'in', target.findingIds!)
     .where('task_start_time', '>=', withinRetention(ctx))
     .execute();
@@ -175,11 +174,9 @@ async function resolveActions(
 
 /** Step 8 [AWS quota] [Dec M20]. */
 async function checkQuota(ctx: RequestContext): Promise<void> {
-  const running = await ctx.db
+  const running = await scoped(ctx)
     .selectFrom('mitigation_tasks')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_status', '=', 'IN_PROGRESS')
     .executeTakeFirstOrThrow();
   if (Number(running.n) >= MAX_MITIGATION_TASKS_IN_PROGRESS)

@@ -9,13 +9,12 @@ import { fromJson } from '../../kernel/json.js';
 import { RETENTION_MS } from '../../audit/engine/engine.js';
 import type { ActionDefinition } from '../action.js';
 import { startAuditMitigationActionsTask } from './task-start.js';
+import { scoped } from '../../store/scoped.js';
 
 async function findTask(ctx: RequestContext, taskId: string): Promise<MitigationTaskRow | undefined> {
-  return ctx.db
+  return scoped(ctx)
     .selectFrom('mitigation_tasks')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_id', '=', taskId)
     .where('start_time', '>=', ctx.now - RETENTION_MS)
     .executeTakeFirst();
@@ -126,11 +125,9 @@ async function listAuditMitigationActionsExecutions(input: Input, ctx: RequestCo
   if (!task) throw invalidRequest(`Audit mitigation actions task ${input.taskId} does not exist`);
   const filters = { taskId: task.task_id, findingId: input.findingId, actionStatus: input.actionStatus };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  let q = ctx.db
+  let q = scoped(ctx)
     .selectFrom('mitigation_executions')
     .selectAll()
-    .where('account_id', '=', ctx.accountId)
-    .where('region', '=', ctx.region)
     .where('task_id', '=', task.task_id)
     .where('finding_id', '=', input.findingId)
     .orderBy('position')
