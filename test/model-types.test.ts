@@ -1,9 +1,14 @@
 // src/model/types.generated.ts is generated from src/model/iot-model.json by scripts/generate-model-types.mjs and
 // committed. This re-runs the generator in memory and fails when the committed file is not what it would write
 // (after the model was regenerated, or the file edited by hand): run `node scripts/generate-model-types.mjs`.
+// The `@ts-expect-error` lines below are checked by the build: each must fail to compile, or tsc reports it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { alreadyExists, deleteConflict, invalidRequest, limitExceeded, notFound, versionConflict } from '../src/kernel/errors.js';
+import { modeledErrorStatus } from '../src/model/model.js';
+import { modeledError } from '../src/model/modeled-error.js';
+import type { HandlerTable } from '../src/registry/context.js';
 
 const GENERATOR = new URL('../../scripts/generate-model-types.mjs', import.meta.url);
 
@@ -71,4 +76,34 @@ test('the generator types inputs as the validator delivers them and outputs as t
   assert.equal(declaration('PingOutput'), 'export type PingOutput = Record<string, never>;');
   assert.equal(declaration('ModeledErrorCode'), "export type ModeledErrorCode = 'WidgetGoneException';");
   assert.match(text, /^ {2}PutWidget: \{ input: PutWidgetInput; output: PutWidgetOutput \};$/m);
+});
+
+test('a handler must take and return what the model gives its operation', () => {
+  const handlers: HandlerTable = {
+    // @ts-expect-error CreateThing's input has no member thingNme
+    CreateThing: async (input) => ({ thingName: input.thingNme }),
+    // @ts-expect-error DescribeThing's output has no member bogus
+    DescribeThing: async () => ({ bogus: 1 }),
+    // @ts-expect-error DeleteThing returns no members
+    DeleteThing: async () => ({ thingName: 'a' }),
+    // @ts-expect-error thingName is a string in UpdateThing's input
+    UpdateThing: async (_input: { thingName: number }) => ({}),
+  };
+  assert.equal(Object.keys(handlers).length, 4);
+});
+
+test('errors are named after exceptions of the model', () => {
+  const kernelShortcuts = [
+    invalidRequest('m'),
+    notFound('m'),
+    alreadyExists('m', 'id'),
+    limitExceeded('m'),
+    versionConflict('m'),
+    deleteConflict('m'),
+  ];
+  // The kernel may not see the model, so its shortcuts are checked here rather than by the compiler.
+  for (const err of kernelShortcuts) assert.notEqual(modeledErrorStatus(err.code), undefined, `${err.code} is not modeled`);
+  assert.equal(modeledErrorStatus(modeledError('CertificateStateException', 'm').code), 406);
+  // @ts-expect-error a misspelt exception name does not compile
+  assert.equal(modeledErrorStatus(modeledError('ResourceNotFoundExeption', 'm').code), undefined);
 });

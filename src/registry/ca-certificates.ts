@@ -24,7 +24,8 @@ import type {
 import { scope } from './context.js';
 import type { CaCertificateRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, ApiError, invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
+import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { fromJson, toJson } from '../kernel/json.js';
 import { deleteTags, putTags } from './tag-store.js';
@@ -94,12 +95,12 @@ async function checkVerificationCertificate(ctx: RequestContext, ca: ParsedCerti
   const code = await currentRegistrationCode(ctx);
   const cns = commonNames(verification);
   if (code === undefined)
-    throw new ApiError(
+    throw modeledError(
       'RegistrationCodeValidationException',
       'This account and region have no registration code; call GetRegistrationCode and use it as the verification certificate CN',
     );
   if (cns.length !== 1 || cns[0] !== code)
-    throw new ApiError(
+    throw modeledError(
       'RegistrationCodeValidationException',
       `The subject CN of verificationCertificate (${cns.join(', ') || 'none'}) is not this account's registration code`,
     );
@@ -267,7 +268,7 @@ async function deleteCACertificate(
 ): Promise<DeleteCACertificateOutput> {
   const ca = await requireCaCertificate(ctx, input.certificateId);
   if (ca.status === 'ACTIVE')
-    throw new ApiError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
+    throw modeledError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
   // Device certificates keep their caCertificateId (Dec R7): their history stays readable.
   await scoped(ctx)
     .deleteFrom('ca_certificates')

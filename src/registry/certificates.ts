@@ -28,7 +28,8 @@ import type {
 import { atReadCommitted, scope } from './context.js';
 import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, ApiError, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { alreadyExists, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
 import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
@@ -41,7 +42,7 @@ const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
 
 export const certificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cert', certificateId.toLowerCase());
 
-const certificateState = (message: string) => new ApiError('CertificateStateException', message);
+const certificateState = (message: string) => modeledError('CertificateStateException', message);
 
 export async function findCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow | undefined> {
   return scoped(ctx)
@@ -158,7 +159,7 @@ async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Prom
   if (signers.length === 0)
     throw certificateValidation(`No CA certificate registered in this account and region issued certificate ${device.id} (issuer ${device.facts.issuer})`);
   if (signers.length > 1)
-    throw new ApiError(
+    throw modeledError(
       'CertificateConflictException',
       `Certificate ${device.id} could have been issued by ${signers.length} registered CA certificates (${signers.map((s) => s.certificate_id).join(', ')}); name one with caCertificatePem`,
     );

@@ -20,13 +20,11 @@ export interface RequestContext {
  * The handler of one operation: it receives the input validated against the model (types.generated.ts says what
  * that holds) and returns the output members the model gives the operation.
  */
-export type Handler<Op extends OperationName> = ((
-  input: OperationInput<Op>,
-  ctx: RequestContext,
-) => Promise<OperationOutput<Op>>) & {
+export interface Handler<Op extends OperationName> {
+  (input: OperationInput<Op>, ctx: RequestContext): Promise<OperationOutput<Op>>;
   /** Runs at READ COMMITTED on PostgreSQL instead of SERIALIZABLE; see atReadCommitted. */
   readonly readCommitted?: boolean;
-};
+}
 
 /** Handlers by operation name; each one must take and return exactly what the model gives its operation. */
 export type HandlerTable = { [Op in OperationName]?: Handler<Op> };

@@ -16,7 +16,7 @@ import type {
   SetV2LoggingOptionsOutput,
 } from '../model/types.generated.js';
 import { scope } from './context.js';
-import { ApiError } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { fromJson, toJson } from '../kernel/json.js';
 import { scoped } from '../store/scoped.js';
 
@@ -156,7 +156,7 @@ async function getV2LoggingOptions(
   // `verbose` asks AWS for its catalogue of event types; ddlocal has none, so it returns the stored options either way.
   const options = await readV2LoggingOptions(ctx);
   if (!options)
-    throw new ApiError(
+    throw modeledError(
       'NotConfiguredException',
       `V2 logging options are not configured in account ${ctx.accountId}, region ${ctx.region}; call SetV2LoggingOptions first`,
     );

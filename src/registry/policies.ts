@@ -27,7 +27,8 @@ import type {
 import { scope } from './context.js';
 import type { PolicyRow, PolicyVersionRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { ApiError, alreadyExists, deleteConflict, notFound } from '../kernel/errors.js';
+import { alreadyExists, deleteConflict, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { validatePolicyDocument } from './policy-document.js';
 import { deleteTags, putTags } from './tag-store.js';
@@ -122,7 +123,7 @@ export async function createPolicyVersion(
   validatePolicyDocument(document);
   const count = await countVersions(ctx, policyName);
   if (count >= MAX_POLICY_VERSIONS)
-    throw new ApiError(
+    throw modeledError(
       'VersionsLimitExceededException',
       `Policy ${policyName} already has ${count} versions, the maximum; delete a non-default version first`,
     );

@@ -7,7 +7,8 @@ import type {
   StartAuditMitigationActionsTaskOutput,
 } from '../../model/types.generated.js';
 import type { MitigationExecutionRow, MitigationTaskFindingRow, MitigationTaskRow } from '../../store/schema.js';
-import { ApiError, invalidRequest, limitExceeded } from '../../kernel/errors.js';
+import { invalidRequest, limitExceeded } from '../../kernel/errors.js';
+import { modeledError } from '../../model/modeled-error.js';
 import { actionTypeAllowed, canonicalCheckName, CHECK_REASON_CODES } from '../../audit/engine/catalogue.js';
 import { enabledCheckConfigurations, RETENTION_MS } from '../../audit/engine/engine.js';
 import { activeSuppression } from '../../audit/engine/suppressed.js';
@@ -58,7 +59,7 @@ async function idempotentAnswer(ctx: RequestContext, taskId: string, token: stri
     .executeTakeFirst();
   if (existing && existing.start_time >= withinRetention(ctx)) {
     if (existing.client_request_token !== token)
-      throw new ApiError('TaskAlreadyExistsException', `Audit mitigation actions task ${taskId} already exists (started with another clientRequestToken)`);
+      throw modeledError('TaskAlreadyExistsException', `Audit mitigation actions task ${taskId} already exists (started with another clientRequestToken)`);
     if (existing.request !== request)
       throw invalidRequest(`clientRequestToken was already used with different parameters for task ${taskId}`);
     return taskId;
