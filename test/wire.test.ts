@@ -32,7 +32,8 @@ import { Clock } from '../src/kernel/clock.js';
 import { coreExtensionRoutes } from '../src/server/core-routes.js';
 import { transactionalOperations } from '../src/server/operations.js';
 import { VERSION } from '../src/kernel/version.js';
-import type { Handler, HandlerTable } from '../src/registry/context.js';
+import type { HandlerTable, RequestContext } from '../src/registry/context.js';
+import type { OperationName } from '../src/model/types.generated.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Query-string timestamps (Dec W10), parsed directly.
@@ -149,7 +150,7 @@ interface ProbeServer {
   close(): Promise<void>;
 }
 
-const PROBED_OPERATIONS = [
+const PROBED_OPERATIONS: OperationName[] = [
   'StartAuditMitigationActionsTask',
   'CreateThingGroup',
   'ListAuditTasks',
@@ -165,7 +166,8 @@ async function startProbeServer(): Promise<ProbeServer> {
   const logs: string[] = [];
   const handlers: HandlerTable = {};
   for (const operation of PROBED_OPERATIONS) {
-    const probe: Handler = async (input, ctx) => {
+    // Fits every operation: it takes any input and returns no output members.
+    const probe = async (input: Record<string, any>, ctx: RequestContext) => {
       calls.push({ operation, input, accountId: ctx.accountId, region: ctx.region });
       return {};
     };

@@ -1,11 +1,31 @@
 // CA certificates and the registration code (registry.md §5): GetRegistrationCode, DeleteRegistrationCode,
 // RegisterCACertificate, DescribeCACertificate, UpdateCACertificate, ListCACertificates, DeleteCACertificate.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  AutoRegistrationStatus,
+  CACertificateStatus,
+  CertificateMode,
+  DeleteCACertificateInput,
+  DeleteCACertificateOutput,
+  DeleteRegistrationCodeInput,
+  DeleteRegistrationCodeOutput,
+  DescribeCACertificateInput,
+  DescribeCACertificateOutput,
+  GetRegistrationCodeInput,
+  GetRegistrationCodeOutput,
+  ListCACertificatesInput,
+  ListCACertificatesOutput,
+  RegisterCACertificateInput,
+  RegisterCACertificateOutput,
+  UpdateCACertificateInput,
+  UpdateCACertificateOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { CaCertificateRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, ApiError, invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
+import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { fromJson, toJson } from '../kernel/json.js';
 import { deleteTags, putTags } from './tag-store.js';
@@ -48,7 +68,10 @@ async function currentRegistrationCode(ctx: RequestContext): Promise<string | un
   return row?.registration_code;
 }
 
-async function getRegistrationCode(_input: Input, ctx: RequestContext) {
+async function getRegistrationCode(
+  _input: GetRegistrationCodeInput,
+  ctx: RequestContext,
+): Promise<GetRegistrationCodeOutput> {
   const existing = await currentRegistrationCode(ctx);
   if (existing) return { registrationCode: existing };
   const registrationCode = randomBytes(32).toString('hex');
@@ -56,7 +79,10 @@ async function getRegistrationCode(_input: Input, ctx: RequestContext) {
   return { registrationCode };
 }
 
-async function deleteRegistrationCode(_input: Input, ctx: RequestContext) {
+async function deleteRegistrationCode(
+  _input: DeleteRegistrationCodeInput,
+  ctx: RequestContext,
+): Promise<DeleteRegistrationCodeOutput> {
   await ctx.db.deleteFrom('registration_codes').where('account_id', '=', ctx.accountId).where('region', '=', ctx.region).execute();
   return {};
 }
@@ -69,12 +95,12 @@ async function checkVerificationCertificate(ctx: RequestContext, ca: ParsedCerti
   const code = await currentRegistrationCode(ctx);
   const cns = commonNames(verification);
   if (code === undefined)
-    throw new ApiError(
+    throw modeledError(
       'RegistrationCodeValidationException',
       'This account and region have no registration code; call GetRegistrationCode and use it as the verification certificate CN',
     );
   if (cns.length !== 1 || cns[0] !== code)
-    throw new ApiError(
+    throw modeledError(
       'RegistrationCodeValidationException',
       `The subject CN of verificationCertificate (${cns.join(', ') || 'none'}) is not this account's registration code`,
     );
@@ -92,7 +118,10 @@ async function countDefaultCasWithSubject(ctx: RequestContext, subject: string):
   return Number(row?.n ?? 0);
 }
 
-async function registerCACertificate(input: Input, ctx: RequestContext) {
+async function registerCACertificate(
+  input: RegisterCACertificateInput,
+  ctx: RequestContext,
+): Promise<RegisterCACertificateOutput> {
   const mode: 'DEFAULT' | 'SNI_ONLY' = input.certificateMode ?? 'DEFAULT';
   if (mode === 'DEFAULT' && input.verificationCertificate === undefined)
     throw invalidRequest('verificationCertificate is required for a CA certificate in DEFAULT mode');
@@ -130,22 +159,25 @@ async function registerCACertificate(input: Input, ctx: RequestContext) {
 
 // ---- reading and changing
 
-async function describeCACertificate(input: Input, ctx: RequestContext) {
+async function describeCACertificate(
+  input: DescribeCACertificateInput,
+  ctx: RequestContext,
+): Promise<DescribeCACertificateOutput> {
   const ca = await requireCaCertificate(ctx, input.certificateId);
   return {
     certificateDescription: {
       certificateArn: caCertificateArn(ctx, ca.certificate_id),
       certificateId: ca.certificate_id,
-      status: ca.status,
+      status: ca.status as CACertificateStatus,
       certificatePem: ca.certificate_pem,
       ownedBy: ctx.accountId,
       creationDate: ca.created_at,
-      autoRegistrationStatus: ca.auto_registration_status,
+      autoRegistrationStatus: ca.auto_registration_status as AutoRegistrationStatus,
       lastModifiedDate: ca.updated_at,
       customerVersion: ca.customer_version,
       generationId: ca.generation_id,
       validity: { notBefore: ca.not_before, notAfter: ca.not_after },
-      certificateMode: ca.certificate_mode,
+      certificateMode: ca.certificate_mode as CertificateMode,
     },
     registrationConfig: fromJson<RegistrationConfig | undefined>(ca.registration_config, undefined),
   };
@@ -186,7 +218,10 @@ export async function updateCaCertificate(ctx: RequestContext, certificateId: st
     .execute();
 }
 
-async function updateCACertificate(input: Input, ctx: RequestContext) {
+async function updateCACertificate(
+  input: UpdateCACertificateInput,
+  ctx: RequestContext,
+): Promise<UpdateCACertificateOutput> {
   if (input.registrationConfig !== undefined && input.removeAutoRegistration === true)
     throw invalidRequest('registrationConfig and removeAutoRegistration=true cannot be used together');
   await updateCaCertificate(ctx, input.certificateId, {
@@ -197,7 +232,10 @@ async function updateCACertificate(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function listCACertificates(input: Input, ctx: RequestContext) {
+async function listCACertificates(
+  input: ListCACertificatesInput,
+  ctx: RequestContext,
+): Promise<ListCACertificatesOutput> {
   const ascending = input.ascendingOrder === true;
   const templateName: string | undefined = input.templateName;
   const filters = { ascending, templateName: templateName ?? null };
@@ -217,17 +255,20 @@ async function listCACertificates(input: Input, ctx: RequestContext) {
     certificates: page.items.map((r) => ({
       certificateArn: caCertificateArn(ctx, r.certificate_id),
       certificateId: r.certificate_id,
-      status: r.status,
+      status: r.status as CACertificateStatus,
       creationDate: r.created_at,
     })),
     nextMarker: page.next,
   };
 }
 
-async function deleteCACertificate(input: Input, ctx: RequestContext) {
+async function deleteCACertificate(
+  input: DeleteCACertificateInput,
+  ctx: RequestContext,
+): Promise<DeleteCACertificateOutput> {
   const ca = await requireCaCertificate(ctx, input.certificateId);
   if (ca.status === 'ACTIVE')
-    throw new ApiError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
+    throw modeledError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
   // Device certificates keep their caCertificateId (Dec R7): their history stays readable.
   await scoped(ctx)
     .deleteFrom('ca_certificates')
@@ -243,7 +284,7 @@ async function deleteCACertificate(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const caCertificateHandlers: HandlerTable = {
+export const caCertificateHandlers = {
   GetRegistrationCode: getRegistrationCode,
   DeleteRegistrationCode: deleteRegistrationCode,
   RegisterCACertificate: registerCACertificate,
@@ -251,4 +292,4 @@ export const caCertificateHandlers: HandlerTable = {
   UpdateCACertificate: updateCACertificate,
   ListCACertificates: listCACertificates,
   DeleteCACertificate: deleteCACertificate,
-};
+} satisfies HandlerTable;

@@ -2,11 +2,34 @@
 // RegisterCertificateWithoutCA, DescribeCertificate, UpdateCertificate, ListCertificates, ListCertificatesByCA,
 // DeleteCertificate. Certificate ids are stored lower case; ids in input are compared case-insensitively.
 import { randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  CertificateMode,
+  CertificateStatus,
+  CreateCertificateFromCsrInput,
+  CreateCertificateFromCsrOutput,
+  CreateKeysAndCertificateInput,
+  CreateKeysAndCertificateOutput,
+  DeleteCertificateInput,
+  DeleteCertificateOutput,
+  DescribeCertificateInput,
+  DescribeCertificateOutput,
+  ListCertificatesByCAInput,
+  ListCertificatesByCAOutput,
+  ListCertificatesInput,
+  ListCertificatesOutput,
+  RegisterCertificateInput,
+  RegisterCertificateOutput,
+  RegisterCertificateWithoutCAInput,
+  RegisterCertificateWithoutCAOutput,
+  UpdateCertificateInput,
+  UpdateCertificateOutput,
+} from '../model/types.generated.js';
 import { atReadCommitted, scope } from './context.js';
 import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, ApiError, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { alreadyExists, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
 import { issueFromCsr, issueWithNewKeyPair } from './issuing-ca.js';
@@ -19,7 +42,7 @@ const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
 
 export const certificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cert', certificateId.toLowerCase());
 
-const certificateState = (message: string) => new ApiError('CertificateStateException', message);
+const certificateState = (message: string) => modeledError('CertificateStateException', message);
 
 export async function findCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow | undefined> {
   return scoped(ctx)
@@ -63,7 +86,10 @@ async function insertCertificate(ctx: RequestContext, cert: ParsedCertificate, o
   return { certificateArn: arn, certificateId: cert.id };
 }
 
-async function createKeysAndCertificate(input: Input, ctx: RequestContext) {
+async function createKeysAndCertificate(
+  input: CreateKeysAndCertificateInput,
+  ctx: RequestContext,
+): Promise<CreateKeysAndCertificateOutput> {
   const issued = await issueWithNewKeyPair(ctx);
   const cert = parseAcceptableCertificate(issued.certificatePem, 'the issued certificate');
   const ids = await insertCertificate(ctx, cert, { status: input.setAsActive === true ? 'ACTIVE' : 'INACTIVE', mode: 'DEFAULT', caCertificateId: null });
@@ -74,7 +100,10 @@ async function createKeysAndCertificate(input: Input, ctx: RequestContext) {
   };
 }
 
-async function createCertificateFromCsr(input: Input, ctx: RequestContext) {
+async function createCertificateFromCsr(
+  input: CreateCertificateFromCsrInput,
+  ctx: RequestContext,
+): Promise<CreateCertificateFromCsrOutput> {
   const pem = await issueFromCsr(ctx, input.certificateSigningRequest);
   const cert = parseAcceptableCertificate(pem, 'the issued certificate');
   const ids = await insertCertificate(ctx, cert, { status: input.setAsActive === true ? 'ACTIVE' : 'INACTIVE', mode: 'DEFAULT', caCertificateId: null });
@@ -85,11 +114,11 @@ async function createCertificateFromCsr(input: Input, ctx: RequestContext) {
  * The status a registration asks for: `status`, else ACTIVE for the deprecated setAsActive=true, else INACTIVE.
  * An explicit setAsActive that says otherwise than `status` is refused rather than silently overruled.
  */
-function registrationStatus(input: Input): string {
-  const status: string | undefined = input.status;
+function registrationStatus(input: { status?: CertificateStatus; setAsActive?: boolean }): string {
+  const status = input.status;
   if (status !== undefined && !USER_STATUSES.includes(status))
     throw invalidRequest(`Status ${status} cannot be requested at registration; use ACTIVE, INACTIVE or REVOKED`);
-  const flag: boolean | undefined = input.setAsActive;
+  const flag = input.setAsActive;
   if (status !== undefined && flag !== undefined && flag !== (status === 'ACTIVE'))
     throw invalidRequest(`setAsActive=${flag} contradicts status ${status}; give only status`);
   return status ?? (flag === true ? 'ACTIVE' : 'INACTIVE');
@@ -130,14 +159,17 @@ async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Prom
   if (signers.length === 0)
     throw certificateValidation(`No CA certificate registered in this account and region issued certificate ${device.id} (issuer ${device.facts.issuer})`);
   if (signers.length > 1)
-    throw new ApiError(
+    throw modeledError(
       'CertificateConflictException',
       `Certificate ${device.id} could have been issued by ${signers.length} registered CA certificates (${signers.map((s) => s.certificate_id).join(', ')}); name one with caCertificatePem`,
     );
   return requireActiveCa(signers[0]!, device.id);
 }
 
-async function registerCertificate(input: Input, ctx: RequestContext) {
+async function registerCertificate(
+  input: RegisterCertificateInput,
+  ctx: RequestContext,
+): Promise<RegisterCertificateOutput> {
   const status = registrationStatus(input);
   const device = parseAcceptableCertificate(input.certificatePem, 'certificatePem');
   if (await findCertificate(ctx, device.id))
@@ -146,20 +178,26 @@ async function registerCertificate(input: Input, ctx: RequestContext) {
   return insertCertificate(ctx, device, { status, mode: ca.certificate_mode as NewCertificate['mode'], caCertificateId: ca.certificate_id });
 }
 
-async function registerCertificateWithoutCA(input: Input, ctx: RequestContext) {
+async function registerCertificateWithoutCA(
+  input: RegisterCertificateWithoutCAInput,
+  ctx: RequestContext,
+): Promise<RegisterCertificateWithoutCAOutput> {
   const status = registrationStatus(input);
   const device = parseAcceptableCertificate(input.certificatePem, 'certificatePem');
   return insertCertificate(ctx, device, { status, mode: 'SNI_ONLY', caCertificateId: null });
 }
 
-async function describeCertificate(input: Input, ctx: RequestContext) {
+async function describeCertificate(
+  input: DescribeCertificateInput,
+  ctx: RequestContext,
+): Promise<DescribeCertificateOutput> {
   const c = await requireCertificate(ctx, input.certificateId);
   return {
     certificateDescription: {
       certificateArn: certificateArn(ctx, c.certificate_id),
       certificateId: c.certificate_id,
       caCertificateId: c.ca_certificate_id ?? undefined,
-      status: c.status,
+      status: c.status as CertificateStatus,
       certificatePem: c.certificate_pem,
       ownedBy: ctx.accountId,
       creationDate: c.created_at,
@@ -167,7 +205,7 @@ async function describeCertificate(input: Input, ctx: RequestContext) {
       customerVersion: c.customer_version,
       generationId: c.generation_id,
       validity: { notBefore: c.not_before, notAfter: c.not_after },
-      certificateMode: c.certificate_mode,
+      certificateMode: c.certificate_mode as CertificateMode,
     },
   };
 }
@@ -195,16 +233,21 @@ export async function setCertificateStatus(ctx: RequestContext, certificateId: s
     .execute();
 }
 
-async function updateCertificate(input: Input, ctx: RequestContext) {
+async function updateCertificate(input: UpdateCertificateInput, ctx: RequestContext): Promise<UpdateCertificateOutput> {
   await setCertificateStatus(ctx, input.certificateId, input.newStatus);
   return {};
 }
 
 /** Marker-style page of certificates in creation order (Dec R14), optionally restricted to one CA's certificates. */
-async function certificatePage(input: Input, ctx: RequestContext, op: string, caCertificateId?: string) {
+async function certificatePage(
+  input: ListCertificatesInput,
+  ctx: RequestContext,
+  op: string,
+  caCertificateId?: string,
+): Promise<ListCertificatesOutput> {
   const ascending = input.ascendingOrder === true;
   const filters = caCertificateId === undefined ? { ascending } : { ascending, caCertificateId };
-  const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
+  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const dir = ascending ? 'asc' : 'desc';
   let q = scoped(ctx)
     .selectFrom('certificates')
@@ -220,21 +263,27 @@ async function certificatePage(input: Input, ctx: RequestContext, op: string, ca
     certificates: page.items.map((r) => ({
       certificateArn: certificateArn(ctx, r.certificate_id),
       certificateId: r.certificate_id,
-      status: r.status,
-      certificateMode: r.certificate_mode,
+      status: r.status as CertificateStatus,
+      certificateMode: r.certificate_mode as CertificateMode,
       creationDate: r.created_at,
     })),
     nextMarker: page.next,
   };
 }
 
-const listCertificates = (input: Input, ctx: RequestContext) => certificatePage(input, ctx, 'ListCertificates');
+const listCertificates = (
+  input: ListCertificatesInput,
+  ctx: RequestContext,
+): Promise<ListCertificatesOutput> => certificatePage(input, ctx, 'ListCertificates');
 
 // An unknown CA id simply has no certificates: the model gives this operation no ResourceNotFoundException.
-const listCertificatesByCA = (input: Input, ctx: RequestContext) =>
-  certificatePage(input, ctx, 'ListCertificatesByCA', String(input.caCertificateId).toLowerCase());
+const listCertificatesByCA = (
+  input: ListCertificatesByCAInput,
+  ctx: RequestContext,
+): Promise<ListCertificatesByCAOutput> =>
+  certificatePage(input, ctx, 'ListCertificatesByCA', input.caCertificateId.toLowerCase());
 
-async function deleteCertificate(input: Input, ctx: RequestContext) {
+async function deleteCertificate(input: DeleteCertificateInput, ctx: RequestContext): Promise<DeleteCertificateOutput> {
   const c = await requireCertificate(ctx, input.certificateId);
   const id = c.certificate_id;
   if (c.status === 'ACTIVE' || c.status === 'PENDING_TRANSFER')
@@ -260,7 +309,7 @@ async function deleteCertificate(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const certificateHandlers: HandlerTable = {
+export const certificateHandlers = {
   // Registrations insert a certificate under its unique id and read nothing else that can change under them but the
   // issuing CA, which they lock: READ COMMITTED, so that thousands of them in one account do not abort each other.
   CreateKeysAndCertificate: atReadCommitted(createKeysAndCertificate),
@@ -272,4 +321,4 @@ export const certificateHandlers: HandlerTable = {
   ListCertificates: listCertificates,
   ListCertificatesByCA: listCertificatesByCA,
   DeleteCertificate: deleteCertificate,
-};
+} satisfies HandlerTable;

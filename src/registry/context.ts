@@ -3,6 +3,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../kernel/clock.js';
+import type { OperationInput, OperationName, OperationOutput } from '../model/types.generated.js';
 
 export interface RequestContext {
   accountId: string;
@@ -15,13 +16,18 @@ export interface RequestContext {
   now: number;
 }
 
-// Inputs arrive validated against the model; handlers read them as loosely typed records.
-export type Input = Record<string, any>;
-export type Output = Record<string, unknown>;
-export type Handler = ((input: Input, ctx: RequestContext) => Promise<Output>) & {
+/**
+ * The handler of one operation: it receives the input validated against the model (types.generated.ts says what
+ * that holds) and returns the output members the model gives the operation.
+ */
+export interface Handler<Op extends OperationName> {
+  (input: OperationInput<Op>, ctx: RequestContext): Promise<OperationOutput<Op>>;
   /** Runs at READ COMMITTED on PostgreSQL instead of SERIALIZABLE; see atReadCommitted. */
   readonly readCommitted?: boolean;
-};
+}
+
+/** Handlers by operation name; each one must take and return exactly what the model gives its operation. */
+export type HandlerTable = { [Op in OperationName]?: Handler<Op> };
 
 /**
  * Marks a handler whose rules hold without SERIALIZABLE: it only inserts rows whose uniqueness a key enforces (a
@@ -29,10 +35,11 @@ export type Handler = ((input: Input, ctx: RequestContext) => Promise<Output>) &
  * locks (`forShare`) every row its decision rests on. Such handlers take no predicate locks, so concurrent calls —
  * thousands of certificate registrations in one account — no longer abort each other as serialization failures.
  */
-export function atReadCommitted(handler: (input: Input, ctx: RequestContext) => Promise<Output>): Handler {
+export function atReadCommitted<Fn extends (input: never, ctx: RequestContext) => Promise<unknown>>(
+  handler: Fn,
+): Fn & { readonly readCommitted: true } {
   return Object.assign(handler, { readCommitted: true as const });
 }
-export type HandlerTable = Record<string, Handler>;
 
 /** The (account, region) columns every query filters on. */
 export function scope(ctx: RequestContext): { account_id: string; region: string } {

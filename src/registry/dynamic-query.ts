@@ -7,6 +7,7 @@
 // never sees an over-long string, the parser stops at the nesting limit instead of recursing on), and term values are
 // matched by the linear-time wildcard automaton of glob.ts rather than by a backtracking RegExp.
 import { ApiError } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { Glob, type GlobToken, type StepCounter } from '../kernel/glob.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -53,7 +54,7 @@ const SIMPLE_FIELDS = new Set(['thingName', 'thingId', 'thingTypeName', 'thingGr
 const SUPPORTED_FIELDS = 'thingName, thingId, thingTypeName, thingGroupNames, attributes.<name>';
 
 export function invalidQuery(message: string): ApiError {
-  return new ApiError('InvalidQueryException', message);
+  return modeledError('InvalidQueryException', message);
 }
 
 /** `leadingWildcard`: the value starts with `*` or `?` (a lone `*`, "the field is present", does not count). */

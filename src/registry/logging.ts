@@ -4,9 +4,19 @@
 //
 // The read/write functions are exported because the LOGGING_DISABLED_CHECK audit check (Dec A39) and the
 // ENABLE_IOT_LOGGING mitigation action (Dec M33, and its undo) work on the same state.
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  GetLoggingOptionsInput,
+  GetLoggingOptionsOutput,
+  GetV2LoggingOptionsInput,
+  GetV2LoggingOptionsOutput,
+  SetLoggingOptionsInput,
+  SetLoggingOptionsOutput,
+  SetV2LoggingOptionsInput,
+  SetV2LoggingOptionsOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
-import { ApiError } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { fromJson, toJson } from '../kernel/json.js';
 import { scoped } from '../store/scoped.js';
 
@@ -125,29 +135,38 @@ export async function enableIotLogging(
   return { before, after };
 }
 
-async function getLoggingOptions(_input: Input, ctx: RequestContext) {
+async function getLoggingOptions(
+  _input: GetLoggingOptionsInput,
+  ctx: RequestContext,
+): Promise<GetLoggingOptionsOutput> {
   // Never configured → {} (registry.md §8): the model has no "not configured" error for V1.
   return { ...(await readV1LoggingOptions(ctx)) };
 }
 
-async function setLoggingOptions(input: Input, ctx: RequestContext) {
-  const payload = input.loggingOptionsPayload as V1LoggingOptions;
+async function setLoggingOptions(input: SetLoggingOptionsInput, ctx: RequestContext): Promise<SetLoggingOptionsOutput> {
+  const payload = input.loggingOptionsPayload;
   await writeV1LoggingOptions(ctx, { roleArn: payload.roleArn, logLevel: payload.logLevel });
   return {};
 }
 
-async function getV2LoggingOptions(_input: Input, ctx: RequestContext) {
+async function getV2LoggingOptions(
+  _input: GetV2LoggingOptionsInput,
+  ctx: RequestContext,
+): Promise<GetV2LoggingOptionsOutput> {
   // `verbose` asks AWS for its catalogue of event types; ddlocal has none, so it returns the stored options either way.
   const options = await readV2LoggingOptions(ctx);
   if (!options)
-    throw new ApiError(
+    throw modeledError(
       'NotConfiguredException',
       `V2 logging options are not configured in account ${ctx.accountId}, region ${ctx.region}; call SetV2LoggingOptions first`,
     );
   return { ...options };
 }
 
-async function setV2LoggingOptions(input: Input, ctx: RequestContext) {
+async function setV2LoggingOptions(
+  input: SetV2LoggingOptionsInput,
+  ctx: RequestContext,
+): Promise<SetV2LoggingOptionsOutput> {
   // A whole replacement: members absent from this request become unset (registry.md §8).
   await writeV2LoggingOptions(ctx, {
     roleArn: input.roleArn,
@@ -158,9 +177,9 @@ async function setV2LoggingOptions(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const loggingHandlers: HandlerTable = {
+export const loggingHandlers = {
   GetLoggingOptions: getLoggingOptions,
   SetLoggingOptions: setLoggingOptions,
   GetV2LoggingOptions: getV2LoggingOptions,
   SetV2LoggingOptions: setV2LoggingOptions,
-};
+} satisfies HandlerTable;

@@ -3,11 +3,32 @@
 // Version ids are integers in the store and strings on the wire; they come from policies.last_version_id so an id
 // is never handed out twice, even after its version was deleted.
 import { randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  CreatePolicyInput,
+  CreatePolicyOutput,
+  CreatePolicyVersionInput,
+  CreatePolicyVersionOutput,
+  DeletePolicyInput,
+  DeletePolicyOutput,
+  DeletePolicyVersionInput,
+  DeletePolicyVersionOutput,
+  GetPolicyInput,
+  GetPolicyOutput,
+  GetPolicyVersionInput,
+  GetPolicyVersionOutput,
+  ListPoliciesInput,
+  ListPoliciesOutput,
+  ListPolicyVersionsInput,
+  ListPolicyVersionsOutput,
+  SetDefaultPolicyVersionInput,
+  SetDefaultPolicyVersionOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { PolicyRow, PolicyVersionRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { ApiError, alreadyExists, deleteConflict, notFound } from '../kernel/errors.js';
+import { alreadyExists, deleteConflict, notFound } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { validatePolicyDocument } from './policy-document.js';
 import { deleteTags, putTags } from './tag-store.js';
@@ -102,7 +123,7 @@ export async function createPolicyVersion(
   validatePolicyDocument(document);
   const count = await countVersions(ctx, policyName);
   if (count >= MAX_POLICY_VERSIONS)
-    throw new ApiError(
+    throw modeledError(
       'VersionsLimitExceededException',
       `Policy ${policyName} already has ${count} versions, the maximum; delete a non-default version first`,
     );
@@ -122,7 +143,7 @@ export async function setDefaultPolicyVersion(ctx: RequestContext, policyName: s
   await touchPolicy(ctx, policyName, { default_version_id: versionId });
 }
 
-async function createPolicy(input: Input, ctx: RequestContext) {
+async function createPolicy(input: CreatePolicyInput, ctx: RequestContext): Promise<CreatePolicyOutput> {
   const policyName: string = input.policyName;
   const document: string = input.policyDocument;
   const arn = policyArn(ctx, policyName);
@@ -145,7 +166,7 @@ async function createPolicy(input: Input, ctx: RequestContext) {
   return { policyName, policyArn: arn, policyDocument: document, policyVersionId: '1' };
 }
 
-async function getPolicy(input: Input, ctx: RequestContext) {
+async function getPolicy(input: GetPolicyInput, ctx: RequestContext): Promise<GetPolicyOutput> {
   const policy = await requirePolicy(ctx, input.policyName);
   const version = await findVersion(ctx, policy.policy_name, policy.default_version_id);
   return {
@@ -160,7 +181,7 @@ async function getPolicy(input: Input, ctx: RequestContext) {
 }
 
 /** Marker-style list in creation order, newest first unless ascending (Dec R14); ties broken by name. */
-async function listPolicies(input: Input, ctx: RequestContext) {
+async function listPolicies(input: ListPoliciesInput, ctx: RequestContext): Promise<ListPoliciesOutput> {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -180,7 +201,7 @@ async function listPolicies(input: Input, ctx: RequestContext) {
   };
 }
 
-async function deletePolicy(input: Input, ctx: RequestContext) {
+async function deletePolicy(input: DeletePolicyInput, ctx: RequestContext): Promise<DeletePolicyOutput> {
   const policy = await requirePolicy(ctx, input.policyName);
   const name = policy.policy_name;
   const count = await countVersions(ctx, name);
@@ -204,11 +225,14 @@ async function deletePolicy(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function createPolicyVersionHandler(input: Input, ctx: RequestContext) {
+async function createPolicyVersionHandler(
+  input: CreatePolicyVersionInput,
+  ctx: RequestContext,
+): Promise<CreatePolicyVersionOutput> {
   return { ...(await createPolicyVersion(ctx, input.policyName, input.policyDocument, input.setAsDefault === true)) };
 }
 
-async function getPolicyVersion(input: Input, ctx: RequestContext) {
+async function getPolicyVersion(input: GetPolicyVersionInput, ctx: RequestContext): Promise<GetPolicyVersionOutput> {
   const policy = await requirePolicy(ctx, input.policyName);
   const version = await requireVersion(ctx, policy.policy_name, input.policyVersionId);
   return {
@@ -224,7 +248,10 @@ async function getPolicyVersion(input: Input, ctx: RequestContext) {
   };
 }
 
-async function listPolicyVersions(input: Input, ctx: RequestContext) {
+async function listPolicyVersions(
+  input: ListPolicyVersionsInput,
+  ctx: RequestContext,
+): Promise<ListPolicyVersionsOutput> {
   const policy = await requirePolicy(ctx, input.policyName);
   const rows = await scoped(ctx)
     .selectFrom('policy_versions')
@@ -241,7 +268,10 @@ async function listPolicyVersions(input: Input, ctx: RequestContext) {
   };
 }
 
-async function setDefaultPolicyVersionHandler(input: Input, ctx: RequestContext) {
+async function setDefaultPolicyVersionHandler(
+  input: SetDefaultPolicyVersionInput,
+  ctx: RequestContext,
+): Promise<SetDefaultPolicyVersionOutput> {
   await requirePolicy(ctx, input.policyName);
   await setDefaultPolicyVersion(ctx, input.policyName, parseVersionId(input.policyName, input.policyVersionId));
   return {};
@@ -263,12 +293,15 @@ export async function deletePolicyVersion(ctx: RequestContext, policyName: strin
   await touchPolicy(ctx, policy.policy_name);
 }
 
-async function deletePolicyVersionHandler(input: Input, ctx: RequestContext) {
+async function deletePolicyVersionHandler(
+  input: DeletePolicyVersionInput,
+  ctx: RequestContext,
+): Promise<DeletePolicyVersionOutput> {
   await deletePolicyVersion(ctx, input.policyName, input.policyVersionId);
   return {};
 }
 
-export const policyHandlers: HandlerTable = {
+export const policyHandlers = {
   CreatePolicy: createPolicy,
   GetPolicy: getPolicy,
   ListPolicies: listPolicies,
@@ -278,4 +311,4 @@ export const policyHandlers: HandlerTable = {
   ListPolicyVersions: listPolicyVersions,
   SetDefaultPolicyVersion: setDefaultPolicyVersionHandler,
   DeletePolicyVersion: deletePolicyVersionHandler,
-};
+} satisfies HandlerTable;

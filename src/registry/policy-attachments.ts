@@ -2,7 +2,25 @@
 // the deprecated principal-policy operations, which are the same operations restricted to certificate and Cognito
 // targets. A target is stored in canonical form (certificate ids lower case) so every spelling of one certificate
 // names one attachment. policy_targets.seq records attach order across the account and region.
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  AttachPolicyInput,
+  AttachPolicyOutput,
+  AttachPrincipalPolicyInput,
+  AttachPrincipalPolicyOutput,
+  DetachPolicyInput,
+  DetachPolicyOutput,
+  DetachPrincipalPolicyInput,
+  DetachPrincipalPolicyOutput,
+  ListAttachedPoliciesInput,
+  ListAttachedPoliciesOutput,
+  ListPolicyPrincipalsInput,
+  ListPolicyPrincipalsOutput,
+  ListPrincipalPoliciesInput,
+  ListPrincipalPoliciesOutput,
+  ListTargetsForPolicyInput,
+  ListTargetsForPolicyOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import { iotArn } from '../kernel/arn.js';
 import { invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
@@ -137,7 +155,20 @@ function compareKeys(a: Key, b: Key): number {
   return 0;
 }
 
-function pageInMemory<T>(items: T[], keyOf: (t: T) => Key, input: Input, op: string, filters: unknown, descending = false) {
+/** The paging members of the marker-style list operations. */
+interface MarkerPaging {
+  marker?: string;
+  pageSize?: number;
+}
+
+function pageInMemory<T>(
+  items: T[],
+  keyOf: (t: T) => Key,
+  input: MarkerPaging,
+  op: string,
+  filters: unknown,
+  descending = false,
+) {
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const sign = descending ? -1 : 1;
   const sorted = [...items].sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b)));
@@ -165,19 +196,25 @@ async function groupLineage(ctx: RequestContext, groupName: string): Promise<str
 
 // ---- handlers
 
-async function attachPolicy(input: Input, ctx: RequestContext) {
+async function attachPolicy(input: AttachPolicyInput, ctx: RequestContext): Promise<AttachPolicyOutput> {
   await attach(ctx, input.policyName, parseTarget(ctx, input.target, 'Target', true));
   return {};
 }
 
 // No ResourceNotFoundException is modeled for DetachPolicy: a missing policy, target or attachment is a no-op.
-async function detachPolicy(input: Input, ctx: RequestContext) {
+async function detachPolicy(input: DetachPolicyInput, ctx: RequestContext): Promise<DetachPolicyOutput> {
   await detach(ctx, input.policyName, parseTarget(ctx, input.target, 'Target', true));
   return {};
 }
 
 /** Targets of a policy in attach order; paged in SQL because a policy may be attached to any number of targets. */
-async function listTargets(ctx: RequestContext, input: Input, op: string, principalsOnly: boolean, descending: boolean) {
+async function listTargets(
+  ctx: RequestContext,
+  input: MarkerPaging & { policyName: string },
+  op: string,
+  principalsOnly: boolean,
+  descending: boolean,
+) {
   const policy = await requirePolicy(ctx, input.policyName);
   const filters = { policyName: policy.policy_name, descending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -203,12 +240,18 @@ async function listTargets(ctx: RequestContext, input: Input, op: string, princi
   return { targets: page.map((r) => r.target), next };
 }
 
-async function listTargetsForPolicy(input: Input, ctx: RequestContext) {
+async function listTargetsForPolicy(
+  input: ListTargetsForPolicyInput,
+  ctx: RequestContext,
+): Promise<ListTargetsForPolicyOutput> {
   const { targets, next } = await listTargets(ctx, input, 'ListTargetsForPolicy', false, false);
   return { targets, nextMarker: next };
 }
 
-async function listAttachedPolicies(input: Input, ctx: RequestContext) {
+async function listAttachedPolicies(
+  input: ListAttachedPoliciesInput,
+  ctx: RequestContext,
+): Promise<ListAttachedPoliciesOutput> {
   const t = parseTarget(ctx, input.target, 'Target', true);
   await requireTargetExists(ctx, t, 'Target');
   const recursive = input.recursive === true && t.kind === 'thinggroup';
@@ -229,18 +272,27 @@ async function listAttachedPolicies(input: Input, ctx: RequestContext) {
 
 // ---- deprecated principal-policy operations: certificate and Cognito targets only
 
-async function attachPrincipalPolicy(input: Input, ctx: RequestContext) {
+async function attachPrincipalPolicy(
+  input: AttachPrincipalPolicyInput,
+  ctx: RequestContext,
+): Promise<AttachPrincipalPolicyOutput> {
   await attach(ctx, input.policyName, parseTarget(ctx, input.principal, 'Principal', false));
   return {};
 }
 
-async function detachPrincipalPolicy(input: Input, ctx: RequestContext) {
+async function detachPrincipalPolicy(
+  input: DetachPrincipalPolicyInput,
+  ctx: RequestContext,
+): Promise<DetachPrincipalPolicyOutput> {
   await detach(ctx, input.policyName, parseTarget(ctx, input.principal, 'Principal', false));
   return {};
 }
 
 /** Newest attachment first unless ascending (Dec R14). */
-async function listPrincipalPolicies(input: Input, ctx: RequestContext) {
+async function listPrincipalPolicies(
+  input: ListPrincipalPoliciesInput,
+  ctx: RequestContext,
+): Promise<ListPrincipalPoliciesOutput> {
   const t = parseTarget(ctx, input.principal, 'Principal', false);
   await requireTargetExists(ctx, t, 'Principal');
   const ascending = input.ascendingOrder === true;
@@ -250,12 +302,15 @@ async function listPrincipalPolicies(input: Input, ctx: RequestContext) {
   return { policies: page.map((r) => ({ policyName: r.policy_name, policyArn: policyArn(ctx, r.policy_name) })), nextMarker: next };
 }
 
-async function listPolicyPrincipals(input: Input, ctx: RequestContext) {
+async function listPolicyPrincipals(
+  input: ListPolicyPrincipalsInput,
+  ctx: RequestContext,
+): Promise<ListPolicyPrincipalsOutput> {
   const { targets, next } = await listTargets(ctx, input, 'ListPolicyPrincipals', true, input.ascendingOrder !== true);
   return { principals: targets, nextMarker: next };
 }
 
-export const policyAttachmentHandlers: HandlerTable = {
+export const policyAttachmentHandlers = {
   AttachPolicy: attachPolicy,
   DetachPolicy: detachPolicy,
   ListTargetsForPolicy: listTargetsForPolicy,
@@ -264,4 +319,4 @@ export const policyAttachmentHandlers: HandlerTable = {
   DetachPrincipalPolicy: detachPrincipalPolicy,
   ListPrincipalPolicies: listPrincipalPolicies,
   ListPolicyPrincipals: listPolicyPrincipals,
-};
+} satisfies HandlerTable;

@@ -1,7 +1,7 @@
 // IoT policy document rules (registry.md §7.1, Dec R13). Every document CreatePolicy or CreatePolicyVersion stores
 // passes here first, so the audit analyser can rely on this shape for every stored version. Validation only reads
 // the document: callers store the text exactly as sent.
-import { ApiError } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 
 export const MAX_POLICY_DOCUMENT_CHARS = 2048;
 
@@ -12,7 +12,7 @@ const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resourc
 // `iot:Connect`, `iot:*`, `iot:Get*`, `greengrass:?et*`: a service prefix, a colon, and a wildcard name pattern.
 const ACTION_PATTERN = /^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/;
 
-export const malformed = (message: string) => new ApiError('MalformedPolicyException', `Policy document is malformed: ${message}`);
+export const malformed = (message: string) => modeledError('MalformedPolicyException', `Policy document is malformed: ${message}`);
 
 /** Characters the size limit counts: everything except whitespace, in Unicode code points. */
 export function countedLength(document: string): number {

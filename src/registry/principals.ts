@@ -1,7 +1,22 @@
 // Thing principals (registry.md §6): AttachThingPrincipal, DetachThingPrincipal, ListThingPrincipals(V2),
 // ListPrincipalThings(V2). A principal is a certificate ARN of the caller's account and region, stored in canonical
 // form (certificate id lower case, as policy attachments store it), or an Amazon Cognito identity id taken on trust.
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  ThingPrincipalType,
+  AttachThingPrincipalInput,
+  AttachThingPrincipalOutput,
+  DetachThingPrincipalInput,
+  DetachThingPrincipalOutput,
+  ListPrincipalThingsInput,
+  ListPrincipalThingsOutput,
+  ListPrincipalThingsV2Input,
+  ListPrincipalThingsV2Output,
+  ListThingPrincipalsInput,
+  ListThingPrincipalsOutput,
+  ListThingPrincipalsV2Input,
+  ListThingPrincipalsV2Output,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import { iotArn } from '../kernel/arn.js';
 import { invalidRequest, notFound } from '../kernel/errors.js';
@@ -53,7 +68,10 @@ async function attachmentsOf(ctx: RequestContext, principal: string) {
     .execute();
 }
 
-async function attachThingPrincipal(input: Input, ctx: RequestContext) {
+async function attachThingPrincipal(
+  input: AttachThingPrincipalInput,
+  ctx: RequestContext,
+): Promise<AttachThingPrincipalOutput> {
   parsePrincipal(ctx, input.principal); // a malformed principal is a request error before anything is looked up
   const thing = await requireThing(ctx, input.thingName);
   const p = await requirePrincipal(ctx, input.principal);
@@ -77,7 +95,10 @@ async function attachThingPrincipal(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function detachThingPrincipal(input: Input, ctx: RequestContext) {
+async function detachThingPrincipal(
+  input: DetachThingPrincipalInput,
+  ctx: RequestContext,
+): Promise<DetachThingPrincipalOutput> {
   const p = parsePrincipal(ctx, input.principal);
   const thing = await requireThing(ctx, input.thingName);
   await scoped(ctx)
@@ -89,7 +110,12 @@ async function detachThingPrincipal(input: Input, ctx: RequestContext) {
 }
 
 /** One token-style page of a thing's principals, ordered by principal string. */
-async function thingPrincipalPage(input: Input, ctx: RequestContext, op: string, type?: string) {
+async function thingPrincipalPage(
+  input: ListThingPrincipalsInput,
+  ctx: RequestContext,
+  op: string,
+  type?: ThingPrincipalType,
+) {
   const thing = await requireThing(ctx, input.thingName);
   const filters = { thingName: thing.thing_name, type: type ?? null };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
@@ -108,21 +134,35 @@ async function thingPrincipalPage(input: Input, ctx: RequestContext, op: string,
   return pageOf(await q.execute(), pageSize, op, filters, (r) => [r.principal]);
 }
 
-async function listThingPrincipals(input: Input, ctx: RequestContext) {
+async function listThingPrincipals(
+  input: ListThingPrincipalsInput,
+  ctx: RequestContext,
+): Promise<ListThingPrincipalsOutput> {
   const page = await thingPrincipalPage(input, ctx, 'ListThingPrincipals');
   return { principals: page.items.map((r) => r.principal), nextToken: page.next };
 }
 
-async function listThingPrincipalsV2(input: Input, ctx: RequestContext) {
+async function listThingPrincipalsV2(
+  input: ListThingPrincipalsV2Input,
+  ctx: RequestContext,
+): Promise<ListThingPrincipalsV2Output> {
   const page = await thingPrincipalPage(input, ctx, 'ListThingPrincipalsV2', input.thingPrincipalType);
   return {
-    thingPrincipalObjects: page.items.map((r) => ({ principal: r.principal, thingPrincipalType: r.principal_type })),
+    thingPrincipalObjects: page.items.map((r) => ({
+      principal: r.principal,
+      thingPrincipalType: r.principal_type as ThingPrincipalType,
+    })),
     nextToken: page.next,
   };
 }
 
 /** One token-style page of the things a principal is attached to, ordered by thing name. */
-async function principalThingPage(input: Input, ctx: RequestContext, op: string, type?: string) {
+async function principalThingPage(
+  input: ListPrincipalThingsInput,
+  ctx: RequestContext,
+  op: string,
+  type?: ThingPrincipalType,
+) {
   const p = await requirePrincipal(ctx, input.principal);
   const filters = { principal: p.canonical, type: type ?? null };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
@@ -141,24 +181,33 @@ async function principalThingPage(input: Input, ctx: RequestContext, op: string,
   return pageOf(await q.execute(), pageSize, op, filters, (r) => [r.thing_name]);
 }
 
-async function listPrincipalThings(input: Input, ctx: RequestContext) {
+async function listPrincipalThings(
+  input: ListPrincipalThingsInput,
+  ctx: RequestContext,
+): Promise<ListPrincipalThingsOutput> {
   const page = await principalThingPage(input, ctx, 'ListPrincipalThings');
   return { things: page.items.map((r) => r.thing_name), nextToken: page.next };
 }
 
-async function listPrincipalThingsV2(input: Input, ctx: RequestContext) {
+async function listPrincipalThingsV2(
+  input: ListPrincipalThingsV2Input,
+  ctx: RequestContext,
+): Promise<ListPrincipalThingsV2Output> {
   const page = await principalThingPage(input, ctx, 'ListPrincipalThingsV2', input.thingPrincipalType);
   return {
-    principalThingObjects: page.items.map((r) => ({ thingName: r.thing_name, thingPrincipalType: r.principal_type })),
+    principalThingObjects: page.items.map((r) => ({
+      thingName: r.thing_name,
+      thingPrincipalType: r.principal_type as ThingPrincipalType,
+    })),
     nextToken: page.next,
   };
 }
 
-export const principalHandlers: HandlerTable = {
+export const principalHandlers = {
   AttachThingPrincipal: attachThingPrincipal,
   DetachThingPrincipal: detachThingPrincipal,
   ListThingPrincipals: listThingPrincipals,
   ListThingPrincipalsV2: listThingPrincipalsV2,
   ListPrincipalThings: listPrincipalThings,
   ListPrincipalThingsV2: listPrincipalThingsV2,
-};
+} satisfies HandlerTable;

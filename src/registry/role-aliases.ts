@@ -1,6 +1,18 @@
 // Role aliases (registry.md §9): CreateRoleAlias, DescribeRoleAlias, UpdateRoleAlias, ListRoleAliases,
 // DeleteRoleAlias. ddlocal issues no credentials through them; audits (checks 13 and 14) read them.
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  CreateRoleAliasInput,
+  CreateRoleAliasOutput,
+  DeleteRoleAliasInput,
+  DeleteRoleAliasOutput,
+  DescribeRoleAliasInput,
+  DescribeRoleAliasOutput,
+  ListRoleAliasesInput,
+  ListRoleAliasesOutput,
+  UpdateRoleAliasInput,
+  UpdateRoleAliasOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { RoleAliasRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
@@ -49,7 +61,7 @@ async function countRoleAliases(ctx: RequestContext): Promise<number> {
   return Number(row.n);
 }
 
-async function createRoleAlias(input: Input, ctx: RequestContext) {
+async function createRoleAlias(input: CreateRoleAliasInput, ctx: RequestContext): Promise<CreateRoleAliasOutput> {
   const name: string = input.roleAlias;
   const arn = roleAliasArn(ctx, name);
   if (await findRoleAlias(ctx, name)) throw alreadyExists(`Role alias ${name} already exists`, name, arn);
@@ -74,7 +86,7 @@ async function createRoleAlias(input: Input, ctx: RequestContext) {
   return { roleAlias: name, roleAliasArn: arn };
 }
 
-async function describeRoleAlias(input: Input, ctx: RequestContext) {
+async function describeRoleAlias(input: DescribeRoleAliasInput, ctx: RequestContext): Promise<DescribeRoleAliasOutput> {
   const row = await requireRoleAlias(ctx, input.roleAlias);
   return {
     roleAliasDescription: {
@@ -89,7 +101,7 @@ async function describeRoleAlias(input: Input, ctx: RequestContext) {
   };
 }
 
-async function updateRoleAlias(input: Input, ctx: RequestContext) {
+async function updateRoleAlias(input: UpdateRoleAliasInput, ctx: RequestContext): Promise<UpdateRoleAliasOutput> {
   const row = await requireRoleAlias(ctx, input.roleAlias);
   // Omitted members keep their value.
   await scoped(ctx)
@@ -105,7 +117,7 @@ async function updateRoleAlias(input: Input, ctx: RequestContext) {
 }
 
 /** Marker style, creation order newest first unless ascending (Dec R14); equal creation times ordered by name. */
-async function listRoleAliases(input: Input, ctx: RequestContext) {
+async function listRoleAliases(input: ListRoleAliasesInput, ctx: RequestContext): Promise<ListRoleAliasesOutput> {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -122,7 +134,7 @@ async function listRoleAliases(input: Input, ctx: RequestContext) {
   return { roleAliases: page.items.map((r) => r.role_alias), nextMarker: page.next };
 }
 
-async function deleteRoleAlias(input: Input, ctx: RequestContext) {
+async function deleteRoleAlias(input: DeleteRoleAliasInput, ctx: RequestContext): Promise<DeleteRoleAliasOutput> {
   const row = await requireRoleAlias(ctx, input.roleAlias);
   await scoped(ctx)
     .deleteFrom('role_aliases')
@@ -132,10 +144,10 @@ async function deleteRoleAlias(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const roleAliasHandlers: HandlerTable = {
+export const roleAliasHandlers = {
   CreateRoleAlias: createRoleAlias,
   DescribeRoleAlias: describeRoleAlias,
   UpdateRoleAlias: updateRoleAlias,
   ListRoleAliases: listRoleAliases,
   DeleteRoleAlias: deleteRoleAlias,
-};
+} satisfies HandlerTable;

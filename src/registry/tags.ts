@@ -4,7 +4,15 @@
 // resource exists. Areas that add taggable resources (mitigation actions, scheduled audits) add one entry, either
 // here or with registerTaggableResource from their own module.
 import type { Transaction } from 'kysely';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  ListTagsForResourceInput,
+  ListTagsForResourceOutput,
+  TagResourceInput,
+  TagResourceOutput,
+  UntagResourceInput,
+  UntagResourceOutput,
+} from '../model/types.generated.js';
 import type { Database } from '../store/schema.js';
 import { iotArn, type IotResourceType } from '../kernel/arn.js';
 import { invalidRequest, notFound } from '../kernel/errors.js';
@@ -74,13 +82,13 @@ export async function resolveTaggableArn(ctx: RequestContext, arn: string): Prom
   return iotArn(ctx, type as IotResourceType, id);
 }
 
-async function tagResource(input: Input, ctx: RequestContext) {
+async function tagResource(input: TagResourceInput, ctx: RequestContext): Promise<TagResourceOutput> {
   const arn = await resolveTaggableArn(ctx, input.resourceArn);
   await putTags(ctx, arn, input.tags);
   return {};
 }
 
-async function untagResource(input: Input, ctx: RequestContext) {
+async function untagResource(input: UntagResourceInput, ctx: RequestContext): Promise<UntagResourceOutput> {
   const arn = await resolveTaggableArn(ctx, input.resourceArn);
   const keys: string[] = input.tagKeys;
   for (const key of keys)
@@ -89,7 +97,10 @@ async function untagResource(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function listTagsForResource(input: Input, ctx: RequestContext) {
+async function listTagsForResource(
+  input: ListTagsForResourceInput,
+  ctx: RequestContext,
+): Promise<ListTagsForResourceOutput> {
   // A resource has at most MAX_TAGS_PER_RESOURCE tags, all returned in one page, so ddlocal never issues a token.
   if (input.nextToken !== undefined)
     throw invalidRequest(`nextToken is invalid: ListTagsForResource returns all (at most ${MAX_TAGS_PER_RESOURCE}) tags in one page`);
@@ -97,8 +108,8 @@ async function listTagsForResource(input: Input, ctx: RequestContext) {
   return { tags: await listTags(ctx, arn) };
 }
 
-export const tagHandlers: HandlerTable = {
+export const tagHandlers = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,
-};
+} satisfies HandlerTable;

@@ -3,7 +3,19 @@
 //
 // addThingToStaticGroup / removeThingFromStaticGroup hold every membership rule so that mitigation actions
 // (ADD_THINGS_TO_THING_GROUP) change the registry exactly as the API operations do.
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  AddThingToThingGroupInput,
+  AddThingToThingGroupOutput,
+  ListThingGroupsForThingInput,
+  ListThingGroupsForThingOutput,
+  ListThingsInThingGroupInput,
+  ListThingsInThingGroupOutput,
+  RemoveThingFromThingGroupInput,
+  RemoveThingFromThingGroupOutput,
+  UpdateThingGroupsForThingInput,
+  UpdateThingGroupsForThingOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { ThingGroupRow } from '../store/schema.js';
 import { invalidRequest, notFound } from '../kernel/errors.js';
@@ -148,27 +160,36 @@ function nameOrArn(
   return m[3]!;
 }
 
-async function addThingToThingGroup(input: Input, ctx: RequestContext) {
+async function addThingToThingGroup(
+  input: AddThingToThingGroupInput,
+  ctx: RequestContext,
+): Promise<AddThingToThingGroupOutput> {
   const groupName = nameOrArn(ctx, input.thingGroupName, input.thingGroupArn, 'thinggroup');
   const thingName = nameOrArn(ctx, input.thingName, input.thingArn, 'thing');
   await addThingToStaticGroup(ctx, thingName, groupName, { overrideDynamicGroups: input.overrideDynamicGroups === true });
   return {};
 }
 
-async function removeThingFromThingGroup(input: Input, ctx: RequestContext) {
+async function removeThingFromThingGroup(
+  input: RemoveThingFromThingGroupInput,
+  ctx: RequestContext,
+): Promise<RemoveThingFromThingGroupOutput> {
   const groupName = nameOrArn(ctx, input.thingGroupName, input.thingGroupArn, 'thinggroup');
   const thingName = nameOrArn(ctx, input.thingName, input.thingArn, 'thing');
   await removeThingFromStaticGroup(ctx, thingName, groupName);
   return {};
 }
 
-async function updateThingGroupsForThing(input: Input, ctx: RequestContext) {
+async function updateThingGroupsForThing(
+  input: UpdateThingGroupsForThingInput,
+  ctx: RequestContext,
+): Promise<UpdateThingGroupsForThingOutput> {
   const thingName: string | undefined = input.thingName;
   if (thingName === undefined) throw invalidRequest('thingName is required');
   await requireThing(ctx, thingName);
   // The request runs in one transaction: a failing addition rolls back the removals before it.
-  for (const groupName of (input.thingGroupsToRemove ?? []) as string[]) await removeThingFromStaticGroup(ctx, thingName, groupName);
-  for (const groupName of (input.thingGroupsToAdd ?? []) as string[])
+  for (const groupName of input.thingGroupsToRemove ?? []) await removeThingFromStaticGroup(ctx, thingName, groupName);
+  for (const groupName of input.thingGroupsToAdd ?? [])
     await addThingToStaticGroup(ctx, thingName, groupName, { overrideDynamicGroups: input.overrideDynamicGroups === true });
   return {};
 }
@@ -176,7 +197,10 @@ async function updateThingGroupsForThing(input: Input, ctx: RequestContext) {
 // ---------------------------------------------------------------------------------------------------------------
 // Listing
 
-async function listThingGroupsForThing(input: Input, ctx: RequestContext) {
+async function listThingGroupsForThing(
+  input: ListThingGroupsForThingInput,
+  ctx: RequestContext,
+): Promise<ListThingGroupsForThingOutput> {
   const thing = await requireThing(ctx, input.thingName);
   const filters = { thingName: thing.thing_name };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
@@ -196,7 +220,10 @@ async function listThingGroupsForThing(input: Input, ctx: RequestContext) {
   };
 }
 
-async function listThingsInThingGroup(input: Input, ctx: RequestContext) {
+async function listThingsInThingGroup(
+  input: ListThingsInThingGroupInput,
+  ctx: RequestContext,
+): Promise<ListThingsInThingGroupOutput> {
   const group = await requireGroup(ctx, input.thingGroupName);
   const recursive = input.recursive === true;
   const filters = { thingGroupName: group.group_name, recursive };
@@ -216,10 +243,10 @@ async function listThingsInThingGroup(input: Input, ctx: RequestContext) {
   return { things: page.items.map((r) => r.thing_name), nextToken: page.next };
 }
 
-export const thingGroupMembershipHandlers: HandlerTable = {
+export const thingGroupMembershipHandlers = {
   AddThingToThingGroup: addThingToThingGroup,
   RemoveThingFromThingGroup: removeThingFromThingGroup,
   UpdateThingGroupsForThing: updateThingGroupsForThing,
   ListThingGroupsForThing: listThingGroupsForThing,
   ListThingsInThingGroup: listThingsInThingGroup,
-};
+} satisfies HandlerTable;

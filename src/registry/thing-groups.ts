@@ -4,7 +4,26 @@
 // Every static group stores its root (root_name) so the same-hierarchy rule and descendant walks need one query;
 // the parent is fixed at creation, so the root never changes.
 import { randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  ThingGroupProperties,
+  CreateDynamicThingGroupInput,
+  CreateDynamicThingGroupOutput,
+  CreateThingGroupInput,
+  CreateThingGroupOutput,
+  DeleteDynamicThingGroupInput,
+  DeleteDynamicThingGroupOutput,
+  DeleteThingGroupInput,
+  DeleteThingGroupOutput,
+  DescribeThingGroupInput,
+  DescribeThingGroupOutput,
+  ListThingGroupsInput,
+  ListThingGroupsOutput,
+  UpdateDynamicThingGroupInput,
+  UpdateDynamicThingGroupOutput,
+  UpdateThingGroupInput,
+  UpdateThingGroupOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { ThingGroupRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
@@ -138,7 +157,7 @@ async function checkParent(ctx: RequestContext, groupName: string, parentName: s
   return parent.root_name;
 }
 
-async function createThingGroup(input: Input, ctx: RequestContext) {
+async function createThingGroup(input: CreateThingGroupInput, ctx: RequestContext): Promise<CreateThingGroupOutput> {
   const name: string = input.thingGroupName;
   const parentName: string | undefined = input.parentGroupName;
   const description: string | null = input.thingGroupProperties?.thingGroupDescription ?? null;
@@ -180,7 +199,10 @@ async function createThingGroup(input: Input, ctx: RequestContext) {
   return { thingGroupName: name, thingGroupArn: arn, thingGroupId: groupId };
 }
 
-async function describeThingGroup(input: Input, ctx: RequestContext) {
+async function describeThingGroup(
+  input: DescribeThingGroupInput,
+  ctx: RequestContext,
+): Promise<DescribeThingGroupOutput> {
   const group = await requireGroup(ctx, input.thingGroupName);
   const ancestors = await ancestorsOf(ctx, group);
   const dynamic = group.is_dynamic === 1;
@@ -205,14 +227,14 @@ async function describeThingGroup(input: Input, ctx: RequestContext) {
 }
 
 /** The new description and attributes of a group after an update's thingGroupProperties. */
-function updatedProperties(group: ThingGroupRow, props: Input | undefined) {
+function updatedProperties(group: ThingGroupRow, props: ThingGroupProperties | undefined) {
   return {
-    description: props?.thingGroupDescription !== undefined ? (props.thingGroupDescription as string) : group.description,
+    description: props?.thingGroupDescription !== undefined ? props.thingGroupDescription : group.description,
     attributes: toJson(applyAttributePayload(fromJson(group.attributes, {}), props?.attributePayload)),
   };
 }
 
-async function updateThingGroup(input: Input, ctx: RequestContext) {
+async function updateThingGroup(input: UpdateThingGroupInput, ctx: RequestContext): Promise<UpdateThingGroupOutput> {
   const group = await requireGroup(ctx, input.thingGroupName);
   checkExpectedVersion(group, input.expectedVersion);
   const version = group.version + 1;
@@ -248,7 +270,7 @@ async function removeGroup(ctx: RequestContext, group: ThingGroupRow): Promise<s
   return members.map((m) => m.thing_name);
 }
 
-async function deleteThingGroup(input: Input, ctx: RequestContext) {
+async function deleteThingGroup(input: DeleteThingGroupInput, ctx: RequestContext): Promise<DeleteThingGroupOutput> {
   const group = await findGroup(ctx, input.thingGroupName);
   if (!group) return {};
   if (group.is_dynamic)
@@ -292,7 +314,7 @@ async function listFromStore(ctx: RequestContext, f: ListFilters, after: string 
   return (await q.execute()).map((r) => r.group_name);
 }
 
-async function listThingGroups(input: Input, ctx: RequestContext) {
+async function listThingGroups(input: ListThingGroupsInput, ctx: RequestContext): Promise<ListThingGroupsOutput> {
   const f: ListFilters = { parentGroup: input.parentGroup, namePrefixFilter: input.namePrefixFilter, recursive: input.recursive };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const after = input.nextToken ? String(decodeToken('ListThingGroups', f, input.nextToken)[0]) : undefined;
@@ -335,7 +357,10 @@ async function requireDynamicGroup(ctx: RequestContext, name: string): Promise<T
   return group;
 }
 
-async function createDynamicThingGroup(input: Input, ctx: RequestContext) {
+async function createDynamicThingGroup(
+  input: CreateDynamicThingGroupInput,
+  ctx: RequestContext,
+): Promise<CreateDynamicThingGroupOutput> {
   const name: string = input.thingGroupName;
   const queryString: string = input.queryString;
   const indexName: string = input.indexName ?? SUPPORTED_INDEX;
@@ -375,7 +400,10 @@ async function createDynamicThingGroup(input: Input, ctx: RequestContext) {
   return { thingGroupName: name, thingGroupArn: arn, thingGroupId: groupId, indexName, queryString, queryVersion };
 }
 
-async function updateDynamicThingGroup(input: Input, ctx: RequestContext) {
+async function updateDynamicThingGroup(
+  input: UpdateDynamicThingGroupInput,
+  ctx: RequestContext,
+): Promise<UpdateDynamicThingGroupOutput> {
   const group = await requireDynamicGroup(ctx, input.thingGroupName);
   checkExpectedVersion(group, input.expectedVersion);
   checkIndex(input.indexName);
@@ -399,7 +427,10 @@ async function updateDynamicThingGroup(input: Input, ctx: RequestContext) {
   return { version };
 }
 
-async function deleteDynamicThingGroup(input: Input, ctx: RequestContext) {
+async function deleteDynamicThingGroup(
+  input: DeleteDynamicThingGroupInput,
+  ctx: RequestContext,
+): Promise<DeleteDynamicThingGroupOutput> {
   const group = await findGroup(ctx, input.thingGroupName);
   if (!group) return {};
   if (!group.is_dynamic)
@@ -411,7 +442,7 @@ async function deleteDynamicThingGroup(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const thingGroupHandlers: HandlerTable = {
+export const thingGroupHandlers = {
   CreateThingGroup: createThingGroup,
   DescribeThingGroup: describeThingGroup,
   UpdateThingGroup: updateThingGroup,
@@ -420,4 +451,4 @@ export const thingGroupHandlers: HandlerTable = {
   CreateDynamicThingGroup: createDynamicThingGroup,
   UpdateDynamicThingGroup: updateDynamicThingGroup,
   DeleteDynamicThingGroup: deleteDynamicThingGroup,
-};
+} satisfies HandlerTable;

@@ -2,7 +2,21 @@
 // DeprecateThingType, DeleteThingType. Which types a thing may use (unknown → RNF, deprecated → InvalidRequest) is
 // checked in things.ts, which reads the same table.
 import { randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  CreateThingTypeInput,
+  CreateThingTypeOutput,
+  DeleteThingTypeInput,
+  DeleteThingTypeOutput,
+  DeprecateThingTypeInput,
+  DeprecateThingTypeOutput,
+  DescribeThingTypeInput,
+  DescribeThingTypeOutput,
+  ListThingTypesInput,
+  ListThingTypesOutput,
+  UpdateThingTypeInput,
+  UpdateThingTypeOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { ThingTypeRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
@@ -82,7 +96,7 @@ function metadataOf(row: ThingTypeRow) {
 
 const jsonOrNull = (value: unknown) => (value === undefined ? null : toJson(value));
 
-async function createThingType(input: Input, ctx: RequestContext) {
+async function createThingType(input: CreateThingTypeInput, ctx: RequestContext): Promise<CreateThingTypeOutput> {
   const name: string = input.thingTypeName;
   const props: ThingTypeProperties | undefined = input.thingTypeProperties;
   const arn = typeArn(ctx, name);
@@ -107,7 +121,7 @@ async function createThingType(input: Input, ctx: RequestContext) {
   return { thingTypeName: name, thingTypeArn: arn, thingTypeId };
 }
 
-async function describeThingType(input: Input, ctx: RequestContext) {
+async function describeThingType(input: DescribeThingTypeInput, ctx: RequestContext): Promise<DescribeThingTypeOutput> {
   const row = await requireThingType(ctx, input.thingTypeName);
   return {
     thingTypeName: row.thing_type_name,
@@ -118,8 +132,8 @@ async function describeThingType(input: Input, ctx: RequestContext) {
   };
 }
 
-async function listThingTypes(input: Input, ctx: RequestContext) {
-  const filters = { thingTypeName: input.thingTypeName as string | undefined };
+async function listThingTypes(input: ListThingTypesInput, ctx: RequestContext): Promise<ListThingTypesOutput> {
+  const filters = { thingTypeName: input.thingTypeName };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const after = input.nextToken ? String(decodeToken('ListThingTypes', filters, input.nextToken)[0]) : undefined;
   let q = scoped(ctx)
@@ -142,7 +156,7 @@ async function listThingTypes(input: Input, ctx: RequestContext) {
 }
 
 /** Members present in thingTypeProperties replace the stored ones; absent members are kept. */
-async function updateThingType(input: Input, ctx: RequestContext) {
+async function updateThingType(input: UpdateThingTypeInput, ctx: RequestContext): Promise<UpdateThingTypeOutput> {
   const row = await requireThingType(ctx, input.thingTypeName);
   const props: ThingTypeProperties = input.thingTypeProperties ?? {};
   const merged = { ...propertiesOf(row), ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) };
@@ -163,7 +177,10 @@ async function updateThingType(input: Input, ctx: RequestContext) {
  * Deprecating an already deprecated type keeps its original deprecation date, so repeating the call cannot push the
  * earliest deletion time back; undoDeprecate on a type in use is allowed (it only re-opens the type to new things).
  */
-async function deprecateThingType(input: Input, ctx: RequestContext) {
+async function deprecateThingType(
+  input: DeprecateThingTypeInput,
+  ctx: RequestContext,
+): Promise<DeprecateThingTypeOutput> {
   const row = await requireThingType(ctx, input.thingTypeName);
   const undo = input.undoDeprecate === true;
   if (undo === (row.deprecated === 0)) return {};
@@ -175,7 +192,7 @@ async function deprecateThingType(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function deleteThingType(input: Input, ctx: RequestContext) {
+async function deleteThingType(input: DeleteThingTypeInput, ctx: RequestContext): Promise<DeleteThingTypeOutput> {
   const row = await requireThingType(ctx, input.thingTypeName);
   const name = row.thing_type_name;
   if (row.deprecated !== 1 || row.deprecation_date === null)
@@ -201,11 +218,11 @@ async function deleteThingType(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const thingTypeHandlers: HandlerTable = {
+export const thingTypeHandlers = {
   CreateThingType: createThingType,
   DescribeThingType: describeThingType,
   ListThingTypes: listThingTypes,
   UpdateThingType: updateThingType,
   DeprecateThingType: deprecateThingType,
   DeleteThingType: deleteThingType,
-};
+} satisfies HandlerTable;

@@ -1,6 +1,18 @@
 // Things: CreateThing, DescribeThing, ListThings, UpdateThing, DeleteThing (registry.md §2).
 import { randomUUID } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from './context.js';
+import type { HandlerTable, RequestContext } from './context.js';
+import type {
+  CreateThingInput,
+  CreateThingOutput,
+  DeleteThingInput,
+  DeleteThingOutput,
+  DescribeThingInput,
+  DescribeThingOutput,
+  ListThingsInput,
+  ListThingsOutput,
+  UpdateThingInput,
+  UpdateThingOutput,
+} from '../model/types.generated.js';
 import { scope } from './context.js';
 import type { ThingRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
@@ -48,7 +60,7 @@ function checkAttributeCount(thingName: string, attributes: Attributes, hasType:
     );
 }
 
-function rejectBillingGroup(input: Input) {
+function rejectBillingGroup(input: { billingGroupName?: string }) {
   if (input.billingGroupName !== undefined)
     throw invalidRequest('ddlocal does not implement billing groups; remove billingGroupName from the request');
 }
@@ -71,7 +83,7 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
 
-async function createThing(input: Input, ctx: RequestContext) {
+async function createThing(input: CreateThingInput, ctx: RequestContext): Promise<CreateThingOutput> {
   rejectBillingGroup(input);
   const thingName: string = input.thingName;
   const typeName: string | undefined = input.thingTypeName;
@@ -103,7 +115,7 @@ async function createThing(input: Input, ctx: RequestContext) {
   return { thingName, thingArn: arn, thingId };
 }
 
-async function describeThing(input: Input, ctx: RequestContext) {
+async function describeThing(input: DescribeThingInput, ctx: RequestContext): Promise<DescribeThingOutput> {
   const thing = await requireThing(ctx, input.thingName);
   return {
     defaultClientId: thing.thing_name,
@@ -116,7 +128,7 @@ async function describeThing(input: Input, ctx: RequestContext) {
   };
 }
 
-async function listThings(input: Input, ctx: RequestContext) {
+async function listThings(input: ListThingsInput, ctx: RequestContext): Promise<ListThingsOutput> {
   if (input.attributeValue !== undefined && input.attributeName === undefined)
     throw invalidRequest('attributeValue requires attributeName');
   const filters = {
@@ -165,8 +177,7 @@ async function listThings(input: Input, ctx: RequestContext) {
   };
 }
 
-async function updateThing(input: Input, ctx: RequestContext) {
-  rejectBillingGroup(input);
+async function updateThing(input: UpdateThingInput, ctx: RequestContext): Promise<UpdateThingOutput> {
   const thing = await requireThing(ctx, input.thingName);
   if (input.expectedVersion !== undefined && input.expectedVersion !== thing.version)
     throw versionConflict(`Thing ${thing.thing_name} is at version ${thing.version}, not the expected version ${input.expectedVersion}`);
@@ -189,7 +200,7 @@ async function updateThing(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function deleteThing(input: Input, ctx: RequestContext) {
+async function deleteThing(input: DeleteThingInput, ctx: RequestContext): Promise<DeleteThingOutput> {
   const thing = await findThing(ctx, input.thingName);
   if (!thing) return {};
   if (input.expectedVersion !== undefined && input.expectedVersion !== thing.version)
@@ -217,10 +228,10 @@ async function deleteThing(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const thingHandlers: HandlerTable = {
+export const thingHandlers = {
   CreateThing: createThing,
   DescribeThing: describeThing,
   ListThings: listThings,
   UpdateThing: updateThing,
   DeleteThing: deleteThing,
-};
+} satisfies HandlerTable;

@@ -7,12 +7,12 @@
 // decodes the extensions.
 import { createHash, webcrypto, X509Certificate as NodeCertificate, type KeyObject } from 'node:crypto';
 import * as px from '@peculiar/x509';
-import { ApiError } from '../kernel/errors.js';
+import { modeledError } from '../model/modeled-error.js';
 import type { CertificateFacts } from '../store/schema.js';
 
 px.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-export const certificateValidation = (message: string) => new ApiError('CertificateValidationException', message);
+export const certificateValidation = (message: string) => modeledError('CertificateValidationException', message);
 
 // ---------------------------------------------------------------------------------------------------------------
 // PEM

@@ -1,6 +1,7 @@
 // Every AWS IoT operation ddlocal implements, by model operation name. Operations of the model that are missing
 // here answer 501 NotImplementedException (Dec W4).
-import type { HandlerTable } from '../registry/context.js';
+import type { HandlerTable, RequestContext } from '../registry/context.js';
+import type { OperationName } from '../model/types.generated.js';
 import type { Operations } from '../protocol/http-server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../kernel/clock.js';
@@ -46,6 +47,11 @@ export const HANDLERS: HandlerTable = {
   ...mitigationTaskHandlers,
 };
 
+/** A handler seen through the name-keyed dispatch, with the operation it serves erased. */
+type DispatchedHandler = ((input: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, unknown>>) & {
+  readonly readCommitted?: boolean;
+};
+
 /**
  * The operations as the protocol layer sees them: each call runs its handler in one store transaction, with one
  * consistent "now" from ddlocal's clock (READ COMMITTED where the handler asks for it).
@@ -54,7 +60,9 @@ export function transactionalOperations(store: Store, clock: Clock, handlers: Ha
   return {
     implements: (operation) => Object.hasOwn(handlers, operation),
     invoke({ operation, input, caller, requestId }) {
-      const handler = handlers[operation]!;
+      // The protocol checked `implements` and validated the input against this operation's input shape, which is
+      // what the handler's type promises it; the table cannot say which handler the name picks, so it is erased here.
+      const handler = handlers[operation as OperationName] as unknown as DispatchedHandler;
       return store.transaction((db) => handler(input, { ...caller, requestId, db, clock, now: clock.now() }), {
         readCommitted: handler.readCommitted,
       });

@@ -300,7 +300,7 @@ export function operationRequestArb(opName: string, flavour: Flavour): fc.Arbitr
 }
 
 export const IMPLEMENTED = Object.keys(HANDLERS).filter((name) => MODEL.operations[name]);
-export const NOT_IMPLEMENTED = Object.keys(MODEL.operations).filter((name) => !HANDLERS[name]);
+export const NOT_IMPLEMENTED = Object.keys(MODEL.operations).filter((name) => !Object.hasOwn(HANDLERS, name));
 
 export const modelRequestArb: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { arbitrary: fc.constantFrom(...IMPLEMENTED).chain((op) => operationRequestArb(op, 'valid')), weight: 5 },

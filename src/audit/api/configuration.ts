@@ -1,5 +1,13 @@
 // Describe/Update/DeleteAccountAuditConfiguration (audit.md §2).
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  DeleteAccountAuditConfigurationInput,
+  DeleteAccountAuditConfigurationOutput,
+  DescribeAccountAuditConfigurationInput,
+  DescribeAccountAuditConfigurationOutput,
+  UpdateAccountAuditConfigurationInput,
+  UpdateAccountAuditConfigurationOutput,
+} from '../../model/types.generated.js';
 import { scope } from '../../registry/context.js';
 import { invalidRequest, notFound } from '../../kernel/errors.js';
 import { fromJson, toJson } from '../../kernel/json.js';
@@ -59,7 +67,10 @@ export async function requireEnabled(ctx: RequestContext, checks: string[]): Pro
     throw invalidRequest(`Audit checks not enabled in the account audit configuration: ${off.join(', ')}`);
 }
 
-async function describe(_input: Input, ctx: RequestContext) {
+async function describe(
+  _input: DescribeAccountAuditConfigurationInput,
+  ctx: RequestContext,
+): Promise<DescribeAccountAuditConfigurationOutput> {
   const config = await readAuditConfiguration(ctx);
   const auditCheckConfigurations = Object.fromEntries(
     CHECK_NAMES.map((name) => {
@@ -129,7 +140,10 @@ async function mergeChecks(
   return checks;
 }
 
-async function update(input: Input, ctx: RequestContext) {
+async function update(
+  input: UpdateAccountAuditConfigurationInput,
+  ctx: RequestContext,
+): Promise<UpdateAccountAuditConfigurationOutput> {
   const current = (await readAuditConfiguration(ctx)) ?? { targets: {}, checks: {} };
   if (input.roleArn !== undefined && !IAM_ROLE_ARN.test(input.roleArn))
     throw invalidRequest(`roleArn ${input.roleArn} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
@@ -154,7 +168,10 @@ async function update(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function remove(input: Input, ctx: RequestContext) {
+async function remove(
+  input: DeleteAccountAuditConfigurationInput,
+  ctx: RequestContext,
+): Promise<DeleteAccountAuditConfigurationOutput> {
   const config = await readAuditConfiguration(ctx);
   if (!config || config.roleArn === undefined)
     throw notFound('The account audit configuration of this account and region has never been set');
@@ -178,8 +195,8 @@ async function remove(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const auditConfigurationHandlers: HandlerTable = {
+export const auditConfigurationHandlers = {
   DescribeAccountAuditConfiguration: describe,
   UpdateAccountAuditConfiguration: update,
   DeleteAccountAuditConfiguration: remove,
-};
+} satisfies HandlerTable;

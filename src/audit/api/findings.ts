@@ -1,6 +1,19 @@
 // ListAuditFindings, DescribeAuditFinding, ListRelatedResourcesForAuditFinding (audit.md §7). `isSuppressed` is
 // computed when findings are read [Dec A7].
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  AuditFindingOutput,
+  AuditFindingSeverity,
+  DescribeAuditFindingInput,
+  DescribeAuditFindingOutput,
+  ListAuditFindingsInput,
+  ListAuditFindingsOutput,
+  ListRelatedResourcesForAuditFindingInput,
+  ListRelatedResourcesForAuditFindingOutput,
+  RelatedResource,
+  ResourceIdentifier,
+  ResourceType,
+} from '../../model/types.generated.js';
 import type { AuditFindingRow } from '../../store/schema.js';
 import { invalidRequest, notFound } from '../../kernel/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../../kernel/pagination.js';
@@ -27,18 +40,18 @@ function findingsQuery(ctx: RequestContext) {
 }
 
 /** The wire AuditFinding of a stored row. */
-export function findingOutput(row: FindingRow) {
-  const related = fromJson<unknown[]>(row.related_resources, []);
+export function findingOutput(row: FindingRow): AuditFindingOutput {
+  const related = fromJson<RelatedResource[]>(row.related_resources, []);
   return {
     findingId: row.finding_id,
     taskId: row.task_id,
     checkName: row.check_name,
     taskStartTime: row.task_start_time,
     findingTime: row.finding_time,
-    severity: row.severity,
+    severity: row.severity as AuditFindingSeverity,
     nonCompliantResource: {
-      resourceType: row.resource_type,
-      resourceIdentifier: fromJson(row.resource_identifier, {}),
+      resourceType: row.resource_type as ResourceType,
+      resourceIdentifier: fromJson<ResourceIdentifier>(row.resource_identifier, {}),
       additionalInfo: fromJson<Record<string, string> | undefined>(row.additional_info, undefined),
     },
     // Absent for the intermediate-CA check [AWS]; otherwise the first 10 (§7.3).
@@ -53,9 +66,13 @@ export function findingOutput(row: FindingRow) {
 }
 
 /** Validates the scope rule [Dec A9, A22, A41]; returns the time window when that is the scope. */
-async function findingScope(input: Input, ctx: RequestContext): Promise<{ start?: number; end?: number }> {
-  const hasStart = input.startTime !== undefined;
-  const hasEnd = input.endTime !== undefined;
+async function findingScope(
+  input: ListAuditFindingsInput,
+  ctx: RequestContext,
+): Promise<{ start?: number; end?: number }> {
+  const { startTime, endTime } = input;
+  const hasStart = startTime !== undefined;
+  const hasEnd = endTime !== undefined;
   if (input.taskId !== undefined) {
     if (hasStart || hasEnd) throw invalidRequest('Use either taskId or startTime and endTime, not both');
     if (!(await findAuditTask(ctx, input.taskId)))
@@ -63,13 +80,13 @@ async function findingScope(input: Input, ctx: RequestContext): Promise<{ start?
     return {};
   }
   if (!hasStart || !hasEnd) throw invalidRequest('ListAuditFindings needs either taskId, or both startTime and endTime');
-  const start = (input.startTime as Date).getTime();
-  const end = (input.endTime as Date).getTime();
+  const start = startTime.getTime();
+  const end = endTime.getTime();
   if (end < start) throw invalidRequest('endTime must not be before startTime');
   return { start, end };
 }
 
-async function listAuditFindings(input: Input, ctx: RequestContext) {
+async function listAuditFindings(input: ListAuditFindingsInput, ctx: RequestContext): Promise<ListAuditFindingsOutput> {
   const window = await findingScope(input, ctx);
   if (input.resourceIdentifier !== undefined && input.checkName === undefined)
     throw invalidRequest('resourceIdentifier can only be used together with checkName');
@@ -101,13 +118,19 @@ async function requireFinding(ctx: RequestContext, findingId: string): Promise<F
   return row;
 }
 
-async function describeAuditFinding(input: Input, ctx: RequestContext) {
+async function describeAuditFinding(
+  input: DescribeAuditFindingInput,
+  ctx: RequestContext,
+): Promise<DescribeAuditFindingOutput> {
   return { finding: findingOutput(await requireFinding(ctx, input.findingId)) };
 }
 
-async function listRelatedResourcesForAuditFinding(input: Input, ctx: RequestContext) {
+async function listRelatedResourcesForAuditFinding(
+  input: ListRelatedResourcesForAuditFindingInput,
+  ctx: RequestContext,
+): Promise<ListRelatedResourcesForAuditFindingOutput> {
   const row = await requireFinding(ctx, input.findingId);
-  const related = fromJson<unknown[]>(row.related_resources, []);
+  const related = fromJson<RelatedResource[]>(row.related_resources, []);
   const filters = { findingId: row.finding_id };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   const from =
@@ -118,8 +141,8 @@ async function listRelatedResourcesForAuditFinding(input: Input, ctx: RequestCon
   return { relatedResources: page.items.map((x) => x.r), nextToken: page.next };
 }
 
-export const auditFindingHandlers: HandlerTable = {
+export const auditFindingHandlers = {
   ListAuditFindings: listAuditFindings,
   DescribeAuditFinding: describeAuditFinding,
   ListRelatedResourcesForAuditFinding: listRelatedResourcesForAuditFinding,
-};
+} satisfies HandlerTable;

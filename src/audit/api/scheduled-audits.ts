@@ -1,6 +1,21 @@
 // Create/Update/Delete/Describe/ListScheduledAudits (audit.md §6.6). The audit runner (src/audit/engine.ts) starts
 // their runs on ddlocal's clock.
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  AuditFrequency,
+  DayOfWeek,
+  CreateScheduledAuditInput,
+  CreateScheduledAuditOutput,
+  DeleteScheduledAuditInput,
+  DeleteScheduledAuditOutput,
+  DescribeScheduledAuditInput,
+  DescribeScheduledAuditOutput,
+  ListScheduledAuditsInput,
+  ListScheduledAuditsOutput,
+  UpdateScheduledAuditInput,
+  UpdateScheduledAuditOutput,
+  ScheduledAuditMetadata,
+} from '../../model/types.generated.js';
 import { scope } from '../../registry/context.js';
 import type { ScheduledAuditRow } from '../../store/schema.js';
 import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../../kernel/errors.js';
@@ -58,7 +73,10 @@ async function checkSchedule(ctx: RequestContext, name: string, s: ScheduleField
 
 const arnOf = (ctx: RequestContext, name: string) => iotArn(ctx, 'scheduledaudit', name);
 
-async function createScheduledAudit(input: Input, ctx: RequestContext) {
+async function createScheduledAudit(
+  input: CreateScheduledAuditInput,
+  ctx: RequestContext,
+): Promise<CreateScheduledAuditOutput> {
   const name: string = input.scheduledAuditName;
   const arn = arnOf(ctx, name);
   if (await findScheduledAudit(ctx, name)) throw alreadyExists(`Scheduled audit ${name} already exists`, name, arn);
@@ -92,7 +110,10 @@ async function createScheduledAudit(input: Input, ctx: RequestContext) {
   return { scheduledAuditArn: arn };
 }
 
-async function updateScheduledAudit(input: Input, ctx: RequestContext) {
+async function updateScheduledAudit(
+  input: UpdateScheduledAuditInput,
+  ctx: RequestContext,
+): Promise<UpdateScheduledAuditOutput> {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
   const frequency: string = input.frequency ?? row.frequency;
   // Day fields that no longer fit a new frequency are dropped unless this request sends them (§6.6).
@@ -118,7 +139,10 @@ async function updateScheduledAudit(input: Input, ctx: RequestContext) {
   return { scheduledAuditArn: arnOf(ctx, row.scheduled_audit_name) };
 }
 
-async function deleteScheduledAudit(input: Input, ctx: RequestContext) {
+async function deleteScheduledAudit(
+  input: DeleteScheduledAuditInput,
+  ctx: RequestContext,
+): Promise<DeleteScheduledAuditOutput> {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
   // Tasks it produced remain (§6.6).
   await scoped(ctx)
@@ -129,22 +153,28 @@ async function deleteScheduledAudit(input: Input, ctx: RequestContext) {
   return {};
 }
 
-function metadata(ctx: RequestContext, row: ScheduledAuditRow) {
+function metadata(ctx: RequestContext, row: ScheduledAuditRow): ScheduledAuditMetadata {
   return {
     scheduledAuditName: row.scheduled_audit_name,
     scheduledAuditArn: arnOf(ctx, row.scheduled_audit_name),
-    frequency: row.frequency,
+    frequency: row.frequency as AuditFrequency,
     dayOfMonth: row.day_of_month ?? undefined,
-    dayOfWeek: row.day_of_week ?? undefined,
+    dayOfWeek: (row.day_of_week ?? undefined) as DayOfWeek | undefined,
   };
 }
 
-async function describeScheduledAudit(input: Input, ctx: RequestContext) {
+async function describeScheduledAudit(
+  input: DescribeScheduledAuditInput,
+  ctx: RequestContext,
+): Promise<DescribeScheduledAuditOutput> {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
   return { ...metadata(ctx, row), targetCheckNames: fromJson<string[]>(row.target_check_names, []) };
 }
 
-async function listScheduledAudits(input: Input, ctx: RequestContext) {
+async function listScheduledAudits(
+  input: ListScheduledAuditsInput,
+  ctx: RequestContext,
+): Promise<ListScheduledAuditsOutput> {
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   let q = scoped(ctx)
     .selectFrom('scheduled_audits')
@@ -157,10 +187,10 @@ async function listScheduledAudits(input: Input, ctx: RequestContext) {
   return { scheduledAudits: page.items.map((r) => metadata(ctx, r)), nextToken: page.next };
 }
 
-export const scheduledAuditHandlers: HandlerTable = {
+export const scheduledAuditHandlers = {
   CreateScheduledAudit: createScheduledAudit,
   UpdateScheduledAudit: updateScheduledAudit,
   DeleteScheduledAudit: deleteScheduledAudit,
   DescribeScheduledAudit: describeScheduledAudit,
   ListScheduledAudits: listScheduledAudits,
-};
+} satisfies HandlerTable;

@@ -1,7 +1,20 @@
 // Audit finding suppressions: Create/Describe/Update/Delete/ListAuditSuppressions (audit.md §8). Keyed by the
 // canonical check name and the normalised resource identifier [Dec A30]; the caller's spellings are returned [Dec A20].
 import { createHash } from 'node:crypto';
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  ResourceIdentifier,
+  CreateAuditSuppressionInput,
+  CreateAuditSuppressionOutput,
+  DeleteAuditSuppressionInput,
+  DeleteAuditSuppressionOutput,
+  DescribeAuditSuppressionInput,
+  DescribeAuditSuppressionOutput,
+  ListAuditSuppressionsInput,
+  ListAuditSuppressionsOutput,
+  UpdateAuditSuppressionInput,
+  UpdateAuditSuppressionOutput,
+} from '../../model/types.generated.js';
 import { scope } from '../../registry/context.js';
 import type { AuditSuppressionRow } from '../../store/schema.js';
 import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../../kernel/errors.js';
@@ -20,7 +33,7 @@ interface Key {
   resourceKey: string;
 }
 
-function keyOf(input: Input, ctx: RequestContext): Key {
+function keyOf(input: { checkName: string; resourceIdentifier: ResourceIdentifier }, ctx: RequestContext): Key {
   const checkName = requireCheckName(input.checkName);
   return { checkName, resourceKey: resourceKey(checkName, input.resourceIdentifier, ctx.accountId) };
 }
@@ -60,13 +73,16 @@ function suppressionOutput(row: AuditSuppressionRow) {
   };
 }
 
-function requestHash(input: Input): string {
+function requestHash(input: CreateAuditSuppressionInput): string {
   const { clientRequestToken: _token, ...rest } = input;
-  const canonical = { ...rest, expirationDate: (rest.expirationDate as Date | undefined)?.getTime() };
+  const canonical = { ...rest, expirationDate: rest.expirationDate?.getTime() };
   return createHash('sha256').update(toJson(canonical)).digest('hex');
 }
 
-async function createAuditSuppression(input: Input, ctx: RequestContext) {
+async function createAuditSuppression(
+  input: CreateAuditSuppressionInput,
+  ctx: RequestContext,
+): Promise<CreateAuditSuppressionOutput> {
   const key = keyOf(input, ctx);
   const hash = requestHash(input);
   const byToken = await scoped(ctx)
@@ -78,7 +94,7 @@ async function createAuditSuppression(input: Input, ctx: RequestContext) {
     if (byToken.request_hash === hash) return {}; // a retry of the same request [Dec A8]
     throw invalidRequest('clientRequestToken was already used with different parameters');
   }
-  const expirationDate = (input.expirationDate as Date | undefined)?.getTime();
+  const expirationDate = input.expirationDate?.getTime();
   checkLifetime(expirationDate, input.suppressIndefinitely === true, ctx.now);
   if (await findSuppression(ctx, key))
     throw alreadyExists(`An audit suppression for ${key.checkName} and this resource already exists`, key.resourceKey);
@@ -106,14 +122,20 @@ async function createAuditSuppression(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function describeAuditSuppression(input: Input, ctx: RequestContext) {
+async function describeAuditSuppression(
+  input: DescribeAuditSuppressionInput,
+  ctx: RequestContext,
+): Promise<DescribeAuditSuppressionOutput> {
   return suppressionOutput(await requireSuppression(ctx, keyOf(input, ctx)));
 }
 
-async function updateAuditSuppression(input: Input, ctx: RequestContext) {
+async function updateAuditSuppression(
+  input: UpdateAuditSuppressionInput,
+  ctx: RequestContext,
+): Promise<UpdateAuditSuppressionOutput> {
   const key = keyOf(input, ctx);
   const row = await requireSuppression(ctx, key);
-  const sentDate = (input.expirationDate as Date | undefined)?.getTime();
+  const sentDate = input.expirationDate?.getTime();
   if (sentDate !== undefined && input.suppressIndefinitely === true)
     throw invalidRequest('Give either expirationDate or suppressIndefinitely=true, not both');
   // A new date ends indefiniteness; suppressIndefinitely=true clears the date (§8.3).
@@ -141,7 +163,10 @@ async function updateAuditSuppression(input: Input, ctx: RequestContext) {
   return {};
 }
 
-async function deleteAuditSuppression(input: Input, ctx: RequestContext) {
+async function deleteAuditSuppression(
+  input: DeleteAuditSuppressionInput,
+  ctx: RequestContext,
+): Promise<DeleteAuditSuppressionOutput> {
   const key = keyOf(input, ctx);
   await scoped(ctx)
     .deleteFrom('audit_suppressions')
@@ -153,7 +178,10 @@ async function deleteAuditSuppression(input: Input, ctx: RequestContext) {
 
 const sortDate = (row: AuditSuppressionRow) => (row.suppress_indefinitely === 1 ? INDEFINITE : row.expiration_date ?? INDEFINITE);
 
-async function listAuditSuppressions(input: Input, ctx: RequestContext) {
+async function listAuditSuppressions(
+  input: ListAuditSuppressionsInput,
+  ctx: RequestContext,
+): Promise<ListAuditSuppressionsOutput> {
   if (input.resourceIdentifier !== undefined && input.checkName === undefined)
     throw invalidRequest('resourceIdentifier can only be used together with checkName');
   const checkName = input.checkName === undefined ? undefined : requireCheckName(input.checkName);
@@ -178,10 +206,10 @@ async function listAuditSuppressions(input: Input, ctx: RequestContext) {
   return { suppressions: page.items.map(suppressionOutput), nextToken: page.next };
 }
 
-export const auditSuppressionHandlers: HandlerTable = {
+export const auditSuppressionHandlers = {
   CreateAuditSuppression: createAuditSuppression,
   DescribeAuditSuppression: describeAuditSuppression,
   UpdateAuditSuppression: updateAuditSuppression,
   DeleteAuditSuppression: deleteAuditSuppression,
   ListAuditSuppressions: listAuditSuppressions,
-};
+} satisfies HandlerTable;

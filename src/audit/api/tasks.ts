@@ -1,6 +1,19 @@
 // StartOnDemandAuditTask, DescribeAuditTask, ListAuditTasks, CancelAuditTask (audit.md §6.1–§6.5). Evaluation itself
 // happens in the audit runner (src/audit/engine.ts), after the starting request has committed.
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  AuditCheckRunStatus,
+  AuditTaskStatus,
+  AuditTaskType,
+  CancelAuditTaskInput,
+  CancelAuditTaskOutput,
+  DescribeAuditTaskInput,
+  DescribeAuditTaskOutput,
+  ListAuditTasksInput,
+  ListAuditTasksOutput,
+  StartOnDemandAuditTaskInput,
+  StartOnDemandAuditTaskOutput,
+} from '../../model/types.generated.js';
 import type { AuditTaskRow } from '../../store/schema.js';
 import { invalidRequest, limitExceeded, notFound } from '../../kernel/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../../kernel/pagination.js';
@@ -30,7 +43,10 @@ async function requireAuditTask(ctx: RequestContext, taskId: string): Promise<Au
   return task;
 }
 
-async function startOnDemandAuditTask(input: Input, ctx: RequestContext) {
+async function startOnDemandAuditTask(
+  input: StartOnDemandAuditTaskInput,
+  ctx: RequestContext,
+): Promise<StartOnDemandAuditTaskOutput> {
   const checks = canonicalTargetChecks(input.targetCheckNames);
   await requireEnabled(ctx, checks);
   const running = await scoped(ctx)
@@ -54,7 +70,8 @@ async function startOnDemandAuditTask(input: Input, ctx: RequestContext) {
 }
 
 function statistics(details: Map<string, AuditCheckDetails>) {
-  const count = (status: string) => [...details.values()].filter((d) => d.checkRunStatus === status).length;
+  const count = (status: AuditCheckRunStatus) =>
+    [...details.values()].filter((d) => d.checkRunStatus === status).length;
   return {
     totalChecks: details.size,
     inProgressChecks: count('IN_PROGRESS'),
@@ -66,12 +83,12 @@ function statistics(details: Map<string, AuditCheckDetails>) {
   };
 }
 
-async function describeAuditTask(input: Input, ctx: RequestContext) {
+async function describeAuditTask(input: DescribeAuditTaskInput, ctx: RequestContext): Promise<DescribeAuditTaskOutput> {
   const task = await requireAuditTask(ctx, input.taskId);
   const details = await auditTaskDetails(ctx.db, task, ctx.now);
   return {
-    taskStatus: task.task_status,
-    taskType: task.task_type,
+    taskStatus: task.task_status as AuditTaskStatus,
+    taskType: task.task_type as AuditTaskType,
     taskStartTime: task.task_start_time,
     scheduledAuditName: task.scheduled_audit_name ?? undefined,
     taskStatistics: statistics(details),
@@ -79,9 +96,9 @@ async function describeAuditTask(input: Input, ctx: RequestContext) {
   };
 }
 
-async function listAuditTasks(input: Input, ctx: RequestContext) {
-  const start = (input.startTime as Date).getTime();
-  const end = (input.endTime as Date).getTime();
+async function listAuditTasks(input: ListAuditTasksInput, ctx: RequestContext): Promise<ListAuditTasksOutput> {
+  const start = input.startTime.getTime();
+  const end = input.endTime.getTime();
   if (end < start) throw invalidRequest('endTime must not be before startTime');
   if (start < ctx.now - RETENTION_MS)
     throw invalidRequest('startTime must be within the last 90 days: older audit tasks are not retained');
@@ -103,12 +120,16 @@ async function listAuditTasks(input: Input, ctx: RequestContext) {
   }
   const page = pageOf(await q.execute(), pageSize, 'ListAuditTasks', filters, (r) => [r.task_start_time, r.task_id]);
   return {
-    tasks: page.items.map((r) => ({ taskId: r.task_id, taskStatus: r.task_status, taskType: r.task_type })),
+    tasks: page.items.map((r) => ({
+      taskId: r.task_id,
+      taskStatus: r.task_status as AuditTaskStatus,
+      taskType: r.task_type as AuditTaskType,
+    })),
     nextToken: page.next,
   };
 }
 
-async function cancelAuditTask(input: Input, ctx: RequestContext) {
+async function cancelAuditTask(input: CancelAuditTaskInput, ctx: RequestContext): Promise<CancelAuditTaskOutput> {
   const task = await requireAuditTask(ctx, input.taskId);
   if (task.task_status !== 'IN_PROGRESS')
     throw invalidRequest(`Audit task ${task.task_id} is ${task.task_status}; only an IN_PROGRESS task can be canceled`);
@@ -128,9 +149,9 @@ async function cancelAuditTask(input: Input, ctx: RequestContext) {
   return {};
 }
 
-export const auditTaskHandlers: HandlerTable = {
+export const auditTaskHandlers = {
   StartOnDemandAuditTask: startOnDemandAuditTask,
   DescribeAuditTask: describeAuditTask,
   ListAuditTasks: listAuditTasks,
   CancelAuditTask: cancelAuditTask,
-};
+} satisfies HandlerTable;

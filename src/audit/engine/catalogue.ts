@@ -77,10 +77,10 @@ function normaliseCertificateId(id: string): string {
  * present (anything else → InvalidRequestException when `strict`). `accountId` is the caller's account, which an
  * `account` identifier must name.
  */
-export function resourceKey(checkName: string, identifier: Record<string, unknown>, accountId?: string): string {
+export function resourceKey(checkName: string, identifier: object, accountId?: string): string {
   const member = CHECK_IDENTIFIERS[checkName]!;
   const extra = Object.keys(identifier).filter((k) => k !== member);
-  const value = identifier[member];
+  const value: unknown = (identifier as Record<string, unknown>)[member];
   if (value === undefined || extra.length > 0)
     throw invalidRequest(
       `resourceIdentifier for ${checkName} must contain exactly ${member}${extra.length ? `, not ${extra.join(', ')}` : ''}`,

@@ -3,9 +3,10 @@
 import type { Db } from '../../store/store.js';
 import type { AuditTaskRow } from '../../store/schema.js';
 import { activeSuppression } from './suppressed.js';
+import type { AuditCheckRunStatus } from '../../model/types.generated.js';
 
 export interface AuditCheckDetails {
-  checkRunStatus: string;
+  checkRunStatus: AuditCheckRunStatus;
   checkCompliant?: boolean;
   totalResourcesCount?: number;
   nonCompliantResourcesCount?: number;
@@ -43,7 +44,7 @@ export async function auditTaskDetails(db: Db, task: AuditTaskRow, now: number):
     if (!completed) {
       // A FAILED check may still report what it proved before data ran out [Dec A33].
       details.set(c.check_name, {
-        checkRunStatus: c.status,
+        checkRunStatus: c.status as AuditCheckRunStatus,
         totalResourcesCount: c.total_resources ?? undefined,
         nonCompliantResourcesCount: c.non_compliant_resources ?? undefined,
         suppressedNonCompliantResourcesCount: c.non_compliant_resources === null ? undefined : suppressed.get(c.check_name) ?? 0,

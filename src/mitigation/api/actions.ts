@@ -2,7 +2,19 @@
 // reads actions through loadActionDefinitions when it snapshots them at task start (§3.4).
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  CreateMitigationActionInput,
+  CreateMitigationActionOutput,
+  DeleteMitigationActionInput,
+  DeleteMitigationActionOutput,
+  DescribeMitigationActionInput,
+  DescribeMitigationActionOutput,
+  ListMitigationActionsInput,
+  ListMitigationActionsOutput,
+  UpdateMitigationActionInput,
+  UpdateMitigationActionOutput,
+} from '../../model/types.generated.js';
 import { scope } from '../../registry/context.js';
 import type { Database, MitigationActionRow } from '../../store/schema.js';
 import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../../kernel/errors.js';
@@ -131,7 +143,10 @@ async function countActions(ctx: RequestContext): Promise<number> {
   return Number(r.n);
 }
 
-async function createMitigationAction(input: Input, ctx: RequestContext) {
+async function createMitigationAction(
+  input: CreateMitigationActionInput,
+  ctx: RequestContext,
+): Promise<CreateMitigationActionOutput> {
   const name: string = input.actionName;
   const arn = arnOf(ctx, name);
   const tags: Tag[] | undefined = input.tags;
@@ -170,7 +185,10 @@ async function createMitigationAction(input: Input, ctx: RequestContext) {
   return { actionArn: arn, actionId };
 }
 
-async function updateMitigationAction(input: Input, ctx: RequestContext) {
+async function updateMitigationAction(
+  input: UpdateMitigationActionInput,
+  ctx: RequestContext,
+): Promise<UpdateMitigationActionOutput> {
   const row = await requireAction(ctx, input.actionName);
   const result = { actionArn: arnOf(ctx, row.action_name), actionId: row.action_id };
   // The aws CLI sends {} when only --action-name is given: a successful no-op (§2.2).
@@ -196,11 +214,14 @@ async function updateMitigationAction(input: Input, ctx: RequestContext) {
   return result;
 }
 
-async function describeMitigationAction(input: Input, ctx: RequestContext) {
+async function describeMitigationAction(
+  input: DescribeMitigationActionInput,
+  ctx: RequestContext,
+): Promise<DescribeMitigationActionOutput> {
   const row = await requireAction(ctx, input.actionName);
   return {
     actionName: row.action_name,
-    actionType: row.action_type,
+    actionType: row.action_type as MitigationActionType,
     actionArn: arnOf(ctx, row.action_name),
     actionId: row.action_id,
     roleArn: row.role_arn,
@@ -210,7 +231,10 @@ async function describeMitigationAction(input: Input, ctx: RequestContext) {
   };
 }
 
-async function deleteMitigationAction(input: Input, ctx: RequestContext) {
+async function deleteMitigationAction(
+  input: DeleteMitigationActionInput,
+  ctx: RequestContext,
+): Promise<DeleteMitigationActionOutput> {
   // Deleting a missing action succeeds [Dec M18]; tasks already started keep their snapshot [Dec M15].
   const row = await findAction(ctx, input.actionName);
   if (!row) return {};
@@ -230,7 +254,10 @@ function listAfter(token: string, filters: unknown): [number, string] {
   return [created, name];
 }
 
-async function listMitigationActions(input: Input, ctx: RequestContext) {
+async function listMitigationActions(
+  input: ListMitigationActionsInput,
+  ctx: RequestContext,
+): Promise<ListMitigationActionsOutput> {
   const filters = { actionType: input.actionType };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
   // Newest first; the name breaks ties between actions created in the same millisecond (§2.2).
@@ -288,10 +315,10 @@ export async function loadActionDefinitions(
   return result;
 }
 
-export const mitigationActionHandlers: HandlerTable = {
+export const mitigationActionHandlers = {
   CreateMitigationAction: createMitigationAction,
   UpdateMitigationAction: updateMitigationAction,
   DescribeMitigationAction: describeMitigationAction,
   DeleteMitigationAction: deleteMitigationAction,
   ListMitigationActions: listMitigationActions,
-};
+} satisfies HandlerTable;

@@ -1,9 +1,14 @@
 // StartAuditMitigationActionsTask (mitigation.md §3): validation in the order of Dec M25, the selection of §3.3 and,
 // in the request's transaction, the task row, the actions snapshot, one row per counted finding and one execution
 // per (finding, action). The mitigation runner (src/mitigation/engine.ts) does the work after the commit.
-import type { Input, RequestContext } from '../../registry/context.js';
+import type { RequestContext } from '../../registry/context.js';
+import type {
+  StartAuditMitigationActionsTaskInput,
+  StartAuditMitigationActionsTaskOutput,
+} from '../../model/types.generated.js';
 import type { MitigationExecutionRow, MitigationTaskFindingRow, MitigationTaskRow } from '../../store/schema.js';
-import { ApiError, invalidRequest, limitExceeded } from '../../kernel/errors.js';
+import { invalidRequest, limitExceeded } from '../../kernel/errors.js';
+import { modeledError } from '../../model/modeled-error.js';
 import { actionTypeAllowed, canonicalCheckName, CHECK_REASON_CODES } from '../../audit/engine/catalogue.js';
 import { enabledCheckConfigurations, RETENTION_MS } from '../../audit/engine/engine.js';
 import { activeSuppression } from '../../audit/engine/suppressed.js';
@@ -54,7 +59,7 @@ async function idempotentAnswer(ctx: RequestContext, taskId: string, token: stri
     .executeTakeFirst();
   if (existing && existing.start_time >= withinRetention(ctx)) {
     if (existing.client_request_token !== token)
-      throw new ApiError('TaskAlreadyExistsException', `Audit mitigation actions task ${taskId} already exists (started with another clientRequestToken)`);
+      throw modeledError('TaskAlreadyExistsException', `Audit mitigation actions task ${taskId} already exists (started with another clientRequestToken)`);
     if (existing.request !== request)
       throw invalidRequest(`clientRequestToken was already used with different parameters for task ${taskId}`);
     return taskId;
@@ -272,7 +277,10 @@ async function insertBatched<T extends 'mitigation_task_findings' | 'mitigation_
       .execute();
 }
 
-export async function startAuditMitigationActionsTask(input: Input, ctx: RequestContext) {
+export async function startAuditMitigationActionsTask(
+  input: StartAuditMitigationActionsTaskInput,
+  ctx: RequestContext,
+): Promise<StartAuditMitigationActionsTaskOutput> {
   const taskId: string = input.taskId;
   const target: Target = input.target;
   const mapping: Record<string, string[]> = input.auditCheckToActionsMapping;

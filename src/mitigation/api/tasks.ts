@@ -1,7 +1,17 @@
 // Reading and canceling audit mitigation actions tasks (mitigation.md §6): DescribeAuditMitigationActionsTask,
 // ListAuditMitigationActionsTasks, ListAuditMitigationActionsExecutions, CancelAuditMitigationActionsTask.
 // StartAuditMitigationActionsTask is in mitigation-task-start.ts; the work itself in src/mitigation/engine.ts.
-import type { HandlerTable, Input, RequestContext } from '../../registry/context.js';
+import type { HandlerTable, RequestContext } from '../../registry/context.js';
+import type {
+  CancelAuditMitigationActionsTaskInput,
+  CancelAuditMitigationActionsTaskOutput,
+  DescribeAuditMitigationActionsTaskInput,
+  DescribeAuditMitigationActionsTaskOutput,
+  ListAuditMitigationActionsExecutionsInput,
+  ListAuditMitigationActionsExecutionsOutput,
+  ListAuditMitigationActionsTasksInput,
+  ListAuditMitigationActionsTasksOutput,
+} from '../../model/types.generated.js';
 import type { MitigationTaskRow } from '../../store/schema.js';
 import { invalidRequest, notFound } from '../../kernel/errors.js';
 import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../../kernel/pagination.js';
@@ -55,7 +65,10 @@ async function taskStatistics(ctx: RequestContext, task: MitigationTaskRow): Pro
   return stats;
 }
 
-async function describeAuditMitigationActionsTask(input: Input, ctx: RequestContext) {
+async function describeAuditMitigationActionsTask(
+  input: DescribeAuditMitigationActionsTaskInput,
+  ctx: RequestContext,
+): Promise<DescribeAuditMitigationActionsTaskOutput> {
   const task = await findTask(ctx, input.taskId);
   if (!task) throw notFound(`Audit mitigation actions task ${input.taskId} does not exist`);
   return {
@@ -74,9 +87,12 @@ async function describeAuditMitigationActionsTask(input: Input, ctx: RequestCont
   };
 }
 
-async function listAuditMitigationActionsTasks(input: Input, ctx: RequestContext) {
-  const start = (input.startTime as Date).getTime();
-  const end = (input.endTime as Date).getTime();
+async function listAuditMitigationActionsTasks(
+  input: ListAuditMitigationActionsTasksInput,
+  ctx: RequestContext,
+): Promise<ListAuditMitigationActionsTasksOutput> {
+  const start = input.startTime.getTime();
+  const end = input.endTime.getTime();
   if (end < start) throw invalidRequest('endTime must not be before startTime');
   if (start < ctx.now - RETENTION_MS)
     throw invalidRequest('startTime must be within the last 90 days: older audit mitigation actions tasks are not retained');
@@ -101,14 +117,16 @@ async function listAuditMitigationActionsTasks(input: Input, ctx: RequestContext
       .whereRef('f.region', '=', 't.region')
       .whereRef('f.task_id', '=', 't.task_id');
   // Tasks targeting the audit, and findingIds tasks that counted one of its findings [Dec M35].
-  if (filters.auditTaskId !== undefined)
+  const { auditTaskId, findingId } = filters;
+  if (auditTaskId !== undefined)
     q = q.where((eb) =>
       eb.or([
-        eb('t.target_audit_task_id', '=', filters.auditTaskId),
-        eb.exists(countedFindings(eb).where('f.audit_task_id', '=', filters.auditTaskId)),
+        eb('t.target_audit_task_id', '=', auditTaskId),
+        eb.exists(countedFindings(eb).where('f.audit_task_id', '=', auditTaskId)),
       ]),
     );
-  if (filters.findingId !== undefined) q = q.where((eb) => eb.exists(countedFindings(eb).where('f.finding_id', '=', filters.findingId)));
+  if (findingId !== undefined)
+    q = q.where((eb) => eb.exists(countedFindings(eb).where('f.finding_id', '=', findingId)));
   if (input.nextToken !== undefined) {
     const [t, id] = decodeToken('ListAuditMitigationActionsTasks', filters, input.nextToken) as [number, string];
     q = q.where((eb) => eb.or([eb('t.start_time', '<', t), eb.and([eb('t.start_time', '=', t), eb('t.task_id', '<', id)])]));
@@ -120,7 +138,10 @@ async function listAuditMitigationActionsTasks(input: Input, ctx: RequestContext
   };
 }
 
-async function listAuditMitigationActionsExecutions(input: Input, ctx: RequestContext) {
+async function listAuditMitigationActionsExecutions(
+  input: ListAuditMitigationActionsExecutionsInput,
+  ctx: RequestContext,
+): Promise<ListAuditMitigationActionsExecutionsOutput> {
   const task = await findTask(ctx, input.taskId);
   if (!task) throw invalidRequest(`Audit mitigation actions task ${input.taskId} does not exist`);
   const filters = { taskId: task.task_id, findingId: input.findingId, actionStatus: input.actionStatus };
@@ -154,7 +175,10 @@ async function listAuditMitigationActionsExecutions(input: Input, ctx: RequestCo
   };
 }
 
-async function cancelAuditMitigationActionsTask(input: Input, ctx: RequestContext) {
+async function cancelAuditMitigationActionsTask(
+  input: CancelAuditMitigationActionsTaskInput,
+  ctx: RequestContext,
+): Promise<CancelAuditMitigationActionsTaskOutput> {
   const task = await findTask(ctx, input.taskId);
   if (!task) throw notFound(`Audit mitigation actions task ${input.taskId} does not exist`);
   if (task.task_status !== 'IN_PROGRESS')
@@ -172,10 +196,10 @@ async function cancelAuditMitigationActionsTask(input: Input, ctx: RequestContex
   return {};
 }
 
-export const mitigationTaskHandlers: HandlerTable = {
+export const mitigationTaskHandlers = {
   StartAuditMitigationActionsTask: startAuditMitigationActionsTask,
   DescribeAuditMitigationActionsTask: describeAuditMitigationActionsTask,
   ListAuditMitigationActionsTasks: listAuditMitigationActionsTasks,
   ListAuditMitigationActionsExecutions: listAuditMitigationActionsExecutions,
   CancelAuditMitigationActionsTask: cancelAuditMitigationActionsTask,
-};
+} satisfies HandlerTable;
