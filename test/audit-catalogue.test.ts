@@ -1,6 +1,6 @@
 // The check modules (src/audit/checks) against the API model, and the catalogue derived from them: names are unique
 // and sorted for DescribeAccountAuditConfiguration, every resource identifier and configuration key is one the model
-// has, every configuration key of the model is read by a check, and the alias spelling leads to a check.
+// has, every configuration key of the model is read by a check, and names and aliases lead to their check only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shape } from '../src/model/model.js';
@@ -35,9 +35,13 @@ test('resource identifiers and configuration keys are the model’s', () => {
   assert.deepEqual([...read].sort(), [...configNames].sort(), 'every ConfigName of the model is read by exactly one check');
 });
 
-test('the alias spelling leads to a registered check', () => {
+test('names and aliases lead to their check; nothing else does', () => {
   assert.equal(canonicalCheckName('IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK'), 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK');
-  assert.equal(canonicalCheckName('NO_SUCH_CHECK'), undefined);
+  assert.equal(canonicalCheckName('IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK'), 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK');
+  for (const name of ['NO_SUCH_CHECK', 'constructor', 'toString', '__proto__']) assert.equal(canonicalCheckName(name), undefined, name);
+  const aliases = AUDIT_CHECK_LIST.flatMap((c) => c.aliases ?? []);
+  for (const alias of aliases) assert.ok(!CHECK_NAMES.includes(alias), `${alias} is an alias and a check name`);
+  assert.equal(new Set(aliases).size, aliases.length, 'an alias names two checks');
 });
 
 test('configuration keys: only the check’s own, with values its rule accepts', () => {

@@ -69,9 +69,9 @@ export type ActionOutcome<Undo = unknown> =
 
 /**
  * How the preview extension predicts an action. `describeChange`: the action is applied in a transaction that is
- * rolled back, and its undo record (never null here) says what it would change — undefined for "nothing". `withoutApplying`:
- * the action's effect leaves ddlocal (an outbox message) and must not even be simulated; the prediction is
- * WOULD_CHANGE with this detail.
+ * rolled back, and its undo record (never null here) says what it would change — undefined for "nothing".
+ * `withoutApplying`: the action's effect leaves ddlocal (an outbox message) and must not even be simulated; the
+ * prediction is WOULD_CHANGE with this detail.
  */
 export type PreviewRule<Undo> =
   | { describeChange(undo: Undo, action: ActionDefinition): string | undefined }
@@ -90,9 +90,10 @@ export type UndoRule<Undo> =
 export interface ActionTypeModule<Type extends string = string, Member extends string = string, Params = any, Undo = any> {
   /** The MitigationActionType value, e.g. 'UPDATE_DEVICE_CERTIFICATE'. */
   type: Type;
-  /** The member of the model's MitigationActionParams that selects this type, e.g. 'updateDeviceCertificateParams'. */
+  /** The member of the model's MitigationActionParams that selects this type, e.g. 'updateDeviceCertificateParams'.
+   *  `ctx.action.actionParams[paramsMember]` holds the parameters when `apply` runs. */
   paramsMember: Member;
-  /** The audit checks whose findings this type may act on; 'EVERY_CHECK' for a type that does not touch the resource. */
+  /** The audit checks whose findings this type may act on; 'EVERY_CHECK' for a type that changes no resource. */
   appliesTo: readonly AuditCheckName[] | 'EVERY_CHECK';
   /** IAM actions the action's role needs when role permissions are enforced. */
   permissions: string[];

@@ -85,6 +85,9 @@ export interface ConfigurationKey {
 export interface AuditCheck<Name extends string = string> {
   /** Canonical wire name, e.g. 'DEVICE_CERTIFICATE_EXPIRING_CHECK'. */
   name: Name;
+  /** Other spellings callers may use for the name (AWS accepts them too); they mean this check wherever a check name
+   *  is accepted, and responses use the canonical name. */
+  aliases?: readonly string[];
   severity: AuditSeverity;
   /**
    * The one ResourceIdentifier member of the findings' nonCompliantResource: suppressions and finding filters must

@@ -15,7 +15,8 @@ export function dayThreshold(name: string, defaultDays: number): DayThreshold {
     name,
     problem(value) {
       const days = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
-      return days >= MIN_DAYS && days <= MAX_DAYS ? undefined : `must be a whole number of days from ${MIN_DAYS} to ${MAX_DAYS}, not ${value}`;
+      if (days >= MIN_DAYS && days <= MAX_DAYS) return undefined;
+      return `must be a whole number of days from ${MIN_DAYS} to ${MAX_DAYS}, not ${value}`;
     },
     read(configuration) {
       // The configuration API validated the value, so one that is not a number falls back to the default.

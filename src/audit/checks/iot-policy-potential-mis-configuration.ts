@@ -6,6 +6,7 @@ import { runPolicyRule } from './iot-policy-overly-permissive.js';
 
 export const iotPolicyPotentialMisConfigurationCheck = defineAuditCheck({
   name: 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK',
+  aliases: ['IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK'],
   severity: 'MEDIUM',
   resourceIdentifier: 'policyVersionIdentifier',
   reasonCodes: ['POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT', 'TOPIC_FILTERS_INTENDED_TO_DENY_ALLOWED_USING_WILDCARDS'],

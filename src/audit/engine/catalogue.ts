@@ -1,9 +1,9 @@
-// The check catalogue: the names, resource identifiers, reason codes and configuration rules of every check, derived
-// from the check modules listed in ../checks/index.ts. Configuration, suppressions, finding filters and mitigation
-// validate against it. What is not a property of one check stays here: the accepted alternative spelling of a name,
-// and how a resource identifier becomes a suppression key.
+// The check catalogue: the names and their aliases, resource identifiers, reason codes and configuration rules of
+// every check, derived from the check modules listed in ../checks/index.ts. Configuration, suppressions, finding
+// filters and mitigation validate against it. What is not a property of one check stays here: how each kind of
+// resource identifier becomes a suppression key.
 import { invalidRequest } from '../../kernel/errors.js';
-import { AUDIT_CHECK_LIST, type AuditCheckName } from '../checks/index.js';
+import { AUDIT_CHECK_LIST } from '../checks/index.js';
 import type { IdentifierMember } from '../checks/check.js';
 
 export type { IdentifierMember } from '../checks/check.js';
@@ -22,15 +22,13 @@ export const CHECK_REASON_CODES: Readonly<Record<string, readonly string[]>> = O
   AUDIT_CHECK_LIST.map((check) => [check.name, check.reasonCodes]),
 );
 
-/** The one accepted alternative spelling [Dec A1]. */
-const ALIASES: Readonly<Record<string, AuditCheckName>> = {
-  IOT_POLICY_POTENTIAL_MISCONFIGURATION_CHECK: 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK',
-};
+/** Alternative spelling → canonical name. A Map, so that a name such as "constructor" finds nothing inherited. */
+const ALIASES = new Map<string, string>(AUDIT_CHECK_LIST.flatMap((check) => (check.aliases ?? []).map((alias) => [alias, check.name])));
 
 /** The canonical name of a check name or alias; undefined for anything else. */
 export function canonicalCheckName(name: string): string | undefined {
   if (Object.hasOwn(CHECK_IDENTIFIERS, name)) return name;
-  return ALIASES[name];
+  return ALIASES.get(name);
 }
 
 /** Like canonicalCheckName, but an unknown name is InvalidRequestException naming it. */
