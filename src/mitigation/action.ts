@@ -1,31 +1,23 @@
-// The contract between the mitigation engine and the six action types (mitigation.md §7). The engine claims a
-// finding, opens one transaction per execution, calls the action type's `apply` inside it and writes the outcome in
-// the same transaction — so a registry change and its execution status always commit together. Action types never
-// touch task or execution rows themselves.
+// The contract between the mitigation engine and the action types. The engine claims a finding, opens one transaction
+// per execution, calls the action type's `apply` inside it and writes the outcome in the same transaction — so a
+// registry change and its execution status always commit together. Action types never touch task or execution rows
+// themselves.
+//
+// Each action type is one module in ./actions that declares everything ddlocal needs to know about it (an
+// ActionTypeModule); ./actions/index.ts lists the modules, and every table about action types is derived from that
+// list. docs/recipes/add-a-mitigation-action.md walks through adding one.
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { AuditResource } from '../audit/checks/check.js';
+import type { AuditCheckName } from '../audit/checks/index.js';
+import type { RequestContext } from '../registry/context.js';
 import type { Clock } from '../kernel/clock.js';
+import type { MitigationActionType } from './actions/index.js';
+import type { PartResult } from './actions/restore.js';
 
-export type MitigationActionType =
-  | 'UPDATE_DEVICE_CERTIFICATE'
-  | 'UPDATE_CA_CERTIFICATE'
-  | 'ADD_THINGS_TO_THING_GROUP'
-  | 'REPLACE_DEFAULT_POLICY_VERSION'
-  | 'ENABLE_IOT_LOGGING'
-  | 'PUBLISH_FINDING_TO_SNS';
+export type { MitigationActionType } from './actions/index.js';
 
-/** The ActionParams member that selects each type (§2.1). */
-export const PARAMS_MEMBER: Record<MitigationActionType, string> = {
-  UPDATE_DEVICE_CERTIFICATE: 'updateDeviceCertificateParams',
-  UPDATE_CA_CERTIFICATE: 'updateCACertificateParams',
-  ADD_THINGS_TO_THING_GROUP: 'addThingsToThingGroupParams',
-  REPLACE_DEFAULT_POLICY_VERSION: 'replaceDefaultPolicyVersionParams',
-  ENABLE_IOT_LOGGING: 'enableIoTLoggingParams',
-  PUBLISH_FINDING_TO_SNS: 'publishFindingToSnsParams',
-};
-
-/** An action as the task snapshotted it at start (§3.4): later edits or deletes do not reach the task. */
+/** An action as the task snapshotted it at start: later edits or deletes do not reach the task. */
 export interface ActionDefinition {
   name: string;
   id: string;
@@ -66,17 +58,58 @@ export interface ActionContext {
 
 export type ExecutionErrorCode = 'INSUFFICIENT_PERMISSIONS' | 'INVALID_STATE_OF_RESOURCE';
 
-export type ActionOutcome =
-  /** Applied (or nothing needed doing). `undo`: the before-values of what changed, for the undo extension (§9.2). */
-  | { status: 'COMPLETED'; message?: string; undo?: unknown }
-  /** Not (fully) applied. Changes that could be made are still committed, with their `undo` [§7.2]. */
-  | { status: 'FAILED'; errorCode: ExecutionErrorCode; message: string; undo?: unknown }
-  /** Handed to the outbox (SNS): the execution stays IN_PROGRESS until the deliverer settles it (§7.3). */
+/** `Undo` is the action type's undo record: the before-values of what it changed, stored with the execution. */
+export type ActionOutcome<Undo = unknown> =
+  /** Applied (or nothing needed doing). `undo`: what the undo extension needs to restore the before-values. */
+  | { status: 'COMPLETED'; message?: string; undo?: Undo }
+  /** Not (fully) applied. Changes that could be made are still committed, with their `undo`. */
+  | { status: 'FAILED'; errorCode: ExecutionErrorCode; message: string; undo?: Undo }
+  /** Handed to the outbox (SNS): the execution stays IN_PROGRESS until the deliverer settles it. */
   | { status: 'IN_PROGRESS' };
 
-export interface MitigationActionImplementation {
-  type: MitigationActionType;
-  /** IAM actions the action's role needs (§7.1), for role enforcement [Dec M32]. */
+/**
+ * How the preview extension predicts an action. `describeChange`: the action is applied in a transaction that is
+ * rolled back, and its undo record (never null here) says what it would change — undefined for "nothing".
+ * `withoutApplying`: the action's effect leaves ddlocal (an outbox message) and must not even be simulated; the
+ * prediction is WOULD_CHANGE with this detail.
+ */
+export type PreviewRule<Undo> =
+  | { describeChange(undo: Undo, action: ActionDefinition): string | undefined }
+  | { withoutApplying(action: ActionDefinition): string };
+
+/**
+ * How the undo extension restores an execution. `restore`: the parts of the undo record, each put back only if the
+ * resource still holds what the action wrote. `notUndoable`: why this type's effect cannot be taken back (the end of
+ * the sentence "Action <name> …").
+ */
+export type UndoRule<Undo> =
+  | { restore(rc: RequestContext, undo: Undo): Promise<PartResult[]> }
+  | { notUndoable: string };
+
+/** Everything ddlocal knows about one mitigation action type, declared by its module in ./actions. */
+export interface ActionTypeModule<Type extends string = string, Member extends string = string, Params = any, Undo = any> {
+  /** The MitigationActionType value, e.g. 'UPDATE_DEVICE_CERTIFICATE'. */
+  type: Type;
+  /** The member of the model's MitigationActionParams that selects this type, e.g. 'updateDeviceCertificateParams'.
+   *  `ctx.action.actionParams[paramsMember]` holds the parameters when `apply` runs. */
+  paramsMember: Member;
+  /** The audit checks whose findings this type may act on; 'EVERY_CHECK' for a type that changes no resource. */
+  appliesTo: readonly AuditCheckName[] | 'EVERY_CHECK';
+  /** IAM actions the action's role needs when role permissions are enforced. */
   permissions: string[];
-  apply(ctx: ActionContext): Promise<ActionOutcome>;
+  /**
+   * Create/UpdateMitigationAction's rules for the params beyond what the model checks (the model has already
+   * validated types, enums and lengths). Throws InvalidRequestException; `prefix` is "Mitigation action <name>".
+   */
+  checkParams?(params: Params, prefix: string): void;
+  apply(ctx: ActionContext): Promise<ActionOutcome<Undo>>;
+  preview: PreviewRule<Undo>;
+  undo: UndoRule<Undo>;
+}
+
+/** Identity, but keeps the type and member names as literal types, so the list of modules can derive the type union. */
+export function defineActionType<const Type extends string, const Member extends string, Params, Undo>(
+  module: ActionTypeModule<Type, Member, Params, Undo>,
+): ActionTypeModule<Type, Member, Params, Undo> {
+  return module;
 }

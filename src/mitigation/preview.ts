@@ -21,16 +21,9 @@ import {
   type SelectedFinding,
   type Target,
 } from './api/task-start.js';
-import { sameV2Options, type V2LoggingOptions } from '../registry/logging.js';
 import type { ActionDefinition, ActionOutcome, FindingToMitigate } from './action.js';
 import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
-import { joinWithin } from './actions/common.js';
 import { loadFinding } from './engine/engine.js';
-import type { DeviceCertificateUndo } from './actions/update-device-certificate.js';
-import type { CaCertificateUndo } from './actions/update-ca-certificate.js';
-import type { AddThingsUndo } from './actions/add-things-to-thing-group.js';
-import type { PolicyVersionUndo } from './actions/replace-default-policy-version.js';
-import type { LoggingUndo } from './actions/enable-iot-logging.js';
 
 export const PREVIEW_PATH = '/_ddlocal/audit/mitigationactions/preview';
 const OPERATION = 'PreviewAuditMitigationActionsTask';
@@ -90,50 +83,11 @@ function afterKey(item: PlanItem, key: unknown[]): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Describing a change from the undo record the action returned
 
-function describeLogging(options: V2LoggingOptions | null): string {
-  if (options === null) return 'not configured';
-  if (options.disableAllLogs) return 'all logs disabled';
-  return `default level ${options.defaultLogLevel ?? 'unset'}, role ${options.roleArn ?? 'unset'}`;
-}
-
-/** What an applied action changed, from its undo record; undefined when it changed nothing. */
+/** What an applied action changed, from its undo record (its type's preview rule); undefined when it changed nothing. */
 export function changeDetail(action: ActionDefinition, undo: unknown): string | undefined {
   if (undo === undefined || undo === null) return undefined;
-  switch (action.actionType) {
-    case 'UPDATE_DEVICE_CERTIFICATE': {
-      const { certificates } = undo as DeviceCertificateUndo;
-      if (certificates.length === 0) return undefined;
-      if (certificates.length === 1) return `status ${certificates[0]!.previousStatus} -> ${certificates[0]!.newStatus}`;
-      return joinWithin(certificates.map((c) => `certificate ${c.certificateId}: status ${c.previousStatus} -> ${c.newStatus}`));
-    }
-    case 'UPDATE_CA_CERTIFICATE': {
-      const u = undo as CaCertificateUndo;
-      return `status ${u.previousStatus} -> ${u.newStatus}`;
-    }
-    case 'ADD_THINGS_TO_THING_GROUP': {
-      const { memberships } = undo as AddThingsUndo;
-      if (memberships.length === 0) return undefined;
-      return joinWithin(
-        memberships.map(
-          (m) =>
-            `thing ${m.thingName} -> thing group ${m.groupName}` +
-            (m.evictedDynamicGroup !== undefined ? ` (leaving dynamic thing group ${m.evictedDynamicGroup})` : ''),
-        ),
-      );
-    }
-    case 'REPLACE_DEFAULT_POLICY_VERSION': {
-      const u = undo as PolicyVersionUndo;
-      const template = action.actionParams.replaceDefaultPolicyVersionParams?.templateName ?? 'template';
-      return `policy ${u.policyName}: default version ${u.previousDefaultVersionId} -> ${u.blankVersionId} (${template})`;
-    }
-    case 'ENABLE_IOT_LOGGING': {
-      const u = undo as LoggingUndo;
-      if (sameV2Options(u.previous ?? undefined, u.applied)) return undefined;
-      return `V2 logging ${describeLogging(u.previous)} -> ${describeLogging(u.applied)}`;
-    }
-    case 'PUBLISH_FINDING_TO_SNS':
-      return undefined;
-  }
+  const rule = ACTION_IMPLEMENTATIONS.get(action.actionType)?.preview;
+  return rule && 'describeChange' in rule ? rule.describeChange(undo, action) : undefined;
 }
 
 function predictionOf(action: ActionDefinition, outcome: ActionOutcome): Prediction {
@@ -162,8 +116,8 @@ const skippedAfter = (failedAction: string): Prediction => ({
 
 /**
  * Predicts every action of a finding the task would act on, as the engine would run them now: in mapping order, each
- * seeing the previous one's changes, the rest SKIPPED after a failure [Dec M7]. SNS is not simulated: its action only
- * writes an outbox row, and nothing must reach the outbox.
+ * seeing the previous one's changes, the rest SKIPPED after a failure [Dec M7]. Types whose preview rule says
+ * `withoutApplying` (SNS: its action only writes an outbox row, and nothing must reach the outbox) are not simulated.
  */
 async function simulate(store: Store, clock: Clock, scope: { accountId: string; region: string }, finding: FindingToMitigate, actions: ActionDefinition[]) {
   let predictions: Prediction[] = [];
@@ -171,12 +125,11 @@ async function simulate(store: Store, clock: Clock, scope: { accountId: string; 
     predictions = []; // the store may run this again after a serialization conflict
     let failed: string | undefined;
     for (const action of actions) {
+      const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);
       if (failed !== undefined) predictions.push(skippedAfter(failed));
-      else if (action.actionType === 'PUBLISH_FINDING_TO_SNS')
-        predictions.push({ outcome: 'WOULD_CHANGE', detail: `publish to ${action.actionParams.publishFindingToSnsParams?.topicArn}` });
+      else if (!impl) throw new Error(`no implementation for action type ${action.actionType}`);
+      else if ('withoutApplying' in impl.preview) predictions.push({ outcome: 'WOULD_CHANGE', detail: impl.preview.withoutApplying(action) });
       else {
-        const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);
-        if (!impl) throw new Error(`no implementation for action type ${action.actionType}`);
         const ctx = { db: tx, ...scope, now: clock.now(), clock, taskId: 'preview', finding, action };
         const prediction = predictionOf(action, await impl.apply(ctx));
         predictions.push(prediction);

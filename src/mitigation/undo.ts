@@ -1,7 +1,8 @@
 // The undo extension (mitigation.md §9.2, Dec M31): restores the before-values each execution of an ended task
 // recorded (its `undo` column), newest change first, and only where the resource still holds exactly what the action
-// wrote — undo never overwrites a later change. Restores go through the registry's own functions. One transaction
-// for the whole undo; an execution whose changes were restored is marked (undone_at) so a repeat is ALREADY_UNDONE.
+// wrote — undo never overwrites a later change. Each action type's module says how its changes are restored (through
+// the registry's own functions). One transaction for the whole undo; an execution whose changes were restored is
+// marked (undone_at) so a repeat is ALREADY_UNDONE.
 import type { Store } from '../store/store.js';
 import type { Clock } from '../kernel/clock.js';
 import type { MitigationExecutionRow } from '../store/schema.js';
@@ -12,18 +13,9 @@ import { shape } from '../model/model.js';
 import { validateInput } from '../model/validate.js';
 import { fromJson } from '../kernel/json.js';
 import { RETENTION_MS } from '../audit/engine/engine.js';
-import { findCertificate, setCertificateStatus } from '../registry/certificates.js';
-import { findCaCertificate, updateCaCertificate } from '../registry/ca-certificates.js';
-import { removeThingFromStaticGroup } from '../registry/thing-group-membership.js';
-import { deletePolicyVersion, findPolicy, setDefaultPolicyVersion } from '../registry/policies.js';
-import { readV2LoggingOptions, sameV2Options, writeV2LoggingOptions } from '../registry/logging.js';
 import type { ActionDefinition } from './action.js';
-import { joinWithin, refusal, withoutFinalPeriod } from './actions/common.js';
-import type { DeviceCertificateUndo } from './actions/update-device-certificate.js';
-import type { CaCertificateUndo } from './actions/update-ca-certificate.js';
-import type { AddThingsUndo } from './actions/add-things-to-thing-group.js';
-import type { PolicyVersionUndo } from './actions/replace-default-policy-version.js';
-import type { LoggingUndo } from './actions/enable-iot-logging.js';
+import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
+import { joinWithin } from './actions/common.js';
 import { scoped } from '../store/scoped.js';
 
 export const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
@@ -35,152 +27,6 @@ interface UndoResult {
   actionName: string;
   outcome: UndoOutcome;
   message: string;
-}
-
-/** One restorable value of an execution (a certificate, a membership, …) and what became of it. */
-interface PartResult {
-  restored: boolean;
-  /** A registry rule refused the restore (not a later change): the value cannot be put back. */
-  refused?: boolean;
-  message: string;
-}
-
-const restoredPart = (message: string): PartResult => ({ restored: true, message });
-const changedPart = (message: string): PartResult => ({ restored: false, message });
-
-/** Runs a registry restore; an ApiError (a registry rule) becomes a refused part instead of failing the whole undo. */
-async function restore(what: string, change: () => Promise<unknown>, done: string): Promise<PartResult> {
-  const refused = await refusal(change);
-  if (refused) return { restored: false, refused: true, message: `${what} cannot be restored: ${withoutFinalPeriod(refused.message)}` };
-  return restoredPart(done);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Per action type: the parts of an undo record, each restored only if it still holds what the action wrote
-
-async function undoDeviceCertificates(rc: RequestContext, undo: DeviceCertificateUndo): Promise<PartResult[]> {
-  const parts: PartResult[] = [];
-  for (const c of undo.certificates) {
-    const cert = await findCertificate(rc, c.certificateId);
-    if (!cert) parts.push(changedPart(`Device certificate ${c.certificateId} no longer exists`));
-    else if (cert.status !== c.newStatus)
-      parts.push(changedPart(`Device certificate ${c.certificateId} is ${cert.status}, no longer ${c.newStatus} as the action left it`));
-    else
-      parts.push(
-        await restore(
-          `Device certificate ${c.certificateId}`,
-          () => setCertificateStatus(rc, c.certificateId, c.previousStatus),
-          `Device certificate ${c.certificateId} restored to ${c.previousStatus}`,
-        ),
-      );
-  }
-  return parts;
-}
-
-async function undoCaCertificate(rc: RequestContext, undo: CaCertificateUndo): Promise<PartResult[]> {
-  const id = undo.caCertificateId;
-  const ca = await findCaCertificate(rc, id);
-  if (!ca) return [changedPart(`CA certificate ${id} no longer exists`)];
-  if (ca.status !== undo.newStatus) return [changedPart(`CA certificate ${id} is ${ca.status}, no longer ${undo.newStatus} as the action left it`)];
-  return [
-    await restore(
-      `CA certificate ${id}`,
-      () => updateCaCertificate(rc, id, { status: undo.previousStatus }),
-      `CA certificate ${id} restored to ${undo.previousStatus}`,
-    ),
-  ];
-}
-
-async function isStaticMember(rc: RequestContext, thingName: string, groupName: string): Promise<boolean> {
-  const row = await rc.db
-    .selectFrom('thing_group_members as m')
-    .innerJoin('thing_groups as g', (j) =>
-      j.onRef('g.account_id', '=', 'm.account_id').onRef('g.region', '=', 'm.region').onRef('g.group_name', '=', 'm.group_name'),
-    )
-    .select('m.thing_name')
-    .where('m.account_id', '=', rc.accountId)
-    .where('m.region', '=', rc.region)
-    .where('m.group_name', '=', groupName)
-    .where('m.thing_name', '=', thingName)
-    .where('g.is_dynamic', '=', 0)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Removes the memberships the action created; memberships that existed before were never recorded, so they stay. */
-async function undoMemberships(rc: RequestContext, undo: AddThingsUndo): Promise<PartResult[]> {
-  const parts: PartResult[] = [];
-  for (const m of undo.memberships) {
-    if (!(await isStaticMember(rc, m.thingName, m.groupName)))
-      parts.push(changedPart(`Thing ${m.thingName} is no longer in static thing group ${m.groupName}`));
-    else
-      parts.push(
-        await restore(
-          `Membership of thing ${m.thingName} in thing group ${m.groupName}`,
-          // The removal refreshes the thing's dynamic memberships, so a dynamic group it left to make room can take it back.
-          () => removeThingFromStaticGroup(rc, m.thingName, m.groupName),
-          `Thing ${m.thingName} removed from thing group ${m.groupName}`,
-        ),
-      );
-  }
-  return parts;
-}
-
-async function undoPolicyVersion(rc: RequestContext, undo: PolicyVersionUndo): Promise<PartResult[]> {
-  const { policyName, previousDefaultVersionId: previous, blankVersionId: blank } = undo;
-  const policy = await findPolicy(rc, policyName);
-  if (!policy) return [changedPart(`Policy ${policyName} no longer exists`)];
-  if (String(policy.default_version_id) !== blank)
-    return [changedPart(`Policy ${policyName}'s default version is ${policy.default_version_id}, no longer version ${blank} that the action created`)];
-  const exists = await scoped(rc)
-    .selectFrom('policy_versions')
-    .select('version_id')
-    .where('policy_name', '=', policyName)
-    .where('version_id', '=', Number(previous))
-    .executeTakeFirst();
-  if (!exists) return [changedPart(`Policy ${policyName}'s previous default version ${previous} no longer exists`)];
-  return [
-    await restore(
-      `Policy ${policyName}`,
-      async () => {
-        await setDefaultPolicyVersion(rc, policyName, Number(previous));
-        await deletePolicyVersion(rc, policyName, blank);
-      },
-      `Policy ${policyName}: default version back to ${previous}; version ${blank} deleted`,
-    ),
-  ];
-}
-
-async function undoLogging(rc: RequestContext, undo: LoggingUndo): Promise<PartResult[]> {
-  if (sameV2Options(undo.previous ?? undefined, undo.applied)) return [];
-  const current = await readV2LoggingOptions(rc);
-  if (!sameV2Options(current, undo.applied))
-    return [changedPart(`V2 logging options of account ${rc.accountId}, region ${rc.region} were changed after the action`)];
-  await writeV2LoggingOptions(rc, undo.previous ?? undefined);
-  return [
-    restoredPart(
-      undo.previous === null
-        ? `V2 logging options of account ${rc.accountId}, region ${rc.region} back to not configured`
-        : `V2 logging options of account ${rc.accountId}, region ${rc.region} restored`,
-    ),
-  ];
-}
-
-function partsOf(rc: RequestContext, action: ActionDefinition, undo: unknown): Promise<PartResult[]> {
-  switch (action.actionType) {
-    case 'UPDATE_DEVICE_CERTIFICATE':
-      return undoDeviceCertificates(rc, undo as DeviceCertificateUndo);
-    case 'UPDATE_CA_CERTIFICATE':
-      return undoCaCertificate(rc, undo as CaCertificateUndo);
-    case 'ADD_THINGS_TO_THING_GROUP':
-      return undoMemberships(rc, undo as AddThingsUndo);
-    case 'REPLACE_DEFAULT_POLICY_VERSION':
-      return undoPolicyVersion(rc, undo as PolicyVersionUndo);
-    case 'ENABLE_IOT_LOGGING':
-      return undoLogging(rc, undo as LoggingUndo);
-    case 'PUBLISH_FINDING_TO_SNS':
-      return Promise.resolve([]);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -201,9 +47,10 @@ async function undoExecution(rc: RequestContext, e: Execution, action: ActionDef
   });
   if (e.undone_at !== null && e.undone_at !== undefined) return result('ALREADY_UNDONE', `Undone at ${new Date(Number(e.undone_at)).toISOString()}`);
   if (!action) return result('NOT_UNDOABLE', `Mitigation action ${e.action_name} is missing from the task's actions snapshot`);
-  if (action.actionType === 'PUBLISH_FINDING_TO_SNS')
-    return result('NOT_UNDOABLE', `Action ${e.action_name} publishes to SNS; a published message cannot be taken back`);
-  const parts = e.undo === null ? [] : await partsOf(rc, action, fromJson<unknown>(e.undo, null));
+  const rule = ACTION_IMPLEMENTATIONS.get(action.actionType)?.undo;
+  if (!rule) throw new Error(`no implementation for action type ${action.actionType}`);
+  if ('notUndoable' in rule) return result('NOT_UNDOABLE', `Action ${e.action_name} ${rule.notUndoable}`);
+  const parts = e.undo === null ? [] : await rule.restore(rc, fromJson<unknown>(e.undo, null));
   if (parts.length === 0)
     return result('NOTHING_TO_UNDO', `Action ${e.action_name} ${e.status === 'FAILED' ? 'failed without changing anything' : 'changed nothing'} for this finding`);
   const message = joinWithin(parts.map((p) => p.message));

@@ -11,7 +11,7 @@ import type {
 import { scope } from '../../registry/context.js';
 import { invalidRequest, notFound } from '../../kernel/errors.js';
 import { fromJson, toJson } from '../../kernel/json.js';
-import { CHECK_NAMES, requireCheckName } from '../engine/catalogue.js';
+import { CHECK_NAMES, requireCheckName, validateCheckConfiguration } from '../engine/catalogue.js';
 import { deleteTags } from '../../registry/tag-store.js';
 import { iotArn } from '../../kernel/arn.js';
 import { scoped } from '../../store/scoped.js';
@@ -33,12 +33,6 @@ export interface AuditConfiguration {
 
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/; // [Dec M27]
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
-
-/** Which check accepts which threshold [Dec A4]. */
-const THRESHOLDS: Record<string, string> = {
-  CERT_EXPIRATION_THRESHOLD_IN_DAYS: 'DEVICE_CERTIFICATE_EXPIRING_CHECK',
-  CERT_AGE_THRESHOLD_IN_DAYS: 'DEVICE_CERTIFICATE_AGE_CHECK',
-};
 
 export async function readAuditConfiguration(ctx: RequestContext): Promise<AuditConfiguration | undefined> {
   const row = await scoped(ctx)
@@ -83,16 +77,6 @@ async function describe(
   return { roleArn: config?.roleArn, auditNotificationTargetConfigurations: targets, auditCheckConfigurations };
 }
 
-function checkThresholds(checkName: string, configuration: Record<string, string>): void {
-  for (const [key, value] of Object.entries(configuration)) {
-    if (THRESHOLDS[key] !== checkName)
-      throw invalidRequest(`Configuration ${key} does not apply to ${checkName}`);
-    const days = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
-    if (!(days >= 30 && days <= 3652))
-      throw invalidRequest(`${key} of ${checkName} must be a whole number of days from 30 to 3652, not ${value}`);
-  }
-}
-
 function mergeTargets(current: Record<string, Target>, sent: Record<string, Target> | undefined): Record<string, Target> {
   const targets = { ...current };
   for (const [key, target] of Object.entries(sent ?? {})) {
@@ -127,7 +111,7 @@ async function mergeChecks(
   const checks = { ...current };
   for (const [given, entry] of Object.entries(sent ?? {})) {
     const name = requireCheckName(given, 'Audit check');
-    if (entry.configuration !== undefined) checkThresholds(name, entry.configuration);
+    if (entry.configuration !== undefined) validateCheckConfiguration(name, entry.configuration);
     const enabled = entry.enabled ?? false;
     if (!enabled && current[name]?.enabled) {
       const schedules = await schedulesUsing(ctx, name);

@@ -2,17 +2,19 @@
 // role checks (1 and 2) differ only in the pool role they read and the codes they report, so the shared evaluation
 // lives here and the unauthenticated check reuses it: identity pools whose identities connected in the last 31 days,
 // examined through the pool's role.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { sessionsInWindow } from '../ingest/ingest.js';
 import { dataUnavailable, iotRoleViolations, rolePolicies, type RoleCode } from '../analysis/iam-analysis.js';
 import { scoped } from '../../store/scoped.js';
 
 const DAY_MS = 86_400_000;
 
-export function cognitoRoleCheck(name: string, authenticated: boolean, codes: RoleCode[]): AuditCheck {
-  return {
+export function cognitoRoleCheck<const Name extends string>(name: Name, authenticated: boolean, codes: RoleCode[]): AuditCheck<Name> {
+  return defineAuditCheck({
     name,
     severity: 'CRITICAL',
+    resourceIdentifier: 'cognitoIdentityPoolId',
+    reasonCodes: codes,
     async run(ctx: CheckContext): Promise<CheckResult> {
       const sessions = await sessionsInWindow(ctx.db, ctx.accountId, ctx.region, ctx.now - 31 * DAY_MS, ctx.now);
       // An event that says which kind of identity connected selects the matching check; one that does not, both.
@@ -54,7 +56,7 @@ export function cognitoRoleCheck(name: string, authenticated: boolean, codes: Ro
       if (missing.length > 0) throw dataUnavailable(missing, { checked, findings });
       return { checked, findings };
     },
-  };
+  });
 }
 
 export const authenticatedCognitoRoleOverlyPermissiveCheck = cognitoRoleCheck('AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK', true, [

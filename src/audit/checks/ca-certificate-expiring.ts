@@ -1,7 +1,7 @@
 // CA_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): ACTIVE CA certificates past or within 30 days (fixed, not
 // configurable) of their notAfter; the same rule as the device check over the CA table.
-import type { AuditCheck, AuditResource, CheckContext, CheckResult } from './check.js';
-import { DAY_MS, expiringFindings } from './device-certificate-expiring.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckResult } from './check.js';
+import { DAY_MS, EXPIRATION_CODES, expiringFindings } from './device-certificate-expiring.js';
 import { scoped } from '../../store/scoped.js';
 
 const CA_EXPIRATION_THRESHOLD_DAYS = 30;
@@ -25,9 +25,11 @@ export async function countActiveCaCertificates(ctx: CheckContext): Promise<numb
   return Number(row.n);
 }
 
-export const caCertificateExpiringCheck: AuditCheck = {
+export const caCertificateExpiringCheck = defineAuditCheck({
   name: 'CA_CERTIFICATE_EXPIRING_CHECK',
   severity: 'MEDIUM',
+  resourceIdentifier: 'caCertificateId',
+  reasonCodes: EXPIRATION_CODES,
   async run(ctx: CheckContext): Promise<CheckResult> {
     const rows = await activeCaCertificates(ctx)
       .select(['certificate_id', 'not_after'])
@@ -44,4 +46,4 @@ export const caCertificateExpiringCheck: AuditCheck = {
       ),
     };
   },
-};
+});

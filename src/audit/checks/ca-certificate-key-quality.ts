@@ -1,11 +1,13 @@
 // CA_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): the key-quality rule over ACTIVE CA certificates.
-import type { AuditCheck, CheckContext, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
 import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
-import { keyQualityFindings } from './device-certificate-key-quality.js';
+import { KEY_QUALITY_CODES, keyQualityFindings } from './device-certificate-key-quality.js';
 
-export const caCertificateKeyQualityCheck: AuditCheck = {
+export const caCertificateKeyQualityCheck = defineAuditCheck({
   name: 'CA_CERTIFICATE_KEY_QUALITY_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'caCertificateId',
+  reasonCodes: KEY_QUALITY_CODES,
   async run(ctx: CheckContext): Promise<CheckResult> {
     const rows = await activeCaCertificates(ctx)
       .select(['certificate_id', 'rsa_modulus'])
@@ -14,4 +16,4 @@ export const caCertificateKeyQualityCheck: AuditCheck = {
       .execute();
     return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource) };
   },
-};
+});

@@ -1,6 +1,11 @@
-// The contract between the audit engine and the 17 checks (audit.md §3–§5). A check reads registry state (and the
-// ingested data of §9) through the audit's transaction and returns its findings; the engine owns everything else —
-// task state, finding ids and times, storage, statistics, suppressions. Checks never write.
+// The contract between the audit engine and the checks. A check reads registry state (and ingested data) through the
+// audit's transaction and returns its findings; the engine owns everything else — task state, finding ids and times,
+// storage, statistics, suppressions. Checks never write.
+//
+// Each check is one module in this folder that declares everything ddlocal needs to know about it (an AuditCheck);
+// ./index.ts lists the modules, and the catalogue (../engine/catalogue.ts) derives the check names, resource
+// identifiers, reason codes and configuration rules from that list. docs/recipes/add-an-audit-check.md walks through
+// adding one.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../store/schema.js';
 
@@ -58,9 +63,45 @@ export interface CheckResult {
   findings: CheckFinding[];
 }
 
-export interface AuditCheck {
-  /** Canonical wire name, e.g. 'DEVICE_CERTIFICATE_EXPIRING_CHECK'. */
+/** The ResourceIdentifier member a check's non-compliant resources use. */
+export type IdentifierMember =
+  | 'deviceCertificateId'
+  | 'caCertificateId'
+  | 'policyVersionIdentifier'
+  | 'cognitoIdentityPoolId'
+  | 'clientId'
+  | 'roleAliasArn'
+  | 'account'
+  | 'issuerCertificateIdentifier';
+
+/** A key of a check's `configuration` map (UpdateAccountAuditConfiguration), with its rule for values. */
+export interface ConfigurationKey {
+  /** The key as sent, e.g. 'CERT_AGE_THRESHOLD_IN_DAYS'; the model's ConfigName enum must list it. */
   name: string;
+  /** Why `value` is refused, completing "<key> of <check> …"; undefined when it is accepted. */
+  problem(value: string): string | undefined;
+}
+
+export interface AuditCheck<Name extends string = string> {
+  /** Canonical wire name, e.g. 'DEVICE_CERTIFICATE_EXPIRING_CHECK'. */
+  name: Name;
+  /** Other spellings callers may use for the name (AWS accepts them too); they mean this check wherever a check name
+   *  is accepted, and responses use the canonical name. */
+  aliases?: readonly string[];
   severity: AuditSeverity;
+  /**
+   * The one ResourceIdentifier member of the findings' nonCompliantResource: suppressions and finding filters must
+   * name a resource of the check by exactly this member.
+   */
+  resourceIdentifier: IdentifierMember;
+  /** Every reasonForNonComplianceCode the check can report, in the order error messages list them. */
+  reasonCodes: readonly string[];
+  /** The configuration keys the check reads; any other key is refused for it. Absent: the check takes none. */
+  configuration?: readonly ConfigurationKey[];
   run(ctx: CheckContext): Promise<CheckResult>;
+}
+
+/** Identity, but keeps the check name as a literal type, so the list of checks can derive the union of names. */
+export function defineAuditCheck<const Name extends string>(check: AuditCheck<Name>): AuditCheck<Name> {
+  return check;
 }

@@ -1,6 +1,6 @@
 // CONFLICTING_CLIENT_IDS_CHECK (audit.md §4.4, Dec A14, A26): a client id whose sessions overlap, or whose session
 // was ended by the broker with DUPLICATE_CLIENTID, is used by several devices that keep displacing each other.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import {
   groupBy,
   isCertificateId,
@@ -38,9 +38,11 @@ function principalResource(s: Session): AuditResource | undefined {
   return undefined;
 }
 
-export const conflictingClientIdsCheck: AuditCheck = {
+export const conflictingClientIdsCheck = defineAuditCheck({
   name: 'CONFLICTING_CLIENT_IDS_CHECK',
   severity: 'HIGH',
+  resourceIdentifier: 'clientId',
+  reasonCodes: ['DUPLICATE_CLIENT_ID_ACROSS_CONNECTIONS'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const end = ctx.now;
     const start = ctx.previousRunStart ?? ctx.now - 31 * DAY_MS;
@@ -60,4 +62,4 @@ export const conflictingClientIdsCheck: AuditCheck = {
     }
     return { checked: byClient.size, findings };
   },
-};
+});

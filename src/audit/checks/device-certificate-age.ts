@@ -1,13 +1,19 @@
 // DEVICE_CERTIFICATE_AGE_CHECK (audit.md §4.1, Dec A12): in-scope device certificates whose age, measured from
 // notBefore, reaches the configured threshold (default 365 days). One range query over the stored not_before facts.
-import type { AuditCheck, CheckContext, CheckResult } from './check.js';
-import { countInScopeDeviceCertificates, DAY_MS, deviceResource, inScopeDeviceCertificates, thresholdDays } from './device-certificate-expiring.js';
+import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
+import { countInScopeDeviceCertificates, DAY_MS, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
+import { dayThreshold } from './day-threshold.js';
 
-export const deviceCertificateAgeCheck: AuditCheck = {
+const AGE_THRESHOLD = dayThreshold('CERT_AGE_THRESHOLD_IN_DAYS', 365);
+
+export const deviceCertificateAgeCheck = defineAuditCheck({
   name: 'DEVICE_CERTIFICATE_AGE_CHECK',
   severity: 'LOW',
+  resourceIdentifier: 'deviceCertificateId',
+  reasonCodes: ['CERTIFICATE_PAST_AGE_THRESHOLD'],
+  configuration: [AGE_THRESHOLD],
   async run(ctx: CheckContext): Promise<CheckResult> {
-    const days = thresholdDays(ctx.configuration, 'CERT_AGE_THRESHOLD_IN_DAYS', 365);
+    const days = AGE_THRESHOLD.read(ctx.configuration);
     // now − notBefore ≥ T days  ⇔  notBefore ≤ now − T days
     const rows = await inScopeDeviceCertificates(ctx)
       .select(['certificate_id', 'not_before'])
@@ -26,4 +32,4 @@ export const deviceCertificateAgeCheck: AuditCheck = {
       }),
     };
   },
-};
+});

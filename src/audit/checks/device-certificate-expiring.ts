@@ -1,18 +1,13 @@
 // DEVICE_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): in-scope device certificates past or within the configured
 // threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
 // The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
+import { dayThreshold } from './day-threshold.js';
 import { scoped } from '../../store/scoped.js';
 
 export const DAY_MS = 86_400_000;
 /** Device certificate checks examine these statuses (audit.md §3.1). */
 export const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
-
-/** A day threshold from the check configuration; the configuration API validated it, so a bad value means default. */
-export function thresholdDays(configuration: Record<string, string>, key: string, fallback: number): number {
-  const raw = configuration[key];
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : fallback;
-}
 
 /** The findings of the expiring rule for rows already limited to `not_after ≤ now + threshold`. */
 export function expiringFindings(
@@ -53,11 +48,19 @@ export async function countInScopeDeviceCertificates(ctx: CheckContext): Promise
   return Number(row.n);
 }
 
-export const deviceCertificateExpiringCheck: AuditCheck = {
+/** The reason codes of the expiring rule, shared with CA_CERTIFICATE_EXPIRING_CHECK. */
+export const EXPIRATION_CODES = ['CERTIFICATE_APPROACHING_EXPIRATION', 'CERTIFICATE_PAST_EXPIRATION'] as const;
+
+const EXPIRATION_THRESHOLD = dayThreshold('CERT_EXPIRATION_THRESHOLD_IN_DAYS', 30);
+
+export const deviceCertificateExpiringCheck = defineAuditCheck({
   name: 'DEVICE_CERTIFICATE_EXPIRING_CHECK',
   severity: 'MEDIUM',
+  resourceIdentifier: 'deviceCertificateId',
+  reasonCodes: EXPIRATION_CODES,
+  configuration: [EXPIRATION_THRESHOLD],
   async run(ctx: CheckContext): Promise<CheckResult> {
-    const days = thresholdDays(ctx.configuration, 'CERT_EXPIRATION_THRESHOLD_IN_DAYS', 30);
+    const days = EXPIRATION_THRESHOLD.read(ctx.configuration);
     const rows = await inScopeDeviceCertificates(ctx)
       .select(['certificate_id', 'not_after'])
       .where('not_after', '<=', ctx.now + days * DAY_MS)
@@ -73,4 +76,4 @@ export const deviceCertificateExpiringCheck: AuditCheck = {
       ),
     };
   },
-};
+});

@@ -1,10 +1,13 @@
 // DEVICE_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): RSA keys of in-scope device certificates tested for ROCA
 // (CVE-2017-15361) and against the configured Debian weak-key blocklists (CVE-2008-0166); EC keys cannot be affected.
 // One finding per code that applies [Dec A40]. The shared rule also serves CA_CERTIFICATE_KEY_QUALITY_CHECK.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { isRocaVulnerable } from '../analysis/roca.js';
 import { loadWeakKeyBlocklist, weakKeyFingerprint } from '../analysis/weak-keys.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
+
+/** The reason codes of the key-quality rule, shared with CA_CERTIFICATE_KEY_QUALITY_CHECK. */
+export const KEY_QUALITY_CODES = ['CERTIFICATE_KEY_VULNERABILITY_CVE-2017-15361', 'CERTIFICATE_KEY_VULNERABILITY_CVE-2008-0166'] as const;
 
 export function keyQualityFindings(
   rows: { certificate_id: string; rsa_modulus: string | null }[],
@@ -30,9 +33,11 @@ export function keyQualityFindings(
   return findings;
 }
 
-export const deviceCertificateKeyQualityCheck: AuditCheck = {
+export const deviceCertificateKeyQualityCheck = defineAuditCheck({
   name: 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'deviceCertificateId',
+  reasonCodes: KEY_QUALITY_CODES,
   async run(ctx: CheckContext): Promise<CheckResult> {
     const rows = await inScopeDeviceCertificates(ctx)
       .select(['certificate_id', 'rsa_modulus'])
@@ -41,4 +46,4 @@ export const deviceCertificateKeyQualityCheck: AuditCheck = {
       .execute();
     return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource) };
   },
-};
+});

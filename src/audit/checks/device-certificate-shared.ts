@@ -1,14 +1,16 @@
 // DEVICE_CERTIFICATE_SHARED_CHECK (audit.md §4.4, Dec A14): a certificate used by two sessions at the same time is
 // shared by several devices. Sessions come from ingested lifecycle events; one query loads the window.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, sessionsInWindow, sessionTimes } from '../ingest/ingest.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-export const deviceCertificateSharedCheck: AuditCheck = {
+export const deviceCertificateSharedCheck = defineAuditCheck({
   name: 'DEVICE_CERTIFICATE_SHARED_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'deviceCertificateId',
+  reasonCodes: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     // The last two hours are left out: AWS evaluates connections with that delay (§4.4).
     const end = ctx.now - 2 * HOUR_MS;
@@ -32,4 +34,4 @@ export const deviceCertificateSharedCheck: AuditCheck = {
     }
     return { checked: byCertificate.size, findings };
   },
-};
+});

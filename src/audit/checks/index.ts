@@ -1,5 +1,6 @@
-// The check catalogue: every check ddlocal evaluates, by canonical name (audit.md §3). One file per check in this
-// folder; each exports one AuditCheck and is listed here.
+// The audit checks: one module each in this folder, registered by one line in AUDIT_CHECK_LIST below. The catalogue
+// (../engine/catalogue.ts) derives the check names, resource identifiers, reason codes and configuration rules from
+// this list (docs/recipes/add-an-audit-check.md).
 import type { AuditCheck } from './check.js';
 import { loggingDisabledCheck } from './logging-disabled.js';
 import { iotPolicyOverlyPermissiveCheck } from './iot-policy-overly-permissive.js';
@@ -19,7 +20,7 @@ import { unauthenticatedCognitoRoleOverlyPermissiveCheck } from './unauthenticat
 import { iotRoleAliasOverlyPermissiveCheck } from './iot-role-alias-overly-permissive.js';
 import { iotRoleAliasAllowsAccessToUnusedServicesCheck } from './iot-role-alias-allows-access-to-unused-services.js';
 
-const CHECKS: AuditCheck[] = [
+export const AUDIT_CHECK_LIST = [
   loggingDisabledCheck,
   iotPolicyOverlyPermissiveCheck,
   iotPolicyPotentialMisConfigurationCheck,
@@ -37,6 +38,10 @@ const CHECKS: AuditCheck[] = [
   unauthenticatedCognitoRoleOverlyPermissiveCheck,
   iotRoleAliasOverlyPermissiveCheck,
   iotRoleAliasAllowsAccessToUnusedServicesCheck,
-];
+] as const;
 
-export const AUDIT_CHECKS: ReadonlyMap<string, AuditCheck> = new Map(CHECKS.map((c) => [c.name, c]));
+/** The canonical name of every check, as a type: lists of check names elsewhere (mitigation) are checked against it. */
+export type AuditCheckName = (typeof AUDIT_CHECK_LIST)[number]['name'];
+
+/** The checks by canonical name; the engine looks up the check to run here. */
+export const AUDIT_CHECKS: ReadonlyMap<string, AuditCheck> = new Map(AUDIT_CHECK_LIST.map((c) => [c.name, c]));

@@ -2,7 +2,7 @@
 // non-self-signed CA certificate X revoked by its issuer while ACTIVE device certificates chain to it — issued by X,
 // or by a registered CA whose chain through registered CA certificates reaches X. One finding per X; the device
 // certificates are its related resources.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
 import { scoped } from '../../store/scoped.js';
 
@@ -49,9 +49,11 @@ async function activeDevicesUnder(ctx: CheckContext, caIds: string[]): Promise<s
   return out.sort();
 }
 
-export const intermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheck = {
+export const intermediateCaRevokedForActiveDeviceCertificatesCheck = defineAuditCheck({
   name: 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'issuerCertificateIdentifier',
+  reasonCodes: ['INTERMEDIATE_CA_REVOKED_BY_ISSUER'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const cas = await scoped(ctx)
       .selectFrom('ca_certificates')
@@ -93,4 +95,4 @@ export const intermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheck =
     if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
     return result;
   },
-};
+});

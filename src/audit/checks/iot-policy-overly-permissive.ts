@@ -1,6 +1,6 @@
 // IOT_POLICY_OVERLY_PERMISSIVE_CHECK (audit.md §5, Dec A11): the default version of every policy in the account and
 // region; one finding per non-compliant version, listing its broadly allowed data-plane actions.
-import type { AuditCheck, AuditResource, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { overlyPermissiveVerdict, type PolicyVerdict } from '../analysis/policy-analyser.js';
 
 export interface DefaultPolicyVersion {
@@ -49,12 +49,14 @@ export async function runPolicyRule(ctx: CheckContext, rule: (document: string) 
   return { checked: versions.length, findings };
 }
 
-export const iotPolicyOverlyPermissiveCheck: AuditCheck = {
+export const iotPolicyOverlyPermissiveCheck = defineAuditCheck({
   name: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'policyVersionIdentifier',
+  reasonCodes: ['ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS'],
   run: (ctx) =>
     runPolicyRule(ctx, (document) => {
       const verdict = overlyPermissiveVerdict(document);
       return verdict ? [verdict] : [];
     }),
-};
+});

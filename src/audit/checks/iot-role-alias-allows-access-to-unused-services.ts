@@ -1,12 +1,14 @@
 // IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK (audit.md §4.5, Dec A34): a role alias's role grants a
 // service that no recorded use in the last 365 days needed (`*` counts as the service `*`, never "used").
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { dataUnavailable, grantedServices } from '../analysis/iam-analysis.js';
 import { examineRoleAliases, roleAliasFinding } from './iot-role-alias-overly-permissive.js';
 
-export const iotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheck = {
+export const iotRoleAliasAllowsAccessToUnusedServicesCheck = defineAuditCheck({
   name: 'IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK',
   severity: 'MEDIUM',
+  resourceIdentifier: 'roleAliasArn',
+  reasonCodes: ['ALLOWS_ACCESS_TO_UNUSED_SERVICES'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const { aliases, missing } = await examineRoleAliases(ctx);
     const findings: CheckFinding[] = [];
@@ -19,4 +21,4 @@ export const iotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheck = {
     if (missing.length > 0) throw dataUnavailable(missing, { checked: aliases.length, findings });
     return { checked: aliases.length, findings };
   },
-};
+});

@@ -1,6 +1,6 @@
 // IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK (audit.md §4.5, Dec A34): every role alias, examined through its IAM role.
 // The loader below is shared with IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { iotArn } from '../../kernel/arn.js';
 import {
   broadPatternsForUsedServices,
@@ -9,6 +9,7 @@ import {
   rolePolicies,
   securityAuditingServices,
   type AllowStatement,
+  type RoleCode,
 } from '../analysis/iam-analysis.js';
 
 const DAY_MS = 86_400_000;
@@ -44,6 +45,14 @@ export async function examineRoleAliases(ctx: CheckContext): Promise<{ aliases: 
   return { aliases: out, missing };
 }
 
+/** What the alias's role may do in IoT itself, judged as for the Cognito roles. */
+const IOT_CODES: RoleCode[] = [
+  'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
+  'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS',
+  'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
+  'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
+];
+
 export function roleAliasFinding(alias: ExaminedAlias, code: string, reason: string): CheckFinding {
   return {
     nonCompliantResource: { resourceType: 'ROLE_ALIAS', resourceIdentifier: { roleAliasArn: alias.roleAliasArn } },
@@ -53,9 +62,11 @@ export function roleAliasFinding(alias: ExaminedAlias, code: string, reason: str
   };
 }
 
-export const iotRoleAliasOverlyPermissiveCheck: AuditCheck = {
+export const iotRoleAliasOverlyPermissiveCheck = defineAuditCheck({
   name: 'IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'roleAliasArn',
+  reasonCodes: ['ALLOWS_BROAD_ACCESS_TO_USED_SERVICES', 'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES', ...IOT_CODES],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const { aliases, missing } = await examineRoleAliases(ctx);
     const findings: CheckFinding[] = [];
@@ -68,15 +79,10 @@ export const iotRoleAliasOverlyPermissiveCheck: AuditCheck = {
       if (auditing.length > 0)
         findings.push(roleAliasFinding(alias, 'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
           `Role ${alias.roleArn} allows access to security auditing services: [${auditing.join(', ')}].`));
-      for (const v of await iotRoleViolations(alias.statements, [
-        'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
-        'ALLOWS_ACCESS_TO_IOT_NON_THING_ADMIN_ACTIONS',
-        'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
-        'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
-      ]))
+      for (const v of await iotRoleViolations(alias.statements, IOT_CODES))
         findings.push(roleAliasFinding(alias, v.code, v.reason(alias.roleArn)));
     }
     if (missing.length > 0) throw dataUnavailable(missing, { checked: aliases.length, findings });
     return { checked: aliases.length, findings };
   },
-};
+});

@@ -1,6 +1,6 @@
 // LOGGING_DISABLED_CHECK (audit.md §4.6, Dec A39): one resource, the account; non-compliant unless V1 or V2 logging
 // is on. The decision itself lives in domain/logging.ts so the ENABLE_IOT_LOGGING mitigation uses the same rule.
-import type { AuditCheck, CheckContext, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
 import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../registry/logging.js';
 import { fromJson } from '../../kernel/json.js';
 import { scoped } from '../../store/scoped.js';
@@ -19,9 +19,11 @@ async function readLogging(ctx: CheckContext): Promise<{ v1?: V1LoggingOptions; 
   return { v1, v2 };
 }
 
-export const loggingDisabledCheck: AuditCheck = {
+export const loggingDisabledCheck = defineAuditCheck({
   name: 'LOGGING_DISABLED_CHECK',
   severity: 'LOW',
+  resourceIdentifier: 'account',
+  reasonCodes: ['LOGGING_DISABLED'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const { v1, v2 } = await readLogging(ctx);
     if (isLoggingEnabled(v1, v2)) return { checked: 1, findings: [] };
@@ -36,4 +38,4 @@ export const loggingDisabledCheck: AuditCheck = {
       ],
     };
   },
-};
+});

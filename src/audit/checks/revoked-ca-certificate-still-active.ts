@@ -1,13 +1,15 @@
 // REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an ACTIVE CA certificate revoked by its issuer.
 // Self-signed CAs have no issuer that could revoke them and are skipped.
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
 import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
 import { revokedFinding } from './revoked-device-certificate-still-active.js';
 
-export const revokedCaCertificateStillActiveCheck: AuditCheck = {
+export const revokedCaCertificateStillActiveCheck = defineAuditCheck({
   name: 'REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK',
   severity: 'CRITICAL',
+  resourceIdentifier: 'caCertificateId',
+  reasonCodes: ['CERTIFICATE_REVOKED_BY_ISSUER'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const resolver = await RevocationResolver.create(ctx);
     const rows = await activeCaCertificates(ctx)
@@ -26,4 +28,4 @@ export const revokedCaCertificateStillActiveCheck: AuditCheck = {
     if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
     return result;
   },
-};
+});

@@ -1,7 +1,7 @@
 // REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an in-scope device certificate whose serial is on a
 // usable CRL of its issuer. Only certificates with a CRL source are read in full; unreadable sources fail the check
 // with DATA_UNAVAILABLE [Dec A33].
-import type { AuditCheck, CheckContext, CheckFinding, CheckResult } from './check.js';
+import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage, type SubjectCertificate } from '../revocation/crls.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
 
@@ -32,9 +32,11 @@ async function withCrlSource(ctx: CheckContext, resolver: RevocationResolver) {
     .execute();
 }
 
-export const revokedDeviceCertificateStillActiveCheck: AuditCheck = {
+export const revokedDeviceCertificateStillActiveCheck = defineAuditCheck({
   name: 'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
   severity: 'MEDIUM',
+  resourceIdentifier: 'deviceCertificateId',
+  reasonCodes: ['CERTIFICATE_REVOKED_BY_ISSUER'],
   async run(ctx: CheckContext): Promise<CheckResult> {
     const resolver = await RevocationResolver.create(ctx);
     const findings: CheckFinding[] = [];
@@ -48,4 +50,4 @@ export const revokedDeviceCertificateStillActiveCheck: AuditCheck = {
     if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
     return result;
   },
-};
+});

@@ -4,10 +4,21 @@
 // group refresh behave exactly as AddThingToThingGroup does.
 import { certificateArn, findCertificate } from '../../registry/certificates.js';
 import type { RequestContext } from '../../registry/context.js';
-import { addThingToStaticGroup, type AddToGroupResult } from '../../registry/thing-group-membership.js';
+import { addThingToStaticGroup, removeThingFromStaticGroup, type AddToGroupResult } from '../../registry/thing-group-membership.js';
 import { findGroup } from '../../registry/thing-groups.js';
-import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
-import { deviceCertificateIds, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
+import { invalidRequest } from '../../kernel/errors.js';
+import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
+import {
+  DEVICE_CERTIFICATE_CHECKS,
+  deviceCertificateIds,
+  joinWithin,
+  nothingToActOn,
+  refusal,
+  requestContext,
+  settle,
+  withoutFinalPeriod,
+} from './common.js';
+import { changedPart, restore, type PartResult } from './restore.js';
 import { scoped } from '../../store/scoped.js';
 
 /** Undo record: the memberships this execution created, and the dynamic groups things left to make room. */
@@ -59,7 +70,7 @@ function describeAddition(thing: string, group: string, result: AddToGroupResult
   return `Thing ${thing} added to thing group ${group}${eviction}`;
 }
 
-async function apply(ctx: ActionContext): Promise<ActionOutcome> {
+async function apply(ctx: ActionContext): Promise<ActionOutcome<AddThingsUndo>> {
   const certificateIds = deviceCertificateIds(ctx);
   if (certificateIds.length === 0) return nothingToActOn(ctx, 'device certificate');
   const params = ctx.action.actionParams.addThingsToThingGroupParams as Params;
@@ -96,8 +107,66 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome> {
   return settle(done, failures, undo);
 }
 
-export const addThingsToThingGroup: MitigationActionImplementation = {
+/** A thing group listed twice would be a second addition of every thing: refused when the action is created. */
+function checkParams(params: Params, prefix: string): void {
+  const names = params.thingGroupNames;
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw invalidRequest(`${prefix}: thing group ${dup} appears more than once in thingGroupNames`);
+}
+
+function describeChange({ memberships }: AddThingsUndo): string | undefined {
+  if (memberships.length === 0) return undefined;
+  return joinWithin(
+    memberships.map(
+      (m) =>
+        `thing ${m.thingName} -> thing group ${m.groupName}` +
+        (m.evictedDynamicGroup !== undefined ? ` (leaving dynamic thing group ${m.evictedDynamicGroup})` : ''),
+    ),
+  );
+}
+
+async function isStaticMember(rc: RequestContext, thingName: string, groupName: string): Promise<boolean> {
+  const row = await rc.db
+    .selectFrom('thing_group_members as m')
+    .innerJoin('thing_groups as g', (j) =>
+      j.onRef('g.account_id', '=', 'm.account_id').onRef('g.region', '=', 'm.region').onRef('g.group_name', '=', 'm.group_name'),
+    )
+    .select('m.thing_name')
+    .where('m.account_id', '=', rc.accountId)
+    .where('m.region', '=', rc.region)
+    .where('m.group_name', '=', groupName)
+    .where('m.thing_name', '=', thingName)
+    .where('g.is_dynamic', '=', 0)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Removes the memberships the action created; memberships that existed before were never recorded, so they stay. */
+async function removeMemberships(rc: RequestContext, undo: AddThingsUndo): Promise<PartResult[]> {
+  const parts: PartResult[] = [];
+  for (const m of undo.memberships) {
+    if (!(await isStaticMember(rc, m.thingName, m.groupName)))
+      parts.push(changedPart(`Thing ${m.thingName} is no longer in static thing group ${m.groupName}`));
+    else
+      parts.push(
+        await restore(
+          `Membership of thing ${m.thingName} in thing group ${m.groupName}`,
+          // The removal refreshes the thing's dynamic memberships, so a dynamic group it left to make room can take it back.
+          () => removeThingFromStaticGroup(rc, m.thingName, m.groupName),
+          `Thing ${m.thingName} removed from thing group ${m.groupName}`,
+        ),
+      );
+  }
+  return parts;
+}
+
+export const addThingsToThingGroup = defineActionType({
   type: 'ADD_THINGS_TO_THING_GROUP',
+  paramsMember: 'addThingsToThingGroupParams',
+  appliesTo: DEVICE_CERTIFICATE_CHECKS,
   permissions: ['iot:ListPrincipalThings', 'iot:AddThingToThingGroup'],
+  checkParams,
   apply,
-};
+  preview: { describeChange },
+  undo: { restore: removeMemberships },
+});

@@ -1,8 +1,20 @@
-// Helpers shared by the six action types: running registry code with the execution's transaction, reading the
-// resources a finding names, and turning per-resource results into one outcome (mitigation.md §7.2).
+// Helpers shared by the action types: running registry code with the execution's transaction, reading the
+// resources a finding names, turning per-resource results into one outcome, and the role ARN rule their parameters
+// share with the action's own roleArn.
 import type { RequestContext } from '../../registry/context.js';
-import { ApiError } from '../../kernel/errors.js';
+import { ApiError, invalidRequest } from '../../kernel/errors.js';
 import type { ActionContext, ActionOutcome } from '../action.js';
+import type { AuditCheckName } from '../../audit/checks/index.js';
+
+// The model types role ARNs as plain strings; this catches a wrong ARN kind when the action is created rather than
+// when it runs. Role names (with an optional path) use IAM's name characters.
+const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** Refuses anything but an IAM role ARN; `what` names the member, e.g. "Mitigation action a: roleArn". */
+export function checkRoleArn(what: string, arn: string): void {
+  if (!IAM_ROLE_ARN.test(arn))
+    throw invalidRequest(`${what} ${arn} is not an IAM role ARN (expected arn:aws:iam::<12-digit account>:role/<name>)`);
+}
 
 /**
  * The registry's domain functions and handlers take a RequestContext; an execution is one, with a request id that
@@ -47,8 +59,21 @@ export function deviceCertificateIds(ctx: ActionContext): string[] {
   return [...new Set(ids)];
 }
 
+/**
+ * The checks whose findings name device certificates, as deviceCertificateIds reads them: the device certificate
+ * checks, and the intermediate-CA check through its related resources.
+ */
+export const DEVICE_CERTIFICATE_CHECKS = [
+  'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK',
+  'DEVICE_CERTIFICATE_SHARED_CHECK',
+  'DEVICE_CERTIFICATE_EXPIRING_CHECK',
+  'REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK',
+  'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
+  'DEVICE_CERTIFICATE_AGE_CHECK',
+] as const satisfies readonly AuditCheckName[];
+
 /** The finding names nothing this action type can act on: only possible for a check/action pair start refused. */
-export function nothingToActOn(ctx: ActionContext, what: string): ActionOutcome {
+export function nothingToActOn(ctx: ActionContext, what: string): ActionOutcome<never> {
   return {
     status: 'FAILED',
     errorCode: 'INVALID_STATE_OF_RESOURCE',
@@ -82,7 +107,7 @@ export function joinWithin(parts: string[], limit = MAX_MESSAGE_LENGTH): string 
  * execution FAILS naming each resource that could not be changed [§7.2]. `undo` is kept either way. Failures come
  * first in the message so that they are the parts kept when the message has to be shortened.
  */
-export function settle(done: string[], failures: string[], undo: unknown): ActionOutcome {
+export function settle<Undo>(done: string[], failures: string[], undo: Undo): ActionOutcome<Undo> {
   if (failures.length === 0) return { status: 'COMPLETED', message: joinWithin(done), undo };
   return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message: joinWithin([...failures, ...done]), undo };
 }

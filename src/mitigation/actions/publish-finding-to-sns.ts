@@ -3,7 +3,8 @@
 // MITIGATION_EXECUTION_ORIGIN handler, which settles the execution.
 import { enqueueSnsMessage } from '../../outbox/enqueue.js';
 import type { AuditResource } from '../../audit/checks/check.js';
-import type { ActionContext, ActionOutcome, FindingToMitigate, MitigationActionImplementation } from '../action.js';
+import { invalidRequest } from '../../kernel/errors.js';
+import { defineActionType, type ActionContext, type ActionOutcome, type FindingToMitigate } from '../action.js';
 
 export const MITIGATION_EXECUTION_ORIGIN = 'mitigation-execution';
 
@@ -46,7 +47,22 @@ export function snsMessageBody(ctx: Pick<ActionContext, 'accountId' | 'region' |
   });
 }
 
-async function apply(ctx: ActionContext): Promise<ActionOutcome> {
+// The model types the topic as a plain string; this catches a wrong ARN kind when the action is created rather than
+// when the message is delivered.
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+
+interface Params {
+  topicArn: string;
+}
+
+function checkParams(params: Params, prefix: string): void {
+  if (!SNS_TOPIC_ARN.test(params.topicArn))
+    throw invalidRequest(
+      `${prefix}: topicArn ${params.topicArn} is not an SNS topic ARN (expected arn:aws:sns:<region>:<12-digit account>:<topic name>)`,
+    );
+}
+
+async function apply(ctx: ActionContext): Promise<ActionOutcome<never>> {
   const ref: MitigationExecutionRef = { taskId: ctx.taskId, findingId: ctx.finding.findingId, actionName: ctx.action.name };
   await enqueueSnsMessage(ctx.db, {
     accountId: ctx.accountId,
@@ -62,8 +78,15 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome> {
   return { status: 'IN_PROGRESS' };
 }
 
-export const publishFindingToSns: MitigationActionImplementation = {
+export const publishFindingToSns = defineActionType({
   type: 'PUBLISH_FINDING_TO_SNS',
+  paramsMember: 'publishFindingToSnsParams',
+  // Publishing changes no resource, so any finding can be published.
+  appliesTo: 'EVERY_CHECK',
   permissions: ['sns:Publish'],
+  checkParams,
   apply,
-};
+  // Even a rolled-back simulation would be a message in the making: the preview only says where it would go.
+  preview: { withoutApplying: (action) => `publish to ${action.actionParams.publishFindingToSnsParams?.topicArn}` },
+  undo: { notUndoable: 'publishes to SNS; a published message cannot be taken back' },
+});

@@ -1,8 +1,10 @@
 // UPDATE_CA_CERTIFICATE (mitigation.md §7.1–7.2, Dec M34): deactivates the finding's CA certificate through
 // the registry's updateCaCertificate, as UpdateCACertificate does. Already INACTIVE is success without a change; a deleted CA fails.
 import { findCaCertificate, updateCaCertificate as changeCaCertificate } from '../../registry/ca-certificates.js';
-import type { ActionContext, ActionOutcome, MitigationActionImplementation } from '../action.js';
+import type { RequestContext } from '../../registry/context.js';
+import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
+import { changedPart, restore, type PartResult } from './restore.js';
 
 /** Undo record: present when the status changed. */
 export interface CaCertificateUndo {
@@ -13,11 +15,11 @@ export interface CaCertificateUndo {
 
 const TARGET_STATUS = 'INACTIVE';
 
-function failed(message: string): ActionOutcome {
+function failed(message: string): ActionOutcome<never> {
   return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message };
 }
 
-async function apply(ctx: ActionContext): Promise<ActionOutcome> {
+async function apply(ctx: ActionContext): Promise<ActionOutcome<CaCertificateUndo>> {
   const resource = ctx.finding.nonCompliantResource;
   const id = String(resource.resourceIdentifier.caCertificateId ?? '').toLowerCase();
   if (resource.resourceType !== 'CA_CERTIFICATE' || id === '') return nothingToActOn(ctx, 'CA certificate');
@@ -31,8 +33,27 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome> {
   return { status: 'COMPLETED', message: `CA certificate ${id} deactivated (was ${ca.status})`, undo };
 }
 
-export const updateCaCertificate: MitigationActionImplementation = {
+async function restoreCaCertificate(rc: RequestContext, undo: CaCertificateUndo): Promise<PartResult[]> {
+  const id = undo.caCertificateId;
+  const ca = await findCaCertificate(rc, id);
+  if (!ca) return [changedPart(`CA certificate ${id} no longer exists`)];
+  if (ca.status !== undo.newStatus) return [changedPart(`CA certificate ${id} is ${ca.status}, no longer ${undo.newStatus} as the action left it`)];
+  return [
+    await restore(
+      `CA certificate ${id}`,
+      () => changeCaCertificate(rc, id, { status: undo.previousStatus }),
+      `CA certificate ${id} restored to ${undo.previousStatus}`,
+    ),
+  ];
+}
+
+export const updateCaCertificate = defineActionType({
   type: 'UPDATE_CA_CERTIFICATE',
+  paramsMember: 'updateCACertificateParams',
+  appliesTo: ['REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK', 'CA_CERTIFICATE_EXPIRING_CHECK', 'CA_CERTIFICATE_KEY_QUALITY_CHECK'],
   permissions: ['iot:UpdateCACertificate'],
+  // The only parameter, `action`, is an enum with the one value DEACTIVATE: the model checks it.
   apply,
-};
+  preview: { describeChange: (undo) => `status ${undo.previousStatus} -> ${undo.newStatus}` },
+  undo: { restore: restoreCaCertificate },
+});

@@ -23,7 +23,9 @@ import { fromJson } from '../../kernel/json.js';
 import { iotArn } from '../../kernel/arn.js';
 import { checkTagKeys, deleteTags, listTags, putTags, type Tag } from '../../registry/tag-store.js';
 import { registerTaggableResource, rowExists } from '../../registry/tags.js';
-import { PARAMS_MEMBER, type ActionDefinition, type MitigationActionType } from '../action.js';
+import type { ActionDefinition, MitigationActionType } from '../action.js';
+import { ACTION_IMPLEMENTATIONS, PARAMS_MEMBER } from '../actions/index.js';
+import { checkRoleArn } from '../actions/common.js';
 import { scoped } from '../../store/scoped.js';
 
 /** Mitigation actions per account and region [AWS quota] [Dec M20]. */
@@ -36,21 +38,11 @@ registerTaggableResource('mitigationaction', {
 
 type ActionParams = Record<string, any>;
 
-// [Dec M27]: the shapes are plain strings in the model; these catch a wrong ARN kind at create time rather than at
-// execution time. Role names (with an optional path) use IAM's name characters.
-const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
-
 const MEMBER_TYPE = new Map<string, MitigationActionType>(
   Object.entries(PARAMS_MEMBER).map(([type, member]) => [member, type as MitigationActionType]),
 );
 
 const arnOf = (ctx: Pick<RequestContext, 'accountId' | 'region'>, name: string) => iotArn(ctx, 'mitigationaction', name);
-
-function checkRoleArn(what: string, arn: string): void {
-  if (!IAM_ROLE_ARN.test(arn))
-    throw invalidRequest(`${what} ${arn} is not an IAM role ARN (expected arn:aws:iam::<12-digit account>:role/<name>)`);
-}
 
 /** The one member of actionParams decides the action type (§2.1); zero or several are refused by name. */
 function actionTypeOf(actionName: string, params: ActionParams): MitigationActionType {
@@ -64,32 +56,9 @@ function actionTypeOf(actionName: string, params: ActionParams): MitigationActio
   );
 }
 
-/** Rules the model cannot express, per action type (§2.1, Dec M23, M27). */
+/** Rules the model cannot express: each action type's module checks its own parameters. */
 function checkTypeRules(actionName: string, type: MitigationActionType, p: Record<string, any>): void {
-  const prefix = `Mitigation action ${actionName}`;
-  switch (type) {
-    case 'ADD_THINGS_TO_THING_GROUP': {
-      const names: string[] = p.thingGroupNames;
-      const dup = names.find((n, i) => names.indexOf(n) !== i);
-      if (dup !== undefined) throw invalidRequest(`${prefix}: thing group ${dup} appears more than once in thingGroupNames`);
-      return;
-    }
-    case 'ENABLE_IOT_LOGGING':
-      // DISABLED is in the LogLevel enum the shape shares with logging options, but enabling logging at DISABLED is
-      // a contradiction.
-      if (p.logLevel === 'DISABLED')
-        throw invalidRequest(`${prefix}: logLevel DISABLED is not allowed for ENABLE_IOT_LOGGING; use DEBUG, INFO, ERROR or WARN`);
-      checkRoleArn(`${prefix}: roleArnForLogging`, p.roleArnForLogging);
-      return;
-    case 'PUBLISH_FINDING_TO_SNS':
-      if (!SNS_TOPIC_ARN.test(p.topicArn))
-        throw invalidRequest(
-          `${prefix}: topicArn ${p.topicArn} is not an SNS topic ARN (expected arn:aws:sns:<region>:<12-digit account>:<topic name>)`,
-        );
-      return;
-    default:
-      return; // the remaining types have only enum members, already checked against the model
-  }
+  ACTION_IMPLEMENTATIONS.get(type)!.checkParams?.(p, `Mitigation action ${actionName}`);
 }
 
 /** Validates roleArn and actionParams; returns the type and the params as stored (only the member that is set). */

@@ -9,11 +9,12 @@ import type {
 import type { MitigationExecutionRow, MitigationTaskFindingRow, MitigationTaskRow } from '../../store/schema.js';
 import { invalidRequest, limitExceeded } from '../../kernel/errors.js';
 import { modeledError } from '../../model/modeled-error.js';
-import { actionTypeAllowed, canonicalCheckName, CHECK_REASON_CODES } from '../../audit/engine/catalogue.js';
+import { canonicalCheckName, CHECK_REASON_CODES } from '../../audit/engine/catalogue.js';
 import { enabledCheckConfigurations, RETENTION_MS } from '../../audit/engine/engine.js';
 import { activeSuppression } from '../../audit/engine/suppressed.js';
 import { findAuditTask } from '../../audit/api/tasks.js';
 import { loadActionDefinitions } from './actions.js';
+import { actionTypeAllowed } from '../actions/index.js';
 import type { ActionDefinition } from '../action.js';
 import { wakeMitigationRunners } from '../engine/wake.js';
 import { scoped } from '../../store/scoped.js';
