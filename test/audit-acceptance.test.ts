@@ -6,11 +6,11 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
 import { awsCli, type CliResult } from './helpers/aws-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 import {
   daysFromNow,
   makeCa,
@@ -75,7 +75,7 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
   describe(`issue-3 acceptance: audit walkthrough with the AWS CLI v2 (${storeKind})`, () => {
     let server: TestServer;
     const crlServer = new CrlServer();
-    const dir = mkdtempSync(join(tmpdir(), 'ddlocal-acceptance-'));
+    const dir = tempDir('ddlocal-acceptance-');
     /** Runs `aws iot …` and fails the test with the CLI's stderr when it does not exit 0. */
     const aws = async (...args: string[]): Promise<CliResult> => {
       const r = await awsCli(server.url, ['iot', ...args], ACCOUNT);

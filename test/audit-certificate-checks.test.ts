@@ -5,8 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetRegistrationCodeCommand,
@@ -26,6 +25,7 @@ import {
   makeVerificationCertificate,
   type TestCertificate,
 } from './helpers/certs.js';
+import { tempDir } from './helpers/temp-dir.js';
 import type { AuditCheck, CheckResult } from '../src/audit/checks/check.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { caCertificateExpiringCheck } from '../src/audit/checks/ca-certificate-expiring.js';
@@ -268,7 +268,7 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
       const both = await makeDeviceCertificate(ca, { key: await makeRocaKey() });
       const weakId = await registerDevice(ca, weak);
       const bothId = await registerDevice(ca, both);
-      const dir = mkdtempSync(join(tmpdir(), 'ddlocal-blocklist-'));
+      const dir = tempDir('ddlocal-blocklist-');
       const list = join(dir, 'blacklist.RSA-2048');
       writeFileSync(list, `# test list\n${opensslFingerprint(weak.pem)}\n${opensslFingerprint(both.pem)}\n`);
       const saved = process.env[WEAK_KEY_BLOCKLISTS_ENV];

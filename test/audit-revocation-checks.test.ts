@@ -5,8 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -24,6 +23,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
 import { makeCa, makeCrl, makeDeviceCertificate, makeVerificationCertificate, type TestCertificate } from './helpers/certs.js';
+import { tempDir } from './helpers/temp-dir.js';
 import type { AuditCheck, CheckResult } from '../src/audit/checks/check.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { revokedDeviceCertificateStillActiveCheck } from '../src/audit/checks/revoked-device-certificate-still-active.js';
@@ -217,7 +217,7 @@ for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
       const ca = await makeCa();
       const tag = `/${accountId}/ca.crl`;
       const httpUrl = `${crlServer.base}${tag}`;
-      const dir = mkdtempSync(join(tmpdir(), 'ddlocal-crl-'));
+      const dir = tempDir('ddlocal-crl-');
       const fileUrl = pathToFileURL(join(dir, 'ca.crl')).href;
       const viaHttp = await makeDeviceCertificate(ca, { crlDistributionPoints: [httpUrl] });
       const viaHttp2 = await makeDeviceCertificate(ca, { crlDistributionPoints: [httpUrl] });

@@ -4,13 +4,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
 import { startMoto, MOTO_CREDENTIALS, type Moto } from './helpers/moto.js';
 import { daysFromNow, makeCa, makeDeviceCertificate, makeExpiredCertificate, makeVerificationCertificate } from './helpers/certs.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const script = fileURLToPath(new URL('../../test/python/boto3_mitigation.py', import.meta.url));
 const ACCOUNT = '123456789012';
@@ -69,7 +69,7 @@ describe('boto3 mitigation end to end', () => {
         const deviceCa = await makeCa(); // never registered: the devices are registered without a CA
         const deviceExpiring = await makeDeviceCertificate(deviceCa, { notAfter: daysFromNow(9) });
         const deviceExpired = await makeExpiredCertificate(deviceCa, 3);
-        const materials = join(mkdtempSync(join(tmpdir(), 'ddlocal-py-mitigation-')), 'materials.json');
+        const materials = join(tempDir('ddlocal-py-mitigation-'), 'materials.json');
         writeFileSync(
           materials,
           JSON.stringify({ caPem: ca.pem, verificationPem: verification.pem, deviceExpiringPem: deviceExpiring.pem, deviceExpiredPem: deviceExpired.pem, topicArn }),

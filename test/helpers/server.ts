@@ -1,11 +1,10 @@
 // Starts a real ddlocal server (in-process, real HTTP on a random port) over a real SQLite file or a real
 // PostgreSQL database, and builds official AWS SDK clients pointed at it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { startDdlocal, type DdlocalOptions, type RunningDdlocal } from '../../src/server/app.js';
 import { createTestDatabase } from './postgres.js';
+import { tempDir } from './temp-dir.js';
 
 export type StoreChoice = 'sqlite' | 'postgres';
 
@@ -16,8 +15,9 @@ export interface TestServer extends RunningDdlocal {
   databaseUrl?: string;
 }
 
+/** A SQLite file path in a new temporary folder (removed when the test process exits). */
 export function tempDataFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'ddlocal-test-')), 'ddlocal.db');
+  return join(tempDir('ddlocal-test-'), 'ddlocal.db');
 }
 
 export async function startTestServer(store: StoreChoice = 'sqlite', options: DdlocalOptions = {}): Promise<TestServer> {
