@@ -1,9 +1,9 @@
 // Cognito and role-alias checks (audit.md §4.5): the classification table C1–C9 as unit tests, then the four checks
 // over data ingested through the real server (IAM store, lifecycle events, role-alias usage) on both stores.
-import { test, describe, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateRoleAliasCommand } from '@aws-sdk/client-iot';
-import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
+import { forEachStore, type TestServer } from './helpers/server.js';
 import { allowStatements, iotRoleViolations, broadDataPlaneActions, type RoleCode } from '../src/audit/analysis/iam-analysis.js';
 import { authenticatedCognitoRoleOverlyPermissiveCheck as authCheck } from '../src/audit/checks/authenticated-cognito-role-overly-permissive.js';
 import { unauthenticatedCognitoRoleOverlyPermissiveCheck as unauthCheck } from '../src/audit/checks/unauthenticated-cognito-role-overly-permissive.js';
@@ -56,103 +56,98 @@ const POOL = 'us-east-1:11111111-2222-4333-8444-555555555555';
 const POOL2 = 'us-east-1:aaaaaaaa-2222-4333-8444-555555555555';
 const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
-for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
-  describe(`Cognito and role-alias checks (${storeKind})`, () => {
-    let server: TestServer;
-    const call = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { authorization: `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=x` },
-        body: JSON.stringify(body),
-      });
-      assert.equal(res.status, 200, await res.text());
-    };
-    const run = (check: AuditCheck) =>
-      server.store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: 'us-east-1', now: server.clock.now(), configuration: {} }));
-    before(async () => {
-      server = await startTestServer(storeKind);
+forEachStore('Cognito and role-alias checks', (suite) => {
+  let server: TestServer;
+  const call = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20300101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=x` },
+      body: JSON.stringify(body),
     });
-    after(() => server.close());
+    assert.equal(res.status, 200, await res.text());
+  };
+  const run = (check: AuditCheck) =>
+    server.store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: 'us-east-1', now: server.clock.now(), configuration: {} }));
+  before(() => ({ server } = suite));
 
-    test('catalogued with their severities', () => {
-      assert.equal(AUDIT_CHECKS.get(authCheck.name)?.severity, 'CRITICAL');
-      assert.equal(AUDIT_CHECKS.get(unauthCheck.name)?.severity, 'CRITICAL');
-      assert.equal(AUDIT_CHECKS.get(aliasCheck.name)?.severity, 'CRITICAL');
-      assert.equal(AUDIT_CHECKS.get(unusedCheck.name)?.severity, 'MEDIUM');
-    });
-
-    test('Cognito: no connected pools → 0 examined; a connected pool missing from the IAM store → DATA_UNAVAILABLE', async () => {
-      assert.deepEqual(await run(authCheck), { checked: 0, findings: [] });
-      const now = server.clock.now();
-      await call('POST', '/_ddlocal/lifecycle-events', [
-        { clientId: 'app-1', timestamp: now - 1000, eventType: 'connected', sessionIdentifier: 'c1', principalIdentifier: 'us-east-1:identity-1', identityPoolId: POOL, authenticated: true },
-        { clientId: 'app-2', timestamp: now - 1000, eventType: 'connected', sessionIdentifier: 'c2', principalIdentifier: 'us-east-1:identity-2', identityPoolId: POOL2, authenticated: false },
-      ]);
-      await assert.rejects(run(authCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes(POOL));
-      await call('PUT', `/_ddlocal/iam/identity-pools/${POOL}`, { authenticatedRoleArn: roleArn('cog-auth'), unauthenticatedRoleArn: roleArn('cog-unauth') });
-      await call('PUT', `/_ddlocal/iam/identity-pools/${POOL2}`, { authenticatedRoleArn: roleArn('cog-auth'), unauthenticatedRoleArn: roleArn('cog-unauth') });
-      await assert.rejects(run(authCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes(roleArn('cog-auth')));
-    });
-
-    test('Cognito: authenticated role C3 + C4 → two findings on the pool; unauthenticated C6 → one', async () => {
-      await call('PUT', '/_ddlocal/iam/roles/cog-auth', {
-        policies: [{ Statement: [{ Effect: 'Allow', Action: ['iot:DescribeThing', 'iot:CreateThing'], Resource: `${R}thing/*` }] }],
-      });
-      await call('PUT', '/_ddlocal/iam/roles/cog-unauth', { policies: allow('iot:DescribeThing', `${R}thing/MyThing`) });
-      const auth = await run(authCheck);
-      // Only POOL had an authenticated identity connect.
-      assert.equal(auth.checked, 1);
-      assert.deepEqual(auth.findings.map((f) => f.reasonForNonComplianceCode).sort(), [
-        'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
-        'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
-      ]);
-      const f = auth.findings[0]!;
-      assert.deepEqual(f.nonCompliantResource, { resourceType: 'COGNITO_IDENTITY_POOL', resourceIdentifier: { cognitoIdentityPoolId: POOL } });
-      assert.deepEqual(f.relatedResources, [{ resourceType: 'IAM_ROLE', resourceIdentifier: { iamRoleArn: roleArn('cog-auth') } }]);
-      assert.match(f.reasonForNonCompliance, new RegExp(`^Role ${roleArn('cog-auth')} allows .*: \\[iot:`));
-      const unauth = await run(unauthCheck);
-      assert.equal(unauth.checked, 1);
-      assert.deepEqual(unauth.findings.map((x) => [x.nonCompliantResource.resourceIdentifier, x.reasonForNonComplianceCode]), [
-        [{ cognitoIdentityPoolId: POOL2 }, 'ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS'],
-      ]);
-    });
-
-    test('role aliases: missing role → DATA_UNAVAILABLE; broad, auditing, IoT and unused-service findings', async () => {
-      const iot = server.iot();
-      await iot.send(new CreateRoleAliasCommand({ roleAlias: 'cam', roleArn: roleArn('cam-role') }));
-      await assert.rejects(run(aliasCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes('cam-role'));
-      await assert.rejects(run(unusedCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE');
-      await call('PUT', '/_ddlocal/iam/roles/cam-role', {
-        policies: [{ Statement: [
-          { Effect: 'Allow', Action: ['s3:*', 'kinesisvideo:PutMedia', 'iam:PassRole'], Resource: '*' },
-          { Effect: 'Allow', Action: 'iot:Connect', Resource: `${R}client/*` },
-        ] }],
-      });
-      // No recorded use: nothing is "used", so no broad-used finding, and every granted service is unused.
-      let result = await run(aliasCheck);
-      assert.equal(result.checked, 1);
-      assert.deepEqual(result.findings.map((f) => f.reasonForNonComplianceCode), [
-        'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
-        'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
-      ]);
-      assert.equal(result.findings[0]!.reasonForNonCompliance, `Role ${roleArn('cam-role')} allows access to security auditing services: [iam].`);
-      assert.deepEqual(result.findings[0]!.nonCompliantResource.resourceIdentifier, { roleAliasArn: `${R}rolealias/cam` });
-      let unused = await run(unusedCheck);
-      assert.deepEqual(unused.findings.map((f) => f.reasonForNonCompliance), [
-        `Role ${roleArn('cam-role')} allows access to services not used through the role alias in the last year: [iam, iot, kinesisvideo, s3].`,
-      ]);
-      // s3 and kinesisvideo used recently, iam long ago.
-      const now = server.clock.now();
-      await call('POST', '/_ddlocal/role-alias-usage', [
-        { roleAlias: 'cam', service: 's3' },
-        { roleAlias: 'cam', service: 'kinesisvideo' },
-        { roleAlias: 'cam', service: 'iam', time: new Date(now - 400 * 86_400_000).toISOString() },
-      ]);
-      result = await run(aliasCheck);
-      const broad = result.findings.find((f) => f.reasonForNonComplianceCode === 'ALLOWS_BROAD_ACCESS_TO_USED_SERVICES');
-      assert.equal(broad?.reasonForNonCompliance, `Role ${roleArn('cam-role')} allows broad access to services used through the role alias: [s3:*].`);
-      unused = await run(unusedCheck);
-      assert.match(unused.findings[0]!.reasonForNonCompliance, /: \[iam, iot\]\.$/);
-    });
+  test('catalogued with their severities', () => {
+    assert.equal(AUDIT_CHECKS.get(authCheck.name)?.severity, 'CRITICAL');
+    assert.equal(AUDIT_CHECKS.get(unauthCheck.name)?.severity, 'CRITICAL');
+    assert.equal(AUDIT_CHECKS.get(aliasCheck.name)?.severity, 'CRITICAL');
+    assert.equal(AUDIT_CHECKS.get(unusedCheck.name)?.severity, 'MEDIUM');
   });
-}
+
+  test('Cognito: no connected pools → 0 examined; a connected pool missing from the IAM store → DATA_UNAVAILABLE', async () => {
+    assert.deepEqual(await run(authCheck), { checked: 0, findings: [] });
+    const now = server.clock.now();
+    await call('POST', '/_ddlocal/lifecycle-events', [
+      { clientId: 'app-1', timestamp: now - 1000, eventType: 'connected', sessionIdentifier: 'c1', principalIdentifier: 'us-east-1:identity-1', identityPoolId: POOL, authenticated: true },
+      { clientId: 'app-2', timestamp: now - 1000, eventType: 'connected', sessionIdentifier: 'c2', principalIdentifier: 'us-east-1:identity-2', identityPoolId: POOL2, authenticated: false },
+    ]);
+    await assert.rejects(run(authCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes(POOL));
+    await call('PUT', `/_ddlocal/iam/identity-pools/${POOL}`, { authenticatedRoleArn: roleArn('cog-auth'), unauthenticatedRoleArn: roleArn('cog-unauth') });
+    await call('PUT', `/_ddlocal/iam/identity-pools/${POOL2}`, { authenticatedRoleArn: roleArn('cog-auth'), unauthenticatedRoleArn: roleArn('cog-unauth') });
+    await assert.rejects(run(authCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes(roleArn('cog-auth')));
+  });
+
+  test('Cognito: authenticated role C3 + C4 → two findings on the pool; unauthenticated C6 → one', async () => {
+    await call('PUT', '/_ddlocal/iam/roles/cog-auth', {
+      policies: [{ Statement: [{ Effect: 'Allow', Action: ['iot:DescribeThing', 'iot:CreateThing'], Resource: `${R}thing/*` }] }],
+    });
+    await call('PUT', '/_ddlocal/iam/roles/cog-unauth', { policies: allow('iot:DescribeThing', `${R}thing/MyThing`) });
+    const auth = await run(authCheck);
+    // Only POOL had an authenticated identity connect.
+    assert.equal(auth.checked, 1);
+    assert.deepEqual(auth.findings.map((f) => f.reasonForNonComplianceCode).sort(), [
+      'ALLOWS_ACCESS_TO_IOT_THING_ADMIN_WRITE_ACTIONS',
+      'ALLOWS_BROAD_ACCESS_TO_IOT_THING_ADMIN_READ_ACTIONS',
+    ]);
+    const f = auth.findings[0]!;
+    assert.deepEqual(f.nonCompliantResource, { resourceType: 'COGNITO_IDENTITY_POOL', resourceIdentifier: { cognitoIdentityPoolId: POOL } });
+    assert.deepEqual(f.relatedResources, [{ resourceType: 'IAM_ROLE', resourceIdentifier: { iamRoleArn: roleArn('cog-auth') } }]);
+    assert.match(f.reasonForNonCompliance, new RegExp(`^Role ${roleArn('cog-auth')} allows .*: \\[iot:`));
+    const unauth = await run(unauthCheck);
+    assert.equal(unauth.checked, 1);
+    assert.deepEqual(unauth.findings.map((x) => [x.nonCompliantResource.resourceIdentifier, x.reasonForNonComplianceCode]), [
+      [{ cognitoIdentityPoolId: POOL2 }, 'ALLOWS_ACCESS_TO_IOT_ADMIN_ACTIONS'],
+    ]);
+  });
+
+  test('role aliases: missing role → DATA_UNAVAILABLE; broad, auditing, IoT and unused-service findings', async () => {
+    const iot = server.iot();
+    await iot.send(new CreateRoleAliasCommand({ roleAlias: 'cam', roleArn: roleArn('cam-role') }));
+    await assert.rejects(run(aliasCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE' && err.message.includes('cam-role'));
+    await assert.rejects(run(unusedCheck), (err: any) => err.errorCode === 'DATA_UNAVAILABLE');
+    await call('PUT', '/_ddlocal/iam/roles/cam-role', {
+      policies: [{ Statement: [
+        { Effect: 'Allow', Action: ['s3:*', 'kinesisvideo:PutMedia', 'iam:PassRole'], Resource: '*' },
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: `${R}client/*` },
+      ] }],
+    });
+    // No recorded use: nothing is "used", so no broad-used finding, and every granted service is unused.
+    let result = await run(aliasCheck);
+    assert.equal(result.checked, 1);
+    assert.deepEqual(result.findings.map((f) => f.reasonForNonComplianceCode), [
+      'ALLOWS_ACCESS_TO_SECURITY_AUDITING_SERVICES',
+      'ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS',
+    ]);
+    assert.equal(result.findings[0]!.reasonForNonCompliance, `Role ${roleArn('cam-role')} allows access to security auditing services: [iam].`);
+    assert.deepEqual(result.findings[0]!.nonCompliantResource.resourceIdentifier, { roleAliasArn: `${R}rolealias/cam` });
+    let unused = await run(unusedCheck);
+    assert.deepEqual(unused.findings.map((f) => f.reasonForNonCompliance), [
+      `Role ${roleArn('cam-role')} allows access to services not used through the role alias in the last year: [iam, iot, kinesisvideo, s3].`,
+    ]);
+    // s3 and kinesisvideo used recently, iam long ago.
+    const now = server.clock.now();
+    await call('POST', '/_ddlocal/role-alias-usage', [
+      { roleAlias: 'cam', service: 's3' },
+      { roleAlias: 'cam', service: 'kinesisvideo' },
+      { roleAlias: 'cam', service: 'iam', time: new Date(now - 400 * 86_400_000).toISOString() },
+    ]);
+    result = await run(aliasCheck);
+    const broad = result.findings.find((f) => f.reasonForNonComplianceCode === 'ALLOWS_BROAD_ACCESS_TO_USED_SERVICES');
+    assert.equal(broad?.reasonForNonCompliance, `Role ${roleArn('cam-role')} allows broad access to services used through the role alias: [s3:*].`);
+    unused = await run(unusedCheck);
+    assert.match(unused.findings[0]!.reasonForNonCompliance, /: \[iam, iot\]\.$/);
+  });
+});

@@ -15,7 +15,7 @@ import {
   type AuditFinding,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import { startTestServer, errorOf, type TestServer, type StoreChoice } from './helpers/server.js';
+import { forEachStore, errorOf, type TestServer } from './helpers/server.js';
 import { createAuditTask, storeFindings } from '../src/audit/engine/engine.js';
 import type { CheckFinding } from '../src/audit/checks/check.js';
 
@@ -39,150 +39,146 @@ const certFinding = (i: number, related = 0): CheckFinding => ({
   reasonForNonCompliance: 'Certificate shared by one or more devices.',
 });
 
-for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
-  describe(`audit findings (${storeKind})`, () => {
-    let server: TestServer;
-    let iot: IoTClient;
-    let loggingTask: string;
-    let storedTask: string;
-    before(async () => {
-      server = await startTestServer(storeKind);
-      iot = server.iot();
-      await iot.send(
-        new UpdateAccountAuditConfigurationCommand({
-          roleArn: 'arn:aws:iam::123456789012:role/a',
-          auditCheckConfigurations: { LOGGING_DISABLED_CHECK: { enabled: true } },
-        }),
-      );
-      loggingTask = (await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: ['LOGGING_DISABLED_CHECK'] }))).taskId!;
-      for (;;) {
-        const d = await iot.send(new DescribeAuditTaskCommand({ taskId: loggingTask }));
-        if (d.taskStatus !== 'IN_PROGRESS') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      // 30 findings of a task whose checks are all disabled (so the runner only closes it): paging material.
-      const now = server.clock.now();
-      storedTask = await server.store.transaction(async (tx) => {
-        const taskId = await createAuditTask(tx, {
-          accountId: ACCOUNT,
-          region: 'us-east-1',
-          taskType: 'ON_DEMAND_AUDIT_TASK',
-          taskStartTime: now,
-          checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
-          configurations: {},
-        });
-        const task = { account_id: ACCOUNT, region: 'us-east-1', task_id: taskId, task_start_time: now };
-        await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', [certFinding(0, 12)], now + 10);
-        await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', Array.from({ length: 29 }, (_, i) => certFinding(i + 1)), now + 5);
-        return taskId;
-      });
-    });
-    after(() => server.close());
-
-    test('the logging finding, by task and by describe', async () => {
-      const list = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask }));
-      assert.equal(list.findings!.length, 1);
-      const f = list.findings![0]!;
-      assert.match(f.findingId!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      assert.equal(f.checkName, 'LOGGING_DISABLED_CHECK');
-      assert.equal(f.severity, 'LOW');
-      assert.equal(f.reasonForNonComplianceCode, 'LOGGING_DISABLED');
-      assert.deepEqual(f.nonCompliantResource, { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: ACCOUNT } });
-      assert.equal(f.isSuppressed, false);
-      assert.ok(f.findingTime!.getTime() >= f.taskStartTime!.getTime());
-      const d = await iot.send(new DescribeAuditFindingCommand({ findingId: f.findingId }));
-      assert.deepEqual(d.finding, f);
-    });
-
-    test('scope rules: neither, both, one bound, unknown task, identifier without check, wrong identifier', async () => {
-      const t = new Date();
-      await assertError(() => iot.send(new ListAuditFindingsCommand({})), 'InvalidRequestException', 400, /taskId/);
-      await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, startTime: t, endTime: t })), 'InvalidRequestException', 400);
-      await assertError(() => iot.send(new ListAuditFindingsCommand({ startTime: t })), 'InvalidRequestException', 400);
-      await assertError(() => iot.send(new ListAuditFindingsCommand({ startTime: t, endTime: new Date(t.getTime() - 1) })), 'InvalidRequestException', 400, /endTime/);
-      await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: 'f'.repeat(32) })), 'InvalidRequestException', 400, /does not exist/);
-      await assertError(
-        () => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, resourceIdentifier: { account: ACCOUNT } })),
-        'InvalidRequestException',
-        400,
-        /checkName/,
-      );
-      await assertError(
-        () => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, checkName: 'LOGGING_DISABLED_CHECK', resourceIdentifier: { clientId: 'x' } })),
-        'InvalidRequestException',
-        400,
-        /account/,
-      );
-      await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, checkName: 'NOPE' })), 'InvalidRequestException', 400, /NOPE/);
-    });
-
-    test('paging by task: newest first, no gaps, no duplicates; identifier filter normalises ids', async () => {
-      const seen: AuditFinding[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await iot.send(new ListAuditFindingsCommand({ taskId: storedTask, maxResults: 7, nextToken }));
-        seen.push(...page.findings!);
-        nextToken = page.nextToken;
-      } while (nextToken);
-      assert.equal(seen.length, 30);
-      assert.equal(new Set(seen.map((f) => f.findingId)).size, 30);
-      assert.equal(seen[0]!.nonCompliantResource!.resourceIdentifier!.deviceCertificateId, '0'.padStart(64, 'a'));
-      for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1]!.findingTime!.getTime() >= seen[i]!.findingTime!.getTime());
-      const one = await iot.send(
-        new ListAuditFindingsCommand({
-          taskId: storedTask,
-          checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
-          resourceIdentifier: { deviceCertificateId: '7'.padStart(64, 'A') },
-        }),
-      );
-      assert.equal(one.findings!.length, 1);
-    });
-
-    test('time window is inclusive on findingTime', async () => {
-      const f = (await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask }))).findings![0]!;
-      const exact = await iot.send(new ListAuditFindingsCommand({ startTime: f.findingTime, endTime: f.findingTime }));
-      assert.ok(exact.findings!.some((x) => x.findingId === f.findingId));
-      const after = await iot.send(
-        new ListAuditFindingsCommand({ startTime: new Date(f.findingTime!.getTime() + 1), endTime: new Date(f.findingTime!.getTime() + 2) }),
-      );
-      assert.ok(!after.findings!.some((x) => x.findingId === f.findingId));
-    });
-
-    test('isSuppressed and listSuppressedFindings follow the suppressions active now', async () => {
-      const key = { checkName: 'LOGGING_DISABLED_CHECK', resourceIdentifier: { account: ACCOUNT } };
-      await iot.send(new CreateAuditSuppressionCommand({ ...key, suppressIndefinitely: true }));
-      const only = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: true }));
-      assert.equal(only.findings!.length, 1);
-      assert.equal(only.findings![0]!.isSuppressed, true);
-      const none = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: false }));
-      assert.equal(none.findings!.length, 0);
+forEachStore('audit findings', (suite) => {
+  let server: TestServer;
+  let iot: IoTClient;
+  let loggingTask: string;
+  let storedTask: string;
+  before(async () => {
+    ({ server, iot } = suite);
+    await iot.send(
+      new UpdateAccountAuditConfigurationCommand({
+        roleArn: 'arn:aws:iam::123456789012:role/a',
+        auditCheckConfigurations: { LOGGING_DISABLED_CHECK: { enabled: true } },
+      }),
+    );
+    loggingTask = (await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: ['LOGGING_DISABLED_CHECK'] }))).taskId!;
+    for (;;) {
       const d = await iot.send(new DescribeAuditTaskCommand({ taskId: loggingTask }));
-      assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.checkRunStatus, 'COMPLETED_COMPLIANT');
-      assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.checkCompliant, true);
-      assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.nonCompliantResourcesCount, 1);
-      assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.suppressedNonCompliantResourcesCount, 1);
-      assert.equal(d.taskStatistics!.compliantChecks, 1);
-      await iot.send(new DeleteAuditSuppressionCommand(key));
-      const back = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: false }));
-      assert.equal(back.findings![0]!.isSuppressed, false);
-    });
-
-    test('related resources: 10 embedded, all through ListRelatedResourcesForAuditFinding', async () => {
-      const first = (await iot.send(new ListAuditFindingsCommand({ taskId: storedTask, maxResults: 1 }))).findings![0]!;
-      assert.equal(first.relatedResources!.length, 10);
-      const all: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await iot.send(new ListRelatedResourcesForAuditFindingCommand({ findingId: first.findingId, maxResults: 5, nextToken }));
-        all.push(...page.relatedResources!.map((r) => r.resourceIdentifier!.clientId!));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      assert.deepEqual(all, Array.from({ length: 12 }, (_, j) => `client-${j}`));
-    });
-
-    test('unknown finding is ResourceNotFoundException', async () => {
-      await assertError(() => iot.send(new DescribeAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
-      await assertError(() => iot.send(new ListRelatedResourcesForAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
+      if (d.taskStatus !== 'IN_PROGRESS') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // 30 findings of a task whose checks are all disabled (so the runner only closes it): paging material.
+    const now = server.clock.now();
+    storedTask = await server.store.transaction(async (tx) => {
+      const taskId = await createAuditTask(tx, {
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        taskStartTime: now,
+        checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
+        configurations: {},
+      });
+      const task = { account_id: ACCOUNT, region: 'us-east-1', task_id: taskId, task_start_time: now };
+      await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', [certFinding(0, 12)], now + 10);
+      await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', Array.from({ length: 29 }, (_, i) => certFinding(i + 1)), now + 5);
+      return taskId;
     });
   });
-}
+
+  test('the logging finding, by task and by describe', async () => {
+    const list = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask }));
+    assert.equal(list.findings!.length, 1);
+    const f = list.findings![0]!;
+    assert.match(f.findingId!, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(f.checkName, 'LOGGING_DISABLED_CHECK');
+    assert.equal(f.severity, 'LOW');
+    assert.equal(f.reasonForNonComplianceCode, 'LOGGING_DISABLED');
+    assert.deepEqual(f.nonCompliantResource, { resourceType: 'ACCOUNT_SETTINGS', resourceIdentifier: { account: ACCOUNT } });
+    assert.equal(f.isSuppressed, false);
+    assert.ok(f.findingTime!.getTime() >= f.taskStartTime!.getTime());
+    const d = await iot.send(new DescribeAuditFindingCommand({ findingId: f.findingId }));
+    assert.deepEqual(d.finding, f);
+  });
+
+  test('scope rules: neither, both, one bound, unknown task, identifier without check, wrong identifier', async () => {
+    const t = new Date();
+    await assertError(() => iot.send(new ListAuditFindingsCommand({})), 'InvalidRequestException', 400, /taskId/);
+    await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, startTime: t, endTime: t })), 'InvalidRequestException', 400);
+    await assertError(() => iot.send(new ListAuditFindingsCommand({ startTime: t })), 'InvalidRequestException', 400);
+    await assertError(() => iot.send(new ListAuditFindingsCommand({ startTime: t, endTime: new Date(t.getTime() - 1) })), 'InvalidRequestException', 400, /endTime/);
+    await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: 'f'.repeat(32) })), 'InvalidRequestException', 400, /does not exist/);
+    await assertError(
+      () => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, resourceIdentifier: { account: ACCOUNT } })),
+      'InvalidRequestException',
+      400,
+      /checkName/,
+    );
+    await assertError(
+      () => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, checkName: 'LOGGING_DISABLED_CHECK', resourceIdentifier: { clientId: 'x' } })),
+      'InvalidRequestException',
+      400,
+      /account/,
+    );
+    await assertError(() => iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, checkName: 'NOPE' })), 'InvalidRequestException', 400, /NOPE/);
+  });
+
+  test('paging by task: newest first, no gaps, no duplicates; identifier filter normalises ids', async () => {
+    const seen: AuditFinding[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await iot.send(new ListAuditFindingsCommand({ taskId: storedTask, maxResults: 7, nextToken }));
+      seen.push(...page.findings!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    assert.equal(seen.length, 30);
+    assert.equal(new Set(seen.map((f) => f.findingId)).size, 30);
+    assert.equal(seen[0]!.nonCompliantResource!.resourceIdentifier!.deviceCertificateId, '0'.padStart(64, 'a'));
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1]!.findingTime!.getTime() >= seen[i]!.findingTime!.getTime());
+    const one = await iot.send(
+      new ListAuditFindingsCommand({
+        taskId: storedTask,
+        checkName: 'DEVICE_CERTIFICATE_SHARED_CHECK',
+        resourceIdentifier: { deviceCertificateId: '7'.padStart(64, 'A') },
+      }),
+    );
+    assert.equal(one.findings!.length, 1);
+  });
+
+  test('time window is inclusive on findingTime', async () => {
+    const f = (await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask }))).findings![0]!;
+    const exact = await iot.send(new ListAuditFindingsCommand({ startTime: f.findingTime, endTime: f.findingTime }));
+    assert.ok(exact.findings!.some((x) => x.findingId === f.findingId));
+    const after = await iot.send(
+      new ListAuditFindingsCommand({ startTime: new Date(f.findingTime!.getTime() + 1), endTime: new Date(f.findingTime!.getTime() + 2) }),
+    );
+    assert.ok(!after.findings!.some((x) => x.findingId === f.findingId));
+  });
+
+  test('isSuppressed and listSuppressedFindings follow the suppressions active now', async () => {
+    const key = { checkName: 'LOGGING_DISABLED_CHECK', resourceIdentifier: { account: ACCOUNT } };
+    await iot.send(new CreateAuditSuppressionCommand({ ...key, suppressIndefinitely: true }));
+    const only = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: true }));
+    assert.equal(only.findings!.length, 1);
+    assert.equal(only.findings![0]!.isSuppressed, true);
+    const none = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: false }));
+    assert.equal(none.findings!.length, 0);
+    const d = await iot.send(new DescribeAuditTaskCommand({ taskId: loggingTask }));
+    assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.checkRunStatus, 'COMPLETED_COMPLIANT');
+    assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.checkCompliant, true);
+    assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.nonCompliantResourcesCount, 1);
+    assert.equal(d.auditDetails!.LOGGING_DISABLED_CHECK!.suppressedNonCompliantResourcesCount, 1);
+    assert.equal(d.taskStatistics!.compliantChecks, 1);
+    await iot.send(new DeleteAuditSuppressionCommand(key));
+    const back = await iot.send(new ListAuditFindingsCommand({ taskId: loggingTask, listSuppressedFindings: false }));
+    assert.equal(back.findings![0]!.isSuppressed, false);
+  });
+
+  test('related resources: 10 embedded, all through ListRelatedResourcesForAuditFinding', async () => {
+    const first = (await iot.send(new ListAuditFindingsCommand({ taskId: storedTask, maxResults: 1 }))).findings![0]!;
+    assert.equal(first.relatedResources!.length, 10);
+    const all: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await iot.send(new ListRelatedResourcesForAuditFindingCommand({ findingId: first.findingId, maxResults: 5, nextToken }));
+      all.push(...page.relatedResources!.map((r) => r.resourceIdentifier!.clientId!));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    assert.deepEqual(all, Array.from({ length: 12 }, (_, j) => `client-${j}`));
+  });
+
+  test('unknown finding is ResourceNotFoundException', async () => {
+    await assertError(() => iot.send(new DescribeAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
+    await assertError(() => iot.send(new ListRelatedResourcesForAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
+  });
+});

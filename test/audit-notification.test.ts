@@ -9,7 +9,7 @@ import {
   UpdateAccountAuditConfigurationCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
-import { startTestServer, type TestServer, type StoreChoice } from './helpers/server.js';
+import { forEachStore, startTestServer, type TestServer } from './helpers/server.js';
 import { startMoto, freePort, MOTO_CREDENTIALS, type Moto } from './helpers/moto.js';
 import { classifyPublishError } from '../src/outbox/sns-errors.js';
 import { topicRegion } from '../src/outbox/deliverer.js';
@@ -80,91 +80,86 @@ describe('audit notifications through moto SNS', () => {
   });
   after(() => moto?.stop());
 
-  for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
-    describe(storeKind, () => {
-      let server: TestServer;
-      let iot: IoTClient;
-      before(async () => {
-        server = await startTestServer(storeKind, { sns: { endpoint: moto.url, credentials: MOTO_CREDENTIALS } });
-        iot = server.iot();
-      });
-      after(() => server.close());
+  forEachStore((store) => store, { server: () => ({ sns: { endpoint: moto.url, credentials: MOTO_CREDENTIALS } }) }, (suite) => {
+    const storeKind = suite.store;
+    let server: TestServer;
+    let iot: IoTClient;
+    before(() => ({ server, iot } = suite));
 
-      test('a finished audit publishes one summary in the documented schema', async () => {
-        const { topicArn, queueUrl } = await moto.topicWithQueue(`audit-${storeKind}`);
-        await configure(iot, topicArn);
-        const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
-        const task = await waitForTask(iot, taskId!);
-        assert.equal(task.taskStatus, 'COMPLETED');
-        const [envelope, extra] = await moto.receive(queueUrl, 1);
-        assert.ok(envelope, 'no message reached the subscribed queue');
-        assert.equal(extra, undefined);
-        assert.equal(envelope.TopicArn, topicArn);
-        assert.equal(envelope.Subject, `AWS IoT Device Defender audit COMPLETED: ${taskId}`);
-        assert.deepEqual(envelope.MessageAttributes?.['ddlocal.deduplicationId'], { Type: 'String', Value: `${taskId}:audit-notification` });
-        assert.deepEqual(JSON.parse(envelope.Message), {
-          accountId: '123456789012',
-          taskId,
-          taskStatus: 'COMPLETED',
-          taskType: 'ON_DEMAND_AUDIT_TASK',
-          failedChecksCount: 0,
-          canceledChecksCount: 0,
-          nonCompliantChecksCount: 1,
-          compliantChecksCount: 1,
-          totalChecksCount: 2,
-          taskStartTime: task.taskStartTime!.getTime(),
-          auditDetails: [
-            { checkName: 'LOGGING_DISABLED_CHECK', checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1, suppressedNonCompliantResourceCount: 0, totalResourcesCount: 1 },
-            { checkName: 'CA_CERTIFICATE_EXPIRING_CHECK', checkRunStatus: 'COMPLETED_COMPLIANT', nonCompliantResourcesCount: 0, suppressedNonCompliantResourceCount: 0, totalResourcesCount: 0 },
-          ],
-        });
-        const [row] = await settled(server);
-        assert.equal(row!.status, 'DELIVERED');
-        assert.equal(row!.attempts, 1);
-        assert.equal(row!.sns_message_id, envelope.MessageId);
+    test('a finished audit publishes one summary in the documented schema', async () => {
+      const { topicArn, queueUrl } = await moto.topicWithQueue(`audit-${storeKind}`);
+      await configure(iot, topicArn);
+      const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
+      const task = await waitForTask(iot, taskId!);
+      assert.equal(task.taskStatus, 'COMPLETED');
+      const [envelope, extra] = await moto.receive(queueUrl, 1);
+      assert.ok(envelope, 'no message reached the subscribed queue');
+      assert.equal(extra, undefined);
+      assert.equal(envelope.TopicArn, topicArn);
+      assert.equal(envelope.Subject, `AWS IoT Device Defender audit COMPLETED: ${taskId}`);
+      assert.deepEqual(envelope.MessageAttributes?.['ddlocal.deduplicationId'], { Type: 'String', Value: `${taskId}:audit-notification` });
+      assert.deepEqual(JSON.parse(envelope.Message), {
+        accountId: '123456789012',
+        taskId,
+        taskStatus: 'COMPLETED',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        failedChecksCount: 0,
+        canceledChecksCount: 0,
+        nonCompliantChecksCount: 1,
+        compliantChecksCount: 1,
+        totalChecksCount: 2,
+        taskStartTime: task.taskStartTime!.getTime(),
+        auditDetails: [
+          { checkName: 'LOGGING_DISABLED_CHECK', checkRunStatus: 'COMPLETED_NON_COMPLIANT', nonCompliantResourcesCount: 1, suppressedNonCompliantResourceCount: 0, totalResourcesCount: 1 },
+          { checkName: 'CA_CERTIFICATE_EXPIRING_CHECK', checkRunStatus: 'COMPLETED_COMPLIANT', nonCompliantResourcesCount: 0, suppressedNonCompliantResourceCount: 0, totalResourcesCount: 0 },
+        ],
       });
-
-      test('a disabled target sends nothing', async () => {
-        await server.store.reset();
-        const { topicArn, queueUrl } = await moto.topicWithQueue(`disabled-${storeKind}`);
-        await configure(iot, topicArn, false);
-        const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
-        await waitForTask(iot, taskId!);
-        assert.deepEqual(await outboxRows(server), []);
-        assert.deepEqual(await moto.receive(queueUrl, 1, 1500), []);
-      });
-
-      test('a canceled audit is notified as CANCELED', async () => {
-        await server.store.reset();
-        const { topicArn, queueUrl } = await moto.topicWithQueue(`cancel-${storeKind}`);
-        await configure(iot, topicArn);
-        server.auditRunner.pause();
-        try {
-          const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
-          await iot.send(new CancelAuditTaskCommand({ taskId }));
-          const [envelope] = await moto.receive(queueUrl, 1);
-          const body = JSON.parse(envelope!.Message);
-          assert.equal(body.taskStatus, 'CANCELED');
-          assert.equal(body.canceledChecksCount, 2);
-          assert.deepEqual(body.auditDetails.map((d: any) => d.checkRunStatus), ['CANCELED', 'CANCELED']);
-        } finally {
-          server.auditRunner.resume();
-        }
-      });
-
-      test('a topic that does not exist fails at once with INVALID_STATE_OF_RESOURCE; the audit is unaffected', async () => {
-        await server.store.reset();
-        await configure(iot, `arn:aws:sns:us-east-1:123456789012:no-such-topic-${storeKind}`);
-        const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
-        assert.equal((await waitForTask(iot, taskId!)).taskStatus, 'COMPLETED');
-        const [row] = await settled(server);
-        assert.equal(row!.status, 'FAILED');
-        assert.equal(row!.error_code, 'INVALID_STATE_OF_RESOURCE');
-        assert.equal(row!.attempts, 1, 'a permanent error must not be retried');
-        assert.match(row!.last_error!, /NotFound/);
-      });
+      const [row] = await settled(server);
+      assert.equal(row!.status, 'DELIVERED');
+      assert.equal(row!.attempts, 1);
+      assert.equal(row!.sns_message_id, envelope.MessageId);
     });
-  }
+
+    test('a disabled target sends nothing', async () => {
+      await server.store.reset();
+      const { topicArn, queueUrl } = await moto.topicWithQueue(`disabled-${storeKind}`);
+      await configure(iot, topicArn, false);
+      const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
+      await waitForTask(iot, taskId!);
+      assert.deepEqual(await outboxRows(server), []);
+      assert.deepEqual(await moto.receive(queueUrl, 1, 1500), []);
+    });
+
+    test('a canceled audit is notified as CANCELED', async () => {
+      await server.store.reset();
+      const { topicArn, queueUrl } = await moto.topicWithQueue(`cancel-${storeKind}`);
+      await configure(iot, topicArn);
+      server.auditRunner.pause();
+      try {
+        const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
+        await iot.send(new CancelAuditTaskCommand({ taskId }));
+        const [envelope] = await moto.receive(queueUrl, 1);
+        const body = JSON.parse(envelope!.Message);
+        assert.equal(body.taskStatus, 'CANCELED');
+        assert.equal(body.canceledChecksCount, 2);
+        assert.deepEqual(body.auditDetails.map((d: any) => d.checkRunStatus), ['CANCELED', 'CANCELED']);
+      } finally {
+        server.auditRunner.resume();
+      }
+    });
+
+    test('a topic that does not exist fails at once with INVALID_STATE_OF_RESOURCE; the audit is unaffected', async () => {
+      await server.store.reset();
+      await configure(iot, `arn:aws:sns:us-east-1:123456789012:no-such-topic-${storeKind}`);
+      const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }));
+      assert.equal((await waitForTask(iot, taskId!)).taskStatus, 'COMPLETED');
+      const [row] = await settled(server);
+      assert.equal(row!.status, 'FAILED');
+      assert.equal(row!.error_code, 'INVALID_STATE_OF_RESOURCE');
+      assert.equal(row!.attempts, 1, 'a permanent error must not be retried');
+      assert.match(row!.last_error!, /NotFound/);
+    });
+  });
 });
 
 describe('SNS delivery when SNS is unreachable', () => {

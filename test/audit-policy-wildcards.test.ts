@@ -2,7 +2,7 @@
 // to match action patterns and resource paths with RegExps built from the policy, which backtrack for minutes on
 // patterns like `*a*a…*b`; checks 11 and 12 match such patterns against action names and against probe topics built
 // from the policy's own Deny resources. The server runs as a child process, so the health probes can time it.
-import { test, describe, before, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreatePolicyCommand,
@@ -11,7 +11,7 @@ import {
   StartOnDemandAuditTaskCommand,
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
-import { iotClient, type StoreChoice } from './helpers/server.js';
+import { forEachStore, iotClient } from './helpers/server.js';
 import { probeHealth, startChildServer, whileProbingHealth, type ChildServer } from './helpers/responsiveness.js';
 
 const ACCOUNT = '123456789012';
@@ -33,42 +33,40 @@ const POLICY = JSON.stringify({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-for (const storeKind of ['sqlite', 'postgres'] as StoreChoice[]) {
-  describe(`auditing a wildcard-heavy policy does not block the server (${storeKind})`, () => {
-    let server: ChildServer;
-    before(async () => {
-      server = await startChildServer(storeKind);
-    });
-    after(() => server.close());
-
-    test('checks 11 and 12 over a policy with 12-wildcard action and resource patterns', { timeout: 120_000 }, async () => {
-      const iot = iotClient(server.url, ACCOUNT);
-      const opts = () => ({ abortSignal: AbortSignal.timeout(15_000) });
-      await iot.send(new CreatePolicyCommand({ policyName: 'wild', policyDocument: POLICY }), opts());
-      await iot.send(
-        new UpdateAccountAuditConfigurationCommand({
-          roleArn: `arn:aws:iam::${ACCOUNT}:role/audit`,
-          auditCheckConfigurations: Object.fromEntries(CHECKS.map((c) => [c, { enabled: true }])),
-        }),
-        opts(),
-      );
-      const { taskId } = await whileProbingHealth(server.url, iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }), opts()));
-      // The audit runs after the starting request: probe while it does.
-      for (;;) {
-        await probeHealth(server.url);
-        const d = await iot.send(new DescribeAuditTaskCommand({ taskId }), opts());
-        if (d.taskStatus !== 'IN_PROGRESS') {
-          assert.equal(d.taskStatus, 'COMPLETED');
-          break;
-        }
-        await sleep(50);
-      }
-      const { findings } = await iot.send(new ListAuditFindingsCommand({ taskId }), opts());
-      // No data-plane action matches `iot:*e…*x`, and no probe topic is receivable: only the MQTT wildcard in the Deny.
-      assert.deepEqual(
-        findings!.map((f) => [f.checkName, f.reasonForNonComplianceCode]),
-        [['IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK', 'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT']],
-      );
-    });
+forEachStore('auditing a wildcard-heavy policy does not block the server', { server: false }, ({ store: storeKind }) => {
+  let server: ChildServer;
+  before(async () => {
+    server = await startChildServer(storeKind);
   });
-}
+  after(() => server.close());
+
+  test('checks 11 and 12 over a policy with 12-wildcard action and resource patterns', { timeout: 120_000 }, async () => {
+    const iot = iotClient(server.url, ACCOUNT);
+    const opts = () => ({ abortSignal: AbortSignal.timeout(15_000) });
+    await iot.send(new CreatePolicyCommand({ policyName: 'wild', policyDocument: POLICY }), opts());
+    await iot.send(
+      new UpdateAccountAuditConfigurationCommand({
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/audit`,
+        auditCheckConfigurations: Object.fromEntries(CHECKS.map((c) => [c, { enabled: true }])),
+      }),
+      opts(),
+    );
+    const { taskId } = await whileProbingHealth(server.url, iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: CHECKS }), opts()));
+    // The audit runs after the starting request: probe while it does.
+    for (;;) {
+      await probeHealth(server.url);
+      const d = await iot.send(new DescribeAuditTaskCommand({ taskId }), opts());
+      if (d.taskStatus !== 'IN_PROGRESS') {
+        assert.equal(d.taskStatus, 'COMPLETED');
+        break;
+      }
+      await sleep(50);
+    }
+    const { findings } = await iot.send(new ListAuditFindingsCommand({ taskId }), opts());
+    // No data-plane action matches `iot:*e…*x`, and no probe topic is receivable: only the MQTT wildcard in the Deny.
+    assert.deepEqual(
+      findings!.map((f) => [f.checkName, f.reasonForNonComplianceCode]),
+      [['IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK', 'POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT']],
+    );
+  });
+});

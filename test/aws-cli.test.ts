@@ -3,11 +3,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { AWS_CLI_V2, awsCli } from './helpers/aws-cli.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 describe('aws CLI v2 registry walkthrough', () => {
   let server: TestServer;
@@ -69,7 +69,7 @@ describe('aws CLI v2 registry walkthrough', () => {
     assert.equal((await aws('iot', 'attach-thing-principal', '--thing-name', 'cli-0', '--principal', arn)).status, 0);
     assert.deepEqual((await aws('iot', 'list-thing-principals', '--thing-name', 'cli-0')).json.principals, [arn]);
 
-    const dir = mkdtempSync(join(tmpdir(), 'ddlocal-cli-'));
+    const dir = tempDir('ddlocal-cli-');
     const doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}';
     writeFileSync(join(dir, 'policy.json'), doc);
     const created = await aws('iot', 'create-policy', '--policy-name', 'AllowAll', '--policy-document', `file://${join(dir, 'policy.json')}`);
@@ -126,7 +126,7 @@ describe('the README walkthrough, verbatim', () => {
     const section = readme.slice(readme.indexOf('## A 60-second walkthrough'));
     const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!.replaceAll('http://127.0.0.1:4580', server.url);
     // Put the v2 CLI first on PATH under the name `aws`, as a user of the README would have it.
-    const bin = mkdtempSync(join(tmpdir(), 'ddlocal-bin-'));
+    const bin = tempDir('ddlocal-bin-');
     symlinkSync(AWS_CLI_V2!, join(bin, 'aws'));
     const env = { PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
     // --norc: bash sources ~/.bashrc when its stdin is a socket (it takes that for rshd), which would let a user's

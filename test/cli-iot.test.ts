@@ -7,8 +7,7 @@
 //    --no-sign-request, connection errors, outfiles, --version.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +16,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { mitigationScenario, type MitigationScenario } from './helpers/mitigation-scenario.js';
 import { AWS_CLI_V2 } from './helpers/aws-cli.js';
 import { baseEnv, CaptureListener, DDLOCAL_BIN, freePort, runBoth, runCli, type RunResult } from './helpers/cli-runner.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { startDdlocal } from '../src/server/app.js';
 
 const READ_ACCOUNT = '123456789012';
@@ -84,7 +84,7 @@ describe('ddlocal iot and aws CLI v2 print the same', { skip, concurrency: true 
       await iot.send(new CreateThingCommand({ thingName: `thing-${i}`, attributePayload: { attributes: { floor: String(i), name: `n-${i}` } } }));
     for (const name of ['group-a', 'group-b', 'group-c']) await iot.send(new CreateThingGroupCommand({ thingGroupName: name }));
     await iot.send(new AddThingToThingGroupCommand({ thingGroupName: 'group-a', thingName: 'thing-1' }));
-    dir = mkdtempSync(join(tmpdir(), 'ddlocal-cli-iot-'));
+    dir = tempDir('ddlocal-cli-iot-');
     writeFileSync(join(dir, 'name.txt'), 'thing-1\n');
     writeFileSync(join(dir, 'name-exact.txt'), 'thing-2');
     writeFileSync(join(dir, 'input.json'), JSON.stringify({ thingName: 'thing-3' }));
@@ -346,7 +346,7 @@ describe('ddlocal iot sends the same request as aws CLI v2', { skip }, () => {
   let dir: string;
   before(async () => {
     for (let lane = 0; lane < 3; lane++) listeners.push({ aws: await CaptureListener.start(), ddlocal: await CaptureListener.start() });
-    dir = mkdtempSync(join(tmpdir(), 'ddlocal-cli-capture-'));
+    dir = tempDir('ddlocal-cli-capture-');
     writeFileSync(join(dir, 'policy.json'), '{"Version": "2012-10-17", "Statement": []}\n');
     writeFileSync(join(dir, 'start.json'), JSON.stringify({ taskId: 'from-file', target: { auditTaskId: 'a1' }, auditCheckToActionsMapping: { C: ['x'] } }));
   });
@@ -494,7 +494,7 @@ describe('ddlocal iot on its own', () => {
 
   test('endpoint from AWS_ENDPOINT_URL_IOT, AWS_ENDPOINT_URL and the profile endpoint_url, in that order', async () => {
     const dead = `http://127.0.0.1:${await freePort()}`;
-    const home = mkdtempSync(join(tmpdir(), 'ddlocal-cli-profile-'));
+    const home = tempDir('ddlocal-cli-profile-');
     const config = join(home, 'config');
     writeFileSync(config, `[default]\nendpoint_url = ${server.url}\n[profile dead]\nendpoint_url = ${dead}\nregion = eu-west-1\naws_access_key_id = ${ACCOUNT}\naws_secret_access_key = x\n`);
     await server.iot(ACCOUNT).send(new CreateThingCommand({ thingName: 'endpoint-probe' }));
@@ -592,7 +592,7 @@ describe('ddlocal iot on its own', () => {
   });
 
   test('create-keys-and-certificate outfiles are written with mode 0600 and the output is printed too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ddlocal-cli-outfiles-'));
+    const dir = tempDir('ddlocal-cli-outfiles-');
     writeFileSync(join(dir, 'cert.pem'), 'old', { mode: 0o644 });
     const r = await ddlocal(
       ['create-keys-and-certificate', '--certificate-pem-outfile', 'cert.pem', '--public-key-outfile', 'pub.key', '--private-key-outfile', join(dir, 'priv.key'), '--endpoint-url', server.url],

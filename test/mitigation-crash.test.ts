@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IoTClient } from '@aws-sdk/client-iot';
-import { iotClient } from './helpers/server.js';
+import { forEachStore, iotClient } from './helpers/server.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
 import {
@@ -45,75 +45,73 @@ const CRASH_CERTIFICATES = 10_000;
 const CRASH_POLICIES = 10_000;
 const SHARED_POLICIES = 4_000;
 
-for (const storeKind of ['sqlite', 'postgres'] as const) {
-  describe(`kill -9 during a ${CRASH_CERTIFICATES + CRASH_POLICIES}-execution mitigation task (${storeKind})`, () => {
-    test('after a restart every execution is COMPLETED and every certificate and policy was changed exactly once', { timeout: 900_000 }, async (t) => {
-      const dataDir = storeKind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ddlocal-crash-')) : undefined;
-      const store = dataDir ? { data: join(dataDir, 'crash.db') } : { databaseUrl: await createTestDatabase() };
-      const taskId = `crash-${storeKind}`;
-      let server: ServeProcess = await startServeProcess(store, undefined, SHORT_LEASE);
-      let iot = iotClient(server.url, ACCOUNT);
-      try {
-        let t0 = Date.now();
-        const certificates = await makeOldCertificates(CRASH_CERTIFICATES);
-        t.diagnostic(`${CRASH_CERTIFICATES} certificates ready (made once per run) in ${elapsed(t0)}`);
-        t0 = Date.now();
-        const certificateIds = await registerCertificates(iot, certificates);
-        t.diagnostic(`registered ${CRASH_CERTIFICATES} certificates in ${elapsed(t0)}`);
-        t0 = Date.now();
-        await createBroadPolicies(iot, CRASH_POLICIES);
-        t.diagnostic(`created ${CRASH_POLICIES} policies in ${elapsed(t0)}`);
-        t0 = Date.now();
-        const { auditTaskId } = await startMitigation(iot, [AGE_CHECK, POLICY_CHECK], taskId);
-        t.diagnostic(`audit + task start in ${elapsed(t0)}`);
-        const total = CRASH_CERTIFICATES + CRASH_POLICIES;
-        const started = await describeTask(iot, taskId);
-        assert.equal(started.taskStatistics?.[AGE_CHECK]?.totalFindingsCount, CRASH_CERTIFICATES);
-        assert.equal(started.taskStatistics?.[POLICY_CHECK]?.totalFindingsCount, CRASH_POLICIES);
+forEachStore(`kill -9 during a ${CRASH_CERTIFICATES + CRASH_POLICIES}-execution mitigation task`, { server: false }, ({ store: storeKind }) => {
+  test('after a restart every execution is COMPLETED and every certificate and policy was changed exactly once', { timeout: 900_000 }, async (t) => {
+    const dataDir = storeKind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ddlocal-crash-')) : undefined;
+    const store = dataDir ? { data: join(dataDir, 'crash.db') } : { databaseUrl: await createTestDatabase() };
+    const taskId = `crash-${storeKind}`;
+    let server: ServeProcess = await startServeProcess(store, undefined, SHORT_LEASE);
+    let iot = iotClient(server.url, ACCOUNT);
+    try {
+      let t0 = Date.now();
+      const certificates = await makeOldCertificates(CRASH_CERTIFICATES);
+      t.diagnostic(`${CRASH_CERTIFICATES} certificates ready (made once per run) in ${elapsed(t0)}`);
+      t0 = Date.now();
+      const certificateIds = await registerCertificates(iot, certificates);
+      t.diagnostic(`registered ${CRASH_CERTIFICATES} certificates in ${elapsed(t0)}`);
+      t0 = Date.now();
+      await createBroadPolicies(iot, CRASH_POLICIES);
+      t.diagnostic(`created ${CRASH_POLICIES} policies in ${elapsed(t0)}`);
+      t0 = Date.now();
+      const { auditTaskId } = await startMitigation(iot, [AGE_CHECK, POLICY_CHECK], taskId);
+      t.diagnostic(`audit + task start in ${elapsed(t0)}`);
+      const total = CRASH_CERTIFICATES + CRASH_POLICIES;
+      const started = await describeTask(iot, taskId);
+      assert.equal(started.taskStatistics?.[AGE_CHECK]?.totalFindingsCount, CRASH_CERTIFICATES);
+      assert.equal(started.taskStatistics?.[POLICY_CHECK]?.totalFindingsCount, CRASH_POLICIES);
 
-        // Crash with a good share done, and certainly not all: the kill must land in the middle of the work.
-        t0 = Date.now();
-        const first = await waitForProgress(iot, taskId, 1, 600_000);
-        t.diagnostic(`first finding finished ${elapsed(t0)} after the task start (${first} by then)`);
-        const seen = await waitForProgress(iot, taskId, Math.round(total * 0.15), 600_000);
-        const rate = seen / ((Date.now() - t0) / 1000);
-        const split = (await describeTask(iot, taskId)).taskStatistics!;
-        t.diagnostic(`at the kill: ${AGE_CHECK} ${finished({ a: split[AGE_CHECK]! })}, ${POLICY_CHECK} ${finished({ p: split[POLICY_CHECK]! })}`);
-        assert.ok(seen < total * 0.6, `${seen} of ${total} findings were already finished when the kill was due`);
-        server.child.kill('SIGKILL');
-        assert.deepEqual(await server.exited, { code: null, signal: 'SIGKILL' });
-        t.diagnostic(`killed with ${seen} of ${total} findings seen finished after ${elapsed(t0)} (${rate.toFixed(0)} findings/s)`);
-        iot.destroy();
+      // Crash with a good share done, and certainly not all: the kill must land in the middle of the work.
+      t0 = Date.now();
+      const first = await waitForProgress(iot, taskId, 1, 600_000);
+      t.diagnostic(`first finding finished ${elapsed(t0)} after the task start (${first} by then)`);
+      const seen = await waitForProgress(iot, taskId, Math.round(total * 0.15), 600_000);
+      const rate = seen / ((Date.now() - t0) / 1000);
+      const split = (await describeTask(iot, taskId)).taskStatistics!;
+      t.diagnostic(`at the kill: ${AGE_CHECK} ${finished({ a: split[AGE_CHECK]! })}, ${POLICY_CHECK} ${finished({ p: split[POLICY_CHECK]! })}`);
+      assert.ok(seen < total * 0.6, `${seen} of ${total} findings were already finished when the kill was due`);
+      server.child.kill('SIGKILL');
+      assert.deepEqual(await server.exited, { code: null, signal: 'SIGKILL' });
+      t.diagnostic(`killed with ${seen} of ${total} findings seen finished after ${elapsed(t0)} (${rate.toFixed(0)} findings/s)`);
+      iot.destroy();
 
-        t0 = Date.now();
-        server = await startServeProcess(store, undefined, SHORT_LEASE);
-        iot = iotClient(server.url, ACCOUNT);
-        const afterRestart = await describeTask(iot, taskId);
-        assert.equal(afterRestart.taskStatus, 'IN_PROGRESS');
-        const resumedFrom = finished(afterRestart.taskStatistics);
-        assert.ok(resumedFrom >= seen && resumedFrom < total, `${resumedFrom} findings finished at restart`);
-        // The killed worker's claims must expire (lease) before the rest of its batch is taken again.
-        const task = await waitForEnd(iot, taskId, LEASE_MS + 600_000);
-        t.diagnostic(`restart → task end in ${elapsed(t0)} (${total - resumedFrom} findings after the restart)`);
-        assertAllSucceeded(task, { [AGE_CHECK]: CRASH_CERTIFICATES, [POLICY_CHECK]: CRASH_POLICIES });
+      t0 = Date.now();
+      server = await startServeProcess(store, undefined, SHORT_LEASE);
+      iot = iotClient(server.url, ACCOUNT);
+      const afterRestart = await describeTask(iot, taskId);
+      assert.equal(afterRestart.taskStatus, 'IN_PROGRESS');
+      const resumedFrom = finished(afterRestart.taskStatistics);
+      assert.ok(resumedFrom >= seen && resumedFrom < total, `${resumedFrom} findings finished at restart`);
+      // The killed worker's claims must expire (lease) before the rest of its batch is taken again.
+      const task = await waitForEnd(iot, taskId, LEASE_MS + 600_000);
+      t.diagnostic(`restart → task end in ${elapsed(t0)} (${total - resumedFrom} findings after the restart)`);
+      assertAllSucceeded(task, { [AGE_CHECK]: CRASH_CERTIFICATES, [POLICY_CHECK]: CRASH_POLICIES });
 
-        t0 = Date.now();
-        await assertCertificatesInactive(iot, certificateIds);
-        await assertPoliciesResetOnce(iot, CRASH_POLICIES, [0, 1, 4999, CRASH_POLICIES - 1]);
-        const findings = await auditFindings(iot, auditTaskId);
-        assert.equal(findings.length, total);
-        await assertSampleExecutions(iot, taskId, findings, 200);
-        t.diagnostic(`verification through the API in ${elapsed(t0)}`);
-        assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr());
-        assertExecutionsAppliedOnce(await executionRows(store, taskId), CRASH_CERTIFICATES, CRASH_POLICIES);
-      } finally {
-        iot.destroy();
-        await server.stop('SIGKILL');
-        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      }
-    });
+      t0 = Date.now();
+      await assertCertificatesInactive(iot, certificateIds);
+      await assertPoliciesResetOnce(iot, CRASH_POLICIES, [0, 1, 4999, CRASH_POLICIES - 1]);
+      const findings = await auditFindings(iot, auditTaskId);
+      assert.equal(findings.length, total);
+      await assertSampleExecutions(iot, taskId, findings, 200);
+      t.diagnostic(`verification through the API in ${elapsed(t0)}`);
+      assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr());
+      assertExecutionsAppliedOnce(await executionRows(store, taskId), CRASH_CERTIFICATES, CRASH_POLICIES);
+    } finally {
+      iot.destroy();
+      await server.stop('SIGKILL');
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
-}
+});
 
 /**
  * Findings finished while `frozen` is stopped with SIGSTOP, as seen through the other process: waits until at least

@@ -5,12 +5,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { runCli, type RunResult } from './helpers/cli-runner.js';
 import { makeCa, makeCertificate } from './helpers/certs.js';
+import { tempDir } from './helpers/temp-dir.js';
 import * as px from '@peculiar/x509';
 import { jsonTextDepth, MAX_NESTING_DEPTH, valueDepth } from '../src/kernel/nesting.js';
 
@@ -188,7 +188,7 @@ describe('nesting: ddlocal iot', () => {
   let foreignUrl: string;
   before(async () => {
     server = await startTestServer('sqlite');
-    dir = mkdtempSync(join(tmpdir(), 'ddlocal-nesting-'));
+    dir = tempDir('ddlocal-nesting-');
     // A server that is not ddlocal, answering every request with a deeply nested (but well-formed) thing.
     foreign = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

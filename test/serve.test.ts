@@ -4,8 +4,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createServer, type Socket } from 'node:net';
@@ -14,6 +13,7 @@ import { CreateThingCommand, DescribeThingCommand, ListThingsCommand } from '@aw
 import { iotClient } from './helpers/server.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { rawRequest } from './helpers/raw-http.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { VERSION } from '../src/kernel/version.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ddlocal.js', import.meta.url));
@@ -26,10 +26,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DDLOCAL_')) env[k] = v;
   return { ...env, ...extra };
-}
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'ddlocal-serve-'));
 }
 
 async function freePort(): Promise<number> {

@@ -2,11 +2,11 @@
 // end-to-end differential tests of issue 5. Both are spawned asynchronously: the server under test usually lives in
 // this very process, and a synchronous spawn would block the event loop that has to answer the CLI.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dir.js';
 
 export const AWS_BIN = '/usr/bin/aws';
 export const PYTHON = '/usr/bin/python3';
@@ -29,7 +29,7 @@ export interface RunOptions {
 }
 
 /** A HOME without ~/.aws, so neither CLI picks up the developer's configuration. */
-const HOME = mkdtempSync(join(tmpdir(), 'ddlocal-cli-home-'));
+const HOME = tempDir('ddlocal-cli-home-');
 
 export function baseEnv(accountId: string): Record<string, string> {
   return {
@@ -126,7 +126,7 @@ export class CaptureListener {
 
   static async start(rulesFile?: string): Promise<CaptureListener> {
     const port = await freePort();
-    const log = join(mkdtempSync(join(tmpdir(), 'ddlocal-capture-')), 'requests.jsonl');
+    const log = join(tempDir('ddlocal-capture-'), 'requests.jsonl');
     const child = spawn(PYTHON, [CAPTURE_LISTENER, String(port), log, ...(rulesFile ? [rulesFile] : [])], { stdio: 'ignore' });
     const listener = new CaptureListener(`http://127.0.0.1:${port}`, log, child);
     for (let i = 0; i < 200; i++) {

@@ -79,15 +79,22 @@ export async function startPgCluster(): Promise<PgCluster> {
   };
 }
 
-let ownCluster: PgCluster | undefined;
+/** The cluster of a test file run on its own: started on first use, stopped (and its folder removed) at exit. */
+let ownCluster: Promise<PgCluster> | undefined;
+
+function startOwnCluster(): Promise<PgCluster> {
+  return startPgCluster().then((cluster) => {
+    process.once('exit', () => cluster.stop());
+    return cluster;
+  });
+}
 
 /** A fresh, empty database on the shared test cluster; returns its URL. */
 export async function createTestDatabase(): Promise<string> {
   let admin = process.env.DDLOCAL_TEST_PG_URL;
   if (!admin) {
-    ownCluster ??= await startPgCluster();
-    admin = ownCluster.adminUrl;
-    process.once('exit', () => ownCluster?.stop());
+    ownCluster ??= startOwnCluster();
+    admin = (await ownCluster).adminUrl;
   }
   const name = `ddlocal_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const client = new pg.Client({ connectionString: admin });
