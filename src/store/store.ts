@@ -151,6 +151,7 @@ class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.health.closing();
     await this.db.destroy();
   }
 
