@@ -12,6 +12,6 @@ export const caCertificateKeyQualityCheck: AuditCheck = {
       .where('key_algorithm', '=', 'RSA')
       .orderBy('certificate_id')
       .execute();
-    return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource) };
+    return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource, ctx.weakKeyBlocklists) };
   },
 };

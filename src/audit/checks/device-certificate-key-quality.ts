@@ -9,8 +9,9 @@ import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificat
 export function keyQualityFindings(
   rows: { certificate_id: string; rsa_modulus: string | null }[],
   resource: (id: string) => AuditResource,
+  blocklistPaths: readonly string[] = [],
 ): CheckFinding[] {
-  const blocklist = loadWeakKeyBlocklist();
+  const blocklist = loadWeakKeyBlocklist(blocklistPaths);
   const findings: CheckFinding[] = [];
   for (const r of rows) {
     if (!r.rsa_modulus) continue;
@@ -39,6 +40,6 @@ export const deviceCertificateKeyQualityCheck: AuditCheck = {
       .where('key_algorithm', '=', 'RSA')
       .orderBy('certificate_id')
       .execute();
-    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource) };
+    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource, ctx.weakKeyBlocklists) };
   },
 };
