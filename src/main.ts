@@ -48,25 +48,26 @@ async function runIotCommand(argv: string[]): Promise<void> {
 }
 
 async function runProgram(): Promise<void> {
-  const { Command } = await import('commander');
+  const { Command, Option } = await import('commander');
   const { VERSION } = await import('./kernel/version.js');
-  const env = process.env;
+  const { SETTINGS, environmentOnlyHelp, flagHelp } = await import('./server/config.js');
   const program = new Command();
   program.name('ddlocal').description('AWS IoT Device Defender Audit on your own machine').version(VERSION);
 
-  program
+  const serveCommand = program
     .command('serve')
     .description('run the ddlocal server (AWS IoT rest-json API at the root, ddlocal endpoints under /_ddlocal/)')
-    .option('--host <host>', 'address to listen on (DDLOCAL_HOST)', env.DDLOCAL_HOST ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on, 0 = any free port (DDLOCAL_PORT)', env.DDLOCAL_PORT ?? '4580')
-    .option('--data <file>', "SQLite file, or ':memory:' (DDLOCAL_DATA)", env.DDLOCAL_DATA ?? './.ddlocal/ddlocal.db')
-    .option('--database-url <url>', 'postgres://… use PostgreSQL instead of SQLite (DDLOCAL_DATABASE_URL)', env.DDLOCAL_DATABASE_URL)
-    .option('--default-region <region>', 'region of unsigned requests (DDLOCAL_DEFAULT_REGION)', env.DDLOCAL_DEFAULT_REGION ?? 'us-east-1')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|silent (DDLOCAL_LOG_LEVEL)', env.DDLOCAL_LOG_LEVEL ?? 'info')
-    .action(async (opts) => {
-      const { serve } = await import('./server/serve.js');
-      await serve(opts);
-    });
+    .addHelpText('after', environmentOnlyHelp());
+  // The flags come from the settings table. They have no commander defaults: a flag left out must stay undefined so
+  // that its environment variable, then its default, apply (src/server/config.ts reads both).
+  const flagged = SETTINGS.flatMap((setting) =>
+    setting.flag ? [{ setting, option: new Option(setting.flag, flagHelp(setting)) }] : [],
+  );
+  for (const { option } of flagged) serveCommand.addOption(option);
+  serveCommand.action(async (opts: Record<string, string | undefined>) => {
+    const { serve } = await import('./server/serve.js');
+    await serve(Object.fromEntries(flagged.map(({ setting, option }) => [setting.key, opts[option.attributeName()]])));
+  });
 
   // Listed for `ddlocal --help`; never reached through commander (see above).
   program.command('iot').description('AWS IoT commands with the arguments of `aws iot <command>`: ddlocal iot <command> …');

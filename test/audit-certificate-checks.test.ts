@@ -34,7 +34,7 @@ import { deviceCertificateAgeCheck } from '../src/audit/checks/device-certificat
 import { caCertificateKeyQualityCheck } from '../src/audit/checks/ca-certificate-key-quality.js';
 import { deviceCertificateKeyQualityCheck } from '../src/audit/checks/device-certificate-key-quality.js';
 import { isRocaVulnerable, ROCA_PRIMES } from '../src/audit/analysis/roca.js';
-import { parseBlocklist, weakKeyFingerprint, WEAK_KEY_BLOCKLISTS_ENV } from '../src/audit/analysis/weak-keys.js';
+import { parseBlocklist, weakKeyFingerprint } from '../src/audit/analysis/weak-keys.js';
 
 const REGION = 'us-east-1';
 const DAY = 86_400_000;
@@ -256,7 +256,7 @@ forEachStore('certificate checks', (suite) => {
     ]);
   });
 
-  test('key quality: a blocklisted modulus is a CVE-2008-0166 finding; a ROCA key on the list gets both codes', async (t) => {
+    test('key quality: a blocklisted modulus is a CVE-2008-0166 finding; a ROCA key on the list gets both codes', async () => {
     fresh();
     const ca = await makeCa();
     await registerCa(ca);
@@ -267,13 +267,12 @@ forEachStore('certificate checks', (suite) => {
     const dir = tempDir('ddlocal-blocklist-');
     const list = join(dir, 'blacklist.RSA-2048');
     writeFileSync(list, `# test list\n${opensslFingerprint(weak.pem)}\n${opensslFingerprint(both.pem)}\n`);
-    const saved = process.env[WEAK_KEY_BLOCKLISTS_ENV];
-    t.after(() => {
-      if (saved === undefined) delete process.env[WEAK_KEY_BLOCKLISTS_ENV];
-      else process.env[WEAK_KEY_BLOCKLISTS_ENV] = saved;
-    });
-    process.env[WEAK_KEY_BLOCKLISTS_ENV] = list;
-    const result = await run(deviceCertificateKeyQualityCheck, Date.now());
+      // The server's DDLOCAL_WEAK_KEY_BLOCKLISTS setting reaches the check as its weakKeyBlocklists.
+      const runWithBlocklists = (paths: string[]) =>
+        server.store.transaction((db) =>
+          deviceCertificateKeyQualityCheck.run({ db, accountId, region: REGION, now: Date.now(), configuration: {}, weakKeyBlocklists: paths }),
+        );
+      const result = await runWithBlocklists([list]);
     const got = result.findings.map((f) => `${f.nonCompliantResource.resourceIdentifier.deviceCertificateId} ${f.reasonForNonComplianceCode}`).sort();
     assert.deepEqual(
       got,
@@ -288,8 +287,7 @@ forEachStore('certificate checks', (suite) => {
       'Certificate key is a known Debian weak key (CVE-2008-0166).',
     );
     // A configured list that cannot be read fails the check visibly instead of passing it.
-    process.env[WEAK_KEY_BLOCKLISTS_ENV] = join(dir, 'missing');
-    await assert.rejects(run(deviceCertificateKeyQualityCheck, Date.now()), (err: { errorCode?: string; message: string }) => {
+      await assert.rejects(runWithBlocklists([join(dir, 'missing')]), (err: { errorCode?: string; message: string }) => {
       assert.equal(err.errorCode, 'DATA_UNAVAILABLE');
       assert.match(err.message, /missing/);
       return true;

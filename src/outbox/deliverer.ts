@@ -27,8 +27,8 @@ export interface OutboxDelivererOptions {
   origins?: Record<string, OutboxOrigin>;
   /** How often to look for due messages when nothing nudges the deliverer; default 250 ms. */
   pollMs?: number;
-  /** How long delivery is retried before the message is FAILED; default DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS or 5 min. */
-  deliveryDeadlineMs?: number;
+  /** How long delivery is retried before the message is FAILED (the DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS setting). */
+  deliveryDeadlineMs: number;
   /** How long one publish attempt may take before its claim can be retaken; default 60 s. */
   leaseMs?: number;
 }
@@ -53,9 +53,9 @@ export class OutboxDeliverer {
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
-    private readonly options: OutboxDelivererOptions = {},
+    private readonly options: OutboxDelivererOptions,
   ) {
-    this.deadlineMs = options.deliveryDeadlineMs ?? deliveryDeadlineFromEnv();
+    this.deadlineMs = options.deliveryDeadlineMs;
     this.loop = new BackgroundLoop({
       pass: () => this.pass(),
       logger,
@@ -212,15 +212,6 @@ export class OutboxDeliverer {
 /** FIFO topics order per group; one group per originating task keeps a task's messages in order [Dec M28]. */
 function fifoGroupId(message: OutboxRow): string {
   return message.deduplication_id.split(':')[0] || message.message_id;
-}
-
-/** How long delivery is retried before the message is FAILED [Dec M28]: DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS. */
-export function deliveryDeadlineFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS;
-  const seconds = raw === undefined || raw === '' ? 300 : Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0)
-    throw new Error(`DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS must be a positive number of seconds, got "${raw}"`);
-  return seconds * 1000;
 }
 
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s … capped at a minute. */

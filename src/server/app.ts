@@ -11,12 +11,16 @@ import { transactionalOperations } from './operations.js';
 import { coreExtensionRoutes } from './core-routes.js';
 import { EXTENSION_ROUTES } from './extension-routes.js';
 import { AuditRunner } from '../audit/engine/engine.js';
-import { deliveryDeadlineFromEnv, OutboxDeliverer } from '../outbox/deliverer.js';
-import { leaseMsFromEnv, MitigationRunner, mitigationOutboxOrigin } from '../mitigation/engine/engine.js';
-import { enforceRolePermissionsFromEnv } from '../mitigation/engine/role-permissions.js';
+import { OutboxDeliverer } from '../outbox/deliverer.js';
+import { MitigationRunner, mitigationOutboxOrigin } from '../mitigation/engine/engine.js';
 import { MITIGATION_EXECUTION_ORIGIN } from '../mitigation/actions/publish-finding-to-sns.js';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
+import { defaultSetting, environmentSetting } from './config.js';
 
+/**
+ * Options left out take their default from the settings table (src/server/config.ts); the settings that have no
+ * `ddlocal serve` flag first look at their DDLOCAL_* variable, so an embedded server honours them as `serve` does.
+ */
 export interface DdlocalOptions {
   host?: string;
   port?: number;
@@ -36,8 +40,12 @@ export interface DdlocalOptions {
   snsDeliveryDeadlineMs?: number;
   /** How long a mitigation worker's claim lasts; default DDLOCAL_MITIGATION_LEASE_SECONDS or 30 s. */
   mitigationLeaseMs?: number;
-  /** Role-permission enforcement [Dec M32]; default DDLOCAL_ENFORCE_ROLE_PERMISSIONS, off. */
+  /** Whether audits and mitigation actions need roles allowing their work; default DDLOCAL_ENFORCE_ROLE_PERMISSIONS, off. */
   enforceRolePermissions?: boolean;
+  /** openssl-blacklist files for the CVE-2008-0166 key test; default DDLOCAL_WEAK_KEY_BLOCKLISTS, none (test inactive). */
+  weakKeyBlocklists?: string[];
+  /** Whether the revocation checks read CRL distribution points with file: URLs; default DDLOCAL_CRL_FILE_URLS, on. */
+  crlFileUrls?: boolean;
   /** How long close() waits for in-flight requests before cutting their connections; default 10 s. */
   shutdownGraceMs?: number;
 }
@@ -62,22 +70,25 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? new Clock();
   // Read before anything starts, so a bad setting is a start-up error rather than a half-started server.
-  const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? deliveryDeadlineFromEnv();
-  const enforceRolePermissions = options.enforceRolePermissions ?? enforceRolePermissionsFromEnv();
-  const mitigationLeaseMs = options.mitigationLeaseMs ?? leaseMsFromEnv();
-  const store = await openStore({ dataFile: options.dataFile, databaseUrl: options.databaseUrl, logger });
+  const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? environmentSetting('snsDeliveryDeadlineMs');
+  const enforceRolePermissions = options.enforceRolePermissions ?? environmentSetting('enforceRolePermissions');
+  const mitigationLeaseMs = options.mitigationLeaseMs ?? environmentSetting('mitigationLeaseMs');
+  const weakKeyBlocklists = options.weakKeyBlocklists ?? environmentSetting('weakKeyBlocklists');
+  const crlFileUrls = options.crlFileUrls ?? environmentSetting('crlFileUrls');
+  const dataFile = options.dataFile ?? defaultSetting('data');
+  const store = await openStore({ dataFile, databaseUrl: options.databaseUrl, logger });
   const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
   const server = createHttpServer({
     logger,
     operations: transactionalOperations(store, clock),
     extensions,
-    defaultRegion: options.defaultRegion ?? 'us-east-1',
+    defaultRegion: options.defaultRegion ?? defaultSetting('defaultRegion'),
   });
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? defaultSetting('host');
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 4580, host, () => {
+      server.listen(options.port ?? defaultSetting('port'), host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -90,7 +101,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // After a successful listen, a server 'error' (e.g. EMFILE while accepting) without a listener would crash.
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
-  const auditRunner = new AuditRunner(store, clock, logger, { enforceRolePermissions });
+  const auditRunner = new AuditRunner(store, clock, logger, { enforceRolePermissions, weakKeyBlocklists, crlFileUrls });
   auditRunner.start();
   const mitigationRunner = new MitigationRunner(store, clock, logger, { enforceRolePermissions, leaseMs: mitigationLeaseMs });
   mitigationRunner.start();

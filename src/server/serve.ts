@@ -4,26 +4,12 @@
 import { pino } from 'pino';
 import { startDdlocal, type RunningDdlocal } from './app.js';
 import { VERSION } from '../kernel/version.js';
-import { deliveryDeadlineFromEnv } from '../outbox/deliverer.js';
-import { enforceRolePermissionsFromEnv } from '../mitigation/engine/role-permissions.js';
-import { leaseMsFromEnv } from '../mitigation/engine/engine.js';
-import { weakKeyTestInactiveNotice } from '../audit/analysis/weak-keys.js';
 import { DataFileInUseError } from '../store/sqlite.js';
-
-export interface ServeOptions {
-  host: string;
-  port: string;
-  data: string;
-  databaseUrl?: string;
-  defaultRegion: string;
-  logLevel: string;
-}
+import { ConfigurationError, readConfig, settingEnv, type DdlocalConfig, type FlagValues } from './config.js';
 
 /** Exit codes: 2 = the options themselves are wrong, 1 = they are well-formed but the server could not start. */
 const EXIT_USAGE = 2;
 const EXIT_START = 1;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function fail(code: number, message: string): never {
   process.stderr.write(`ddlocal serve: ${message}\n`);
@@ -37,58 +23,48 @@ function redactUrl(url: URL): string {
   return copy.href;
 }
 
-function checkOptions(opts: ServeOptions): { port: number; databaseUrl?: URL } {
-  if (!/^\d{1,5}$/.test(opts.port) || Number(opts.port) > 65535)
-    fail(EXIT_USAGE, `--port must be an integer from 0 to 65535, got '${opts.port}'`);
-  if (!opts.host) fail(EXIT_USAGE, '--host must not be empty');
-  if (!LOG_LEVELS.includes(opts.logLevel))
-    fail(EXIT_USAGE, `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${opts.logLevel}'`);
+/** The settings from the flags and the environment, or exit 2 naming the first unusable one. */
+function configuration(flags: FlagValues): DdlocalConfig {
   try {
-    deliveryDeadlineFromEnv();
-    enforceRolePermissionsFromEnv();
-    leaseMsFromEnv();
+    return readConfig(flags);
   } catch (err) {
-    fail(EXIT_USAGE, (err as Error).message);
+    if (err instanceof ConfigurationError) fail(EXIT_USAGE, err.message);
+    throw err;
   }
-  if (!opts.databaseUrl) return { port: Number(opts.port) };
-  let url: URL;
-  try {
-    url = new URL(opts.databaseUrl);
-  } catch {
-    fail(EXIT_USAGE, '--database-url must be a URL such as postgres://user:password@host:5432/database');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
-    fail(EXIT_USAGE, `--database-url must start with postgres:// or postgresql://, got '${url.protocol}//…'`);
-  return { port: Number(opts.port), databaseUrl: url };
 }
 
-function startFailure(err: unknown, opts: ServeOptions, port: number, databaseUrl?: URL): string {
+function startFailure(err: unknown, config: DdlocalConfig): string {
   const e = err as NodeJS.ErrnoException & { syscall?: string };
-  const where = `${opts.host}:${port}`;
+  const where = `${config.host}:${config.port}`;
   if (e.code === 'EADDRINUSE') return `cannot listen on ${where}: the address is already in use (try --port 0)`;
   if (e.code === 'EACCES' && e.syscall === 'listen') return `cannot listen on ${where}: permission denied`;
-  if (e.syscall === 'listen' || e.code === 'EADDRNOTAVAIL' || (e.syscall === 'getaddrinfo' && e.message.includes(opts.host)))
+  if (e.syscall === 'listen' || e.code === 'EADDRNOTAVAIL' || (e.syscall === 'getaddrinfo' && e.message.includes(config.host)))
     return `cannot listen on ${where}: ${e.message}`;
   if (err instanceof DataFileInUseError) return err.message;
-  const store = databaseUrl ? `the PostgreSQL database ${redactUrl(databaseUrl)}` : `the SQLite file ${opts.data}`;
+  const store = config.databaseUrl ? `the PostgreSQL database ${redactUrl(config.databaseUrl)}` : `the SQLite file ${config.data}`;
   return `cannot open ${store}: ${e.message ?? String(err)}`;
 }
 
-export async function serve(opts: ServeOptions): Promise<void> {
-  const { port, databaseUrl } = checkOptions(opts);
-  const logger = pino({ level: opts.logLevel, base: undefined });
+export async function serve(flags: FlagValues): Promise<void> {
+  const config = configuration(flags);
+  const logger = pino({ level: config.logLevel, base: undefined });
   let running: RunningDdlocal;
   try {
     running = await startDdlocal({
-      host: opts.host,
-      port,
-      dataFile: opts.data,
-      databaseUrl: databaseUrl?.href,
-      defaultRegion: opts.defaultRegion,
+      host: config.host,
+      port: config.port,
+      dataFile: config.data,
+      databaseUrl: config.databaseUrl?.href,
+      defaultRegion: config.defaultRegion,
       logger,
+      weakKeyBlocklists: config.weakKeyBlocklists,
+      enforceRolePermissions: config.enforceRolePermissions,
+      mitigationLeaseMs: config.mitigationLeaseMs,
+      snsDeliveryDeadlineMs: config.snsDeliveryDeadlineMs,
+      crlFileUrls: config.crlFileUrls,
     });
   } catch (err) {
-    fail(EXIT_START, startFailure(err, opts, port, databaseUrl));
+    fail(EXIT_START, startFailure(err, config));
   }
   let stopping = false;
   const stop = (signal: string) => {
@@ -109,8 +85,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   // Printed only once the signal handlers are in place: a supervisor that stops ddlocal as soon as it reads this
   // line must get the graceful shutdown, not the default "killed by signal".
-  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${opts.data}`;
+  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.data}`;
   process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
-  const weakKeyNotice = weakKeyTestInactiveNotice();
-  if (weakKeyNotice) logger.warn(weakKeyNotice);
+  // ddlocal ships no blocklist (the lists are not redistributable), so the operator must learn the test is off.
+  if (config.weakKeyBlocklists.length === 0)
+    logger.warn(
+      `CVE-2008-0166 key-quality test is inactive: set ${settingEnv('weakKeyBlocklists')} to openssl-blacklist files to enable it`,
+    );
 }

@@ -14,6 +14,6 @@ export const caCertificateKeyQualityCheck = defineAuditCheck({
       .where('key_algorithm', '=', 'RSA')
       .orderBy('certificate_id')
       .execute();
-    return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource) };
+    return { checked: await countActiveCaCertificates(ctx), findings: keyQualityFindings(rows, caResource, ctx.weakKeyBlocklists) };
   },
 });

@@ -42,7 +42,15 @@ export interface CheckFinding {
   reasonForNonCompliance: string;
 }
 
-export interface CheckContext {
+/** Server settings some checks depend on; a check run without them gets the defaults noted here. */
+export interface CheckSettings {
+  /** openssl-blacklist files for the CVE-2008-0166 key test; none (the default): that test is inactive. */
+  weakKeyBlocklists?: readonly string[];
+  /** Whether CRL distribution points with file: URLs are read; default true. */
+  crlFileUrls?: boolean;
+}
+
+export interface CheckContext extends CheckSettings {
   /** The audit's database handle: read-only use. */
   db: Kysely<Database> | Transaction<Database>;
   accountId: string;

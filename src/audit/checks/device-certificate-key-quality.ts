@@ -12,8 +12,9 @@ export const KEY_QUALITY_CODES = ['CERTIFICATE_KEY_VULNERABILITY_CVE-2017-15361'
 export function keyQualityFindings(
   rows: { certificate_id: string; rsa_modulus: string | null }[],
   resource: (id: string) => AuditResource,
+  blocklistPaths: readonly string[] = [],
 ): CheckFinding[] {
-  const blocklist = loadWeakKeyBlocklist();
+  const blocklist = loadWeakKeyBlocklist(blocklistPaths);
   const findings: CheckFinding[] = [];
   for (const r of rows) {
     if (!r.rsa_modulus) continue;
@@ -44,6 +45,6 @@ export const deviceCertificateKeyQualityCheck = defineAuditCheck({
       .where('key_algorithm', '=', 'RSA')
       .orderBy('certificate_id')
       .execute();
-    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource) };
+    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource, ctx.weakKeyBlocklists) };
   },
 });

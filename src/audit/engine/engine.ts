@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Store, Db } from '../../store/store.js';
 import type { AuditTaskRow } from '../../store/schema.js';
 import type { Clock } from '../../kernel/clock.js';
-import type { CheckFinding, CheckResult } from '../checks/check.js';
+import type { CheckFinding, CheckResult, CheckSettings } from '../checks/check.js';
 import { AUDIT_CHECKS } from '../checks/index.js';
 import { canonicalCheckName, CHECK_IDENTIFIERS, resourceKey } from './catalogue.js';
 import { fromJson, toJson } from '../../kernel/json.js';
@@ -181,12 +181,18 @@ type Outcome =
   | { kind: 'done'; severity: string; result: CheckResult }
   | { kind: 'failed'; errorCode: string; message: string; severity?: string; partial?: CheckResult };
 
+/** The server settings the audit runner works with; each is off or empty when not given. */
+export interface AuditRunnerOptions extends CheckSettings {
+  /** Whether an audit needs the account's audit role in ddlocal's IAM store. */
+  enforceRolePermissions?: boolean;
+}
+
 /** Evaluates one check in its own read transaction; a throwing check is a FAILED check, never a crashed runner. */
-async function evaluate(store: Store, task: AuditTaskRow, checkName: string, enforceRoles: boolean): Promise<Outcome> {
+async function evaluate(store: Store, task: AuditTaskRow, checkName: string, options: AuditRunnerOptions): Promise<Outcome> {
   const check = AUDIT_CHECKS.get(checkName);
   if (!check)
     return { kind: 'failed', errorCode: 'NOT_IMPLEMENTED', message: `ddlocal does not implement ${checkName} yet` };
-  if (enforceRoles) {
+  if (options.enforceRolePermissions) {
     const missing = await store.transaction((tx) => missingAuditRole(tx, task));
     if (missing) return { kind: 'failed', errorCode: 'INSUFFICIENT_PERMISSIONS', message: missing };
   }
@@ -200,6 +206,8 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, enf
         now: task.task_start_time,
         configuration,
         previousRunStart: await previousRunStart(tx, task),
+        weakKeyBlocklists: options.weakKeyBlocklists,
+        crlFileUrls: options.crlFileUrls,
       }),
     );
     return { kind: 'done', severity: check.severity, result };
@@ -220,8 +228,8 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, enf
   }
 }
 
-async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, enforceRoles: boolean): Promise<void> {
-  const outcome = await evaluate(store, task, checkName, enforceRoles);
+async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, options: AuditRunnerOptions): Promise<void> {
+  const outcome = await evaluate(store, task, checkName, options);
   try {
     await storeOutcome(store, clock, task, checkName, outcome);
   } catch (err) {
@@ -332,7 +340,7 @@ export class AuditRunner {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: { enforceRolePermissions?: boolean } = {},
+    private readonly options: AuditRunnerOptions = {},
   ) {
     this.loop = new BackgroundLoop({
       pass: () => this.pass(),
@@ -404,7 +412,7 @@ export class AuditRunner {
     );
     for (const { check_name } of pending) {
       if (this.loop.halted) return;
-      await runCheck(this.store, this.clock, task, check_name, this.options.enforceRolePermissions ?? false);
+      await runCheck(this.store, this.clock, task, check_name, this.options);
     }
     await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
   }

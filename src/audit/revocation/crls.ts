@@ -15,19 +15,20 @@ import { fromJson, toJson } from '../../kernel/json.js';
 import { toPem } from '../../registry/x509.js';
 import { scoped } from '../../store/scoped.js';
 
-/** What revocation needs of an audit: its database handle, its account and region, and its instant. */
+/** What revocation needs of an audit: its database handle, its account and region, its instant, its settings. */
 interface RevocationScope {
   db: Db;
   accountId: string;
   region: string;
   now: number;
+  /** Whether distribution points with file: URLs are read (the DDLOCAL_CRL_FILE_URLS setting); default true. */
+  crlFileUrls?: boolean;
 }
 
 px.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export const CRL_FETCH_TIMEOUT_MS = 5_000;
 export const CRL_MAX_BYTES = 10 * 1024 * 1024;
-export const CRL_FILE_URLS_ENV = 'DDLOCAL_CRL_FILE_URLS';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
@@ -100,7 +101,7 @@ async function readLimited(response: Response): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function fetchBytes(url: string): Promise<Buffer> {
+async function fetchBytes(url: string, fileUrls: boolean): Promise<Buffer> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -116,7 +117,7 @@ async function fetchBytes(url: string): Promise<Buffer> {
     return await readLimited(response);
   }
   if (parsed.protocol === 'file:') {
-    if (process.env[CRL_FILE_URLS_ENV] === 'false') throw new Error(`file: URLs are disabled (${CRL_FILE_URLS_ENV}=false)`);
+    if (!fileUrls) throw new Error('file: URLs are disabled (DDLOCAL_CRL_FILE_URLS=false)');
     const path = fileURLToPath(parsed);
     if ((await stat(path)).size > CRL_MAX_BYTES) throw new Error(`is larger than ${CRL_MAX_BYTES} bytes`);
     return await readFile(path);
@@ -124,9 +125,9 @@ async function fetchBytes(url: string): Promise<Buffer> {
   throw new Error(`uses the scheme ${parsed.protocol} which ddlocal cannot read`);
 }
 
-async function fetchCrl(url: string): Promise<FetchOutcome> {
+async function fetchCrl(url: string, fileUrls: boolean): Promise<FetchOutcome> {
   try {
-    return { ok: true, crl: parseCrl(await fetchBytes(url)) };
+    return { ok: true, crl: parseCrl(await fetchBytes(url, fileUrls)) };
   } catch (err) {
     const e = err as Error;
     const reason = e.name === 'TimeoutError' ? `timed out after ${CRL_FETCH_TIMEOUT_MS} ms` : e.message;
@@ -144,7 +145,8 @@ const TASK_FETCH_TTL_MS = 10 * 60_000;
 function taskFetches(ctx: RevocationScope): Map<string, Promise<FetchOutcome>> {
   const wall = Date.now();
   for (const [k, v] of TASK_FETCHES) if (wall - v.created > TASK_FETCH_TTL_MS) TASK_FETCHES.delete(k);
-  const key = `${ctx.accountId}|${ctx.region}|${ctx.now}`;
+  // Two servers in one process may differ in whether file: URLs are read; their fetches must not be shared.
+  const key = `${ctx.accountId}|${ctx.region}|${ctx.now}|${ctx.crlFileUrls ?? true}`;
   let entry = TASK_FETCHES.get(key);
   if (!entry) {
     entry = { created: wall, urls: new Map() };
@@ -284,7 +286,7 @@ export class RevocationResolver {
   private fetch(url: string): Promise<FetchOutcome> {
     let outcome = this.fetches.get(url);
     if (!outcome) {
-      outcome = fetchCrl(url);
+      outcome = fetchCrl(url, this.ctx.crlFileUrls ?? true);
       this.fetches.set(url, outcome);
     }
     return outcome;

@@ -23,7 +23,6 @@ import { isServiceUnavailable } from '../../kernel/errors.js';
 import { roleDenial } from './role-permissions.js';
 
 const CLAIM_BATCH = 50;
-const DEFAULT_LEASE_MS = 30_000;
 const POLL_MS = 200;
 
 type FindingKey = Pick<MitigationTaskFindingRow, 'account_id' | 'region' | 'task_id' | 'finding_id'>;
@@ -186,22 +185,13 @@ function isDatabaseError(err: unknown): boolean {
   return code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || code.startsWith('ECONN') || code === 'EPIPE' || code === 'ETIMEDOUT';
 }
 
-/** DDLOCAL_MITIGATION_LEASE_SECONDS: how long a claim lasts; after a crash, claimed findings wait this long. */
-export function leaseMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.DDLOCAL_MITIGATION_LEASE_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_LEASE_MS;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 1)
-    throw new Error(`DDLOCAL_MITIGATION_LEASE_SECONDS must be a number of seconds, at least 1, got "${raw}"`);
-  return seconds * 1000;
-}
-
 export interface MitigationRunnerOptions {
   /**
-   * How long a claimed finding stays with this worker before another may take it; default 30 s. A short lease is
-   * safe — an execution commits only while its claim still holds — but lets work be taken over sooner after a crash.
+   * How long a claimed finding stays with this worker before another may take it (the
+   * DDLOCAL_MITIGATION_LEASE_SECONDS setting). A short lease is safe — an execution commits only while its claim
+   * still holds — but lets work be taken over sooner after a crash.
    */
-  leaseMs?: number;
+  leaseMs: number;
   /** Role-permission enforcement [Dec M32]: an action whose role may not do the work FAILS (INSUFFICIENT_PERMISSIONS). */
   enforceRolePermissions?: boolean;
 }
@@ -215,7 +205,7 @@ export class MitigationRunner {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: MitigationRunnerOptions = {},
+    private readonly options: MitigationRunnerOptions,
   ) {
     this.loop = new BackgroundLoop({
       pass: () => this.pass(),
@@ -276,7 +266,7 @@ export class MitigationRunner {
     const wallNow = Date.now();
     // A little jitter makes every claim's lease value unique, so a worker recognises its own claim.
     // The jitter stays well below the lease, so a short lease still expires about when it says.
-    const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = this.options.leaseMs;
     const lease = wallNow + leaseMs + randomInt(Math.max(1, Math.min(1000, Math.floor(leaseMs / 10))));
     return this.store.transaction(async (tx) => {
       let q = tx

@@ -6,14 +6,6 @@ import type { Db } from '../../store/store.js';
 import { fromJson } from '../../kernel/json.js';
 import { parsePolicyDocument, statementCoversAction, type Statement } from '../../audit/analysis/policy-analyser.js';
 
-/** `DDLOCAL_ENFORCE_ROLE_PERMISSIONS`: true/1/yes turn enforcement on; anything unrecognised is a start-up error. */
-export function enforceRolePermissionsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = (env.DDLOCAL_ENFORCE_ROLE_PERMISSIONS ?? '').trim().toLowerCase();
-  if (['', 'false', '0', 'no', 'off'].includes(raw)) return false;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  throw new Error(`DDLOCAL_ENFORCE_ROLE_PERMISSIONS must be true or false, got "${env.DDLOCAL_ENFORCE_ROLE_PERMISSIONS}"`);
-}
-
 async function roleStatements(db: Db, accountId: string, region: string, roleArn: string): Promise<Statement[] | undefined> {
   const row = await db
     .selectFrom('iam_roles')

@@ -1,0 +1,276 @@
+// Every setting of ddlocal in one table: its `ddlocal serve` flag (if any), its environment variable, its default,
+// one line of documentation and its parser. The table is the only place that reads the environment; `ddlocal serve`
+// reads it once at start, and the features receive plain values from the composition root (app.ts). The README's
+// configuration table and `ddlocal serve --help` are generated from it (scripts/configuration-table.mjs), and a test
+// fails when a DDLOCAL_* variable appears in src/ without a row here.
+//
+// Kept free of heavy imports: `ddlocal --help` loads it.
+import { delimiter } from 'node:path';
+
+/** The settings after parsing: what `ddlocal serve` hands to startDdlocal. */
+export interface DdlocalConfig {
+  host: string;
+  port: number;
+  data: string;
+  databaseUrl: URL | undefined;
+  defaultRegion: string;
+  logLevel: string;
+  weakKeyBlocklists: string[];
+  enforceRolePermissions: boolean;
+  mitigationLeaseMs: number;
+  snsDeliveryDeadlineMs: number;
+  crlFileUrls: boolean;
+}
+
+export type SettingKey = keyof DdlocalConfig;
+
+/** A value that cannot be used; its message is the whole explanation (`ddlocal serve` prints it and exits 2). */
+export class ConfigurationError extends Error {}
+
+export interface Setting<K extends SettingKey = SettingKey> {
+  key: K;
+  /** The `ddlocal serve` flag with its value placeholder, e.g. `--port <port>`; it wins over the environment variable. */
+  flag?: `--${string} <${string}>`;
+  env: `DDLOCAL_${string}`;
+  /** What applies when neither the flag nor the variable is set, written as a value would be; none: unset. */
+  default?: string;
+  /** One line for the README and `--help` (Markdown code spans allowed). */
+  doc: string;
+  /** Turns the text of the flag or variable into the value; throws ConfigurationError saying what is wrong. */
+  parse(raw: string): DdlocalConfig[K];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEFAULT_MITIGATION_LEASE_SECONDS = '30';
+const DEFAULT_SNS_DELIVERY_DEADLINE_SECONDS = '300';
+
+function parsePort(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535)
+    throw new ConfigurationError(`--port must be an integer from 0 to 65535, got '${raw}'`);
+  return Number(raw);
+}
+
+function parseDatabaseUrl(raw: string): URL | undefined {
+  if (raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError('--database-url must be a URL such as postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigurationError(`--database-url must start with postgres:// or postgresql://, got '${url.protocol}//…'`);
+  return url;
+}
+
+function parseMitigationLease(raw: string): number {
+  const seconds = Number(raw === '' ? DEFAULT_MITIGATION_LEASE_SECONDS : raw);
+  if (!Number.isFinite(seconds) || seconds < 1)
+    throw new ConfigurationError(`DDLOCAL_MITIGATION_LEASE_SECONDS must be a number of seconds, at least 1, got "${raw}"`);
+  return seconds * 1000;
+}
+
+function parseSnsDeliveryDeadline(raw: string): number {
+  const seconds = Number(raw === '' ? DEFAULT_SNS_DELIVERY_DEADLINE_SECONDS : raw);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new ConfigurationError(`DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS must be a positive number of seconds, got "${raw}"`);
+  return seconds * 1000;
+}
+
+function parseEnforceRolePermissions(raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (['', 'false', '0', 'no', 'off'].includes(word)) return false;
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  throw new ConfigurationError(`DDLOCAL_ENFORCE_ROLE_PERMISSIONS must be true or false, got "${raw}"`);
+}
+
+/** Every setting, in the order of the README table. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: 'host',
+    flag: '--host <host>',
+    env: 'DDLOCAL_HOST',
+    default: '127.0.0.1',
+    doc: 'address to listen on',
+    parse: (raw) => {
+      if (!raw) throw new ConfigurationError('--host must not be empty');
+      return raw;
+    },
+  } satisfies Setting<'host'>,
+  {
+    key: 'port',
+    flag: '--port <port>',
+    env: 'DDLOCAL_PORT',
+    default: '4580',
+    doc: 'port; `0` picks a free port (the URL is printed at start)',
+    parse: parsePort,
+  } satisfies Setting<'port'>,
+  {
+    key: 'data',
+    flag: '--data <file>',
+    env: 'DDLOCAL_DATA',
+    default: './.ddlocal/ddlocal.db',
+    doc: 'SQLite file (created with its directory); `:memory:` keeps nothing',
+    parse: (raw) => raw,
+  } satisfies Setting<'data'>,
+  {
+    key: 'databaseUrl',
+    flag: '--database-url <url>',
+    env: 'DDLOCAL_DATABASE_URL',
+    doc: '`postgres://user:pass@host:5432/db`: use PostgreSQL instead of SQLite',
+    parse: parseDatabaseUrl,
+  } satisfies Setting<'databaseUrl'>,
+  {
+    key: 'defaultRegion',
+    flag: '--default-region <region>',
+    env: 'DDLOCAL_DEFAULT_REGION',
+    default: 'us-east-1',
+    doc: 'region of requests without an `Authorization` header',
+    parse: (raw) => raw,
+  } satisfies Setting<'defaultRegion'>,
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'DDLOCAL_LOG_LEVEL',
+    default: 'info',
+    doc: '`fatal`, `error`, `warn`, `info`, `debug` or `silent`; one JSON line per request on stdout',
+    parse: (raw) => {
+      if (!LOG_LEVELS.includes(raw)) throw new ConfigurationError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${raw}'`);
+      return raw;
+    },
+  } satisfies Setting<'logLevel'>,
+  {
+    key: 'weakKeyBlocklists',
+    env: 'DDLOCAL_WEAK_KEY_BLOCKLISTS',
+    doc:
+      '`:`-separated openssl-blacklist files for the CVE-2008-0166 key-quality test; without them that test is inactive ' +
+      '(a warning says so at start)',
+    parse: (raw) =>
+      raw
+        .split(delimiter)
+        .map((path) => path.trim())
+        .filter((path) => path !== ''),
+  } satisfies Setting<'weakKeyBlocklists'>,
+  {
+    key: 'enforceRolePermissions',
+    env: 'DDLOCAL_ENFORCE_ROLE_PERMISSIONS',
+    default: 'false',
+    doc:
+      '`true`: audits need the account\'s audit role, and mitigation actions a role allowing their IoT actions, in the ' +
+      'IAM store (`/_ddlocal/iam/roles/…`); otherwise they fail with `INSUFFICIENT_PERMISSIONS`',
+    parse: parseEnforceRolePermissions,
+  } satisfies Setting<'enforceRolePermissions'>,
+  {
+    key: 'mitigationLeaseMs',
+    env: 'DDLOCAL_MITIGATION_LEASE_SECONDS',
+    default: DEFAULT_MITIGATION_LEASE_SECONDS,
+    doc:
+      'how long a mitigation worker holds a claimed finding; after a crash, the findings it held are taken over when ' +
+      'this runs out',
+    parse: parseMitigationLease,
+  } satisfies Setting<'mitigationLeaseMs'>,
+  {
+    key: 'snsDeliveryDeadlineMs',
+    env: 'DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS',
+    default: DEFAULT_SNS_DELIVERY_DEADLINE_SECONDS,
+    doc: 'how long an SNS message (audit notification, `PUBLISH_FINDING_TO_SNS`) is retried before it fails',
+    parse: parseSnsDeliveryDeadline,
+  } satisfies Setting<'snsDeliveryDeadlineMs'>,
+  {
+    key: 'crlFileUrls',
+    env: 'DDLOCAL_CRL_FILE_URLS',
+    default: 'true',
+    doc:
+      '`false`: the revocation checks do not read CRL distribution points with `file:` URLs, which let a registered ' +
+      'certificate name any file on this machine (any other value reads them)',
+    // Only the exact word `false` has ever turned this off; other values keep file: URLs readable.
+    parse: (raw) => raw !== 'false',
+  } satisfies Setting<'crlFileUrls'>,
+];
+
+function settingOf<K extends SettingKey>(key: K): Setting<K> {
+  return SETTINGS.find((s) => s.key === key) as Setting<K>;
+}
+
+function valueOf<K extends SettingKey>(setting: Setting<K>, flagValue: string | undefined, env: NodeJS.ProcessEnv): DdlocalConfig[K] {
+  return setting.parse(flagValue ?? env[setting.env] ?? setting.default ?? '');
+}
+
+/** The flag values given on the `ddlocal serve` command line, by setting key; a flag not given is undefined. */
+export type FlagValues = Partial<Record<SettingKey, string>>;
+
+/**
+ * All settings: each from its flag, else its environment variable, else its default. A variable whose flag is given
+ * is never read, so an invalid one does not matter then. Throws ConfigurationError for the first unusable value.
+ */
+export function readConfig(flags: FlagValues = {}, env: NodeJS.ProcessEnv = process.env): DdlocalConfig {
+  const config: Partial<Record<SettingKey, unknown>> = {};
+  for (const setting of SETTINGS) config[setting.key] = valueOf(setting, flags[setting.key], env);
+  return config as DdlocalConfig;
+}
+
+/** One setting from its environment variable, else its default (for an embedder that did not pass it). */
+export function environmentSetting<K extends SettingKey>(key: K, env: NodeJS.ProcessEnv = process.env): DdlocalConfig[K] {
+  return valueOf(settingOf(key), undefined, env);
+}
+
+/** One setting's default value. */
+export function defaultSetting<K extends SettingKey>(key: K): DdlocalConfig[K] {
+  return valueOf(settingOf(key), undefined, {});
+}
+
+/** The environment variable of a setting, for messages that tell the operator what to set. */
+export function settingEnv(key: SettingKey): string {
+  return settingOf(key).env;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Documentation generated from the table
+
+const plainText = (markdown: string) => markdown.replace(/`/g, '');
+
+/** `--port` of `--port <port>`. */
+export const flagName = (flag: string) => flag.slice(0, flag.indexOf(' '));
+
+/** The `--help` description of a flag: its documentation, variable and default. */
+export function flagHelp(setting: Setting): string {
+  const defaultText = setting.default === undefined ? '' : `, default ${setting.default}`;
+  return `${plainText(setting.doc)} (${setting.env}${defaultText})`;
+}
+
+/** `text` broken into lines of at most `width` characters (words longer than that stay whole), each indented. */
+function wrap(text: string, indent: string, width = 80): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}
+
+/** The settings without a flag, for the end of `ddlocal serve --help`. */
+export function environmentOnlyHelp(): string {
+  const lines = ['', 'Settings without a flag, from the environment:'];
+  for (const setting of SETTINGS) {
+    if (setting.flag) continue;
+    lines.push(`  ${setting.env}${setting.default === undefined ? '' : ` (default ${setting.default})`}`);
+    lines.push(...wrap(plainText(setting.doc), '      '));
+  }
+  return lines.join('\n');
+}
+
+/** The README's configuration table (between <!-- configuration:start --> and <!-- configuration:end -->). */
+export function configurationMarkdown(): string {
+  const code = (text: string) => `\`${text}\``;
+  return [
+    '| Flag | Environment | Default | Meaning |',
+    '|---|---|---|---|',
+    ...SETTINGS.map(
+      (s) => `| ${s.flag ? code(flagName(s.flag)) : '—'} | ${code(s.env)} | ${s.default === undefined ? '—' : code(s.default)} | ${s.doc} |`,
+    ),
+  ].join('\n');
+}
