@@ -256,7 +256,7 @@ forEachStore('certificate checks', (suite) => {
     ]);
   });
 
-    test('key quality: a blocklisted modulus is a CVE-2008-0166 finding; a ROCA key on the list gets both codes', async () => {
+  test('key quality: a blocklisted modulus is a CVE-2008-0166 finding; a ROCA key on the list gets both codes', async () => {
     fresh();
     const ca = await makeCa();
     await registerCa(ca);
@@ -267,12 +267,12 @@ forEachStore('certificate checks', (suite) => {
     const dir = tempDir('ddlocal-blocklist-');
     const list = join(dir, 'blacklist.RSA-2048');
     writeFileSync(list, `# test list\n${opensslFingerprint(weak.pem)}\n${opensslFingerprint(both.pem)}\n`);
-      // The server's DDLOCAL_WEAK_KEY_BLOCKLISTS setting reaches the check as its weakKeyBlocklists.
-      const runWithBlocklists = (paths: string[]) =>
-        server.store.transaction((db) =>
-          deviceCertificateKeyQualityCheck.run({ db, accountId, region: REGION, now: Date.now(), configuration: {}, weakKeyBlocklists: paths }),
-        );
-      const result = await runWithBlocklists([list]);
+    // The server's DDLOCAL_WEAK_KEY_BLOCKLISTS setting reaches the check as its weakKeyBlocklists.
+    const runWithBlocklists = (paths: string[]) =>
+      server.store.transaction((db) =>
+        deviceCertificateKeyQualityCheck.run({ db, accountId, region: REGION, now: Date.now(), configuration: {}, weakKeyBlocklists: paths }),
+      );
+    const result = await runWithBlocklists([list]);
     const got = result.findings.map((f) => `${f.nonCompliantResource.resourceIdentifier.deviceCertificateId} ${f.reasonForNonComplianceCode}`).sort();
     assert.deepEqual(
       got,
@@ -287,7 +287,7 @@ forEachStore('certificate checks', (suite) => {
       'Certificate key is a known Debian weak key (CVE-2008-0166).',
     );
     // A configured list that cannot be read fails the check visibly instead of passing it.
-      await assert.rejects(runWithBlocklists([join(dir, 'missing')]), (err: { errorCode?: string; message: string }) => {
+    await assert.rejects(runWithBlocklists([join(dir, 'missing')]), (err: { errorCode?: string; message: string }) => {
       assert.equal(err.errorCode, 'DATA_UNAVAILABLE');
       assert.match(err.message, /missing/);
       return true;

@@ -83,13 +83,14 @@ export async function serve(flags: FlagValues): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  // Printed only once the signal handlers are in place: a supervisor that stops ddlocal as soon as it reads this
-  // line must get the graceful shutdown, not the default "killed by signal".
-  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.data}`;
-  process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
-  // ddlocal ships no blocklist (the lists are not redistributable), so the operator must learn the test is off.
+  // ddlocal ships no blocklist (the lists are not redistributable), so the operator must learn the test is off;
+  // said before the ready line, which stays the last line of start-up.
   if (config.weakKeyBlocklists.length === 0)
     logger.warn(
       `CVE-2008-0166 key-quality test is inactive: set ${settingEnv('weakKeyBlocklists')} to openssl-blacklist files to enable it`,
     );
+  // Printed only once the signal handlers are in place: a supervisor that stops ddlocal as soon as it reads this
+  // line must get the graceful shutdown, not the default "killed by signal".
+  const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.data}`;
+  process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
 }
