@@ -2,7 +2,7 @@
 // extension: a registry with one problem per check, an on-demand audit whose findings are exactly those problems, a
 // clock jump that turns "expiring" into "expired", and a suppression that changes the verdict but not the counts.
 // It reads as the steps a new user would type; each step depends on the previous one, so they run in order.
-import { test, describe, before, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,6 @@ import { tempDir } from './helpers/temp-dir.js';
 import {
   daysFromNow,
   makeCa,
-  makeCertificate,
   makeCrl,
   makeDeviceCertificate,
   makeRocaKey,

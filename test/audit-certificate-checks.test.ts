@@ -1,7 +1,7 @@
 // Certificate validity and key-quality checks (audit.md §4.1, §4.2): CA/device expiring, device age, CA/device key
 // quality — over certificates registered through the SDK with real keys, on both stores; plus unit tests of the
 // ROCA detector and the CVE-2008-0166 fingerprint.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

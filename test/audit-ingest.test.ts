@@ -1,5 +1,5 @@
 // The audit ingest endpoints (audit.md §9.1, §9.2, §9.4) over real HTTP, on both stores.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateRoleAliasCommand } from '@aws-sdk/client-iot';
 import { forEachStore, type TestServer } from './helpers/server.js';

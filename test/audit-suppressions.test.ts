@@ -1,5 +1,5 @@
 // Audit suppressions CRUD + List (audit.md §8, Dec A8, A29, A30, A42) over HTTP with the SDK, on both stores.
-import { test, describe, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateAuditSuppressionCommand,

@@ -1,5 +1,5 @@
 // CA certificates and the registration code (registry.md §5), through the official SDK against a real server.
-import { test, describe, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DeleteCACertificateCommand,

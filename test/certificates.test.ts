@@ -1,5 +1,5 @@
 // Device certificates (registry.md §4) and GET /_ddlocal/ca (Dec X4), through the official SDK against a real server.
-import { test, describe, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';

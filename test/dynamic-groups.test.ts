@@ -2,7 +2,7 @@
 // create/update/delete rules, the query subset, membership recomputed on every thing change, the 10-group limit
 // with overrideDynamicGroups, account isolation, and the query limits (docs/dynamic-group-queries.md), including
 // queries stored by older versions that did not check them.
-import { test, describe, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';

@@ -33,7 +33,6 @@ import {
   UpdateAccountAuditConfigurationCommand,
   UpdateCertificateCommand,
   type AuditFinding,
-  type IoTClient,
 } from '@aws-sdk/client-iot';
 import { forEachStore, startTestServer, type TestServer } from './helpers/server.js';
 import { startMoto, MOTO_CREDENTIALS, type Moto } from './helpers/moto.js';

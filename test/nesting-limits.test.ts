@@ -16,7 +16,6 @@ import { jsonTextDepth, MAX_NESTING_DEPTH, valueDepth } from '../src/kernel/nest
 
 const ACCOUNT = '123456789012';
 const AUTH = `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20260101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=x`;
-const LIMIT = /at most 64 levels are allowed/;
 
 const deepObject = (n: number, leaf = '1') => '{"a":'.repeat(n) + leaf + '}'.repeat(n);
 const deepArray = (n: number) => '['.repeat(n) + ']'.repeat(n);

@@ -1,6 +1,6 @@
 // Role aliases (registry.md §9) over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, the
 // 100-alias limit (Dec R16), tags on create, and marker paging in creation order (Dec R14).
-import { test, describe, before } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateRoleAliasCommand,

@@ -8,7 +8,7 @@ import { MODEL, operation } from '../model/model.js';
 import { commandTable, type OperationOption } from './names.js';
 import { SKELETON_CHOICES, DEFAULT_SKELETON_CHOICE, type SkeletonChoice } from './skeleton.js';
 import { IMPLEMENTED_OPERATIONS } from './implemented-operations.js';
-import { CliError, invalidChoiceMessage, plainError, unknownOptionsError, usageError } from './args/errors.js';
+import { invalidChoiceMessage, plainError, unknownOptionsError, usageError } from './args/errors.js';
 import { checkEndpointUrl, extractGlobals, looksLikeOption, strictInt, type GlobalOptions } from './args/globals.js';
 import { argumentTable, memberSpec, type ArgumentTable, type OptionSpec } from './args/options.js';
 import { unpackMember, loadCliInput, type RawValue } from './args/unpack.js';

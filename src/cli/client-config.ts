@@ -6,7 +6,7 @@ import type * as SmithyConfig from '@smithy/core/config';
 import { CliError } from './arguments.js';
 import type { GlobalOptions } from './arguments.js';
 
-export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4580';
+const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4580';
 
 export interface ResolvedConfig {
   endpoint: string;

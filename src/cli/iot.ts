@@ -54,7 +54,7 @@ function isServiceError(err: any): boolean {
   return err?.$fault !== undefined && err?.$metadata?.httpStatusCode !== undefined;
 }
 
-async function send(parsed: ParsedCommand, config: ResolvedConfig, io: CliIo, sender: Sender) {
+async function send(parsed: ParsedCommand, sender: Sender) {
   const [{ convertTimestamps }, { paginate, paginatorOf }] = await Promise.all([import('./timestamps.js'), import('./paginate.js')]);
   const params = convertTimestamps(parsed.operation, parsed.params);
   const paginator = paginatorOf(parsed.operation);
@@ -134,7 +134,7 @@ export async function runIot(argv: string[], io: CliIo): Promise<number> {
     // changes something must not change it and then fail to print the result.
     if (options.query !== undefined) compileQuery(options.query);
     sender = createSender(config, g, debug);
-    const { pages, merged } = await send(parsed, config, io, sender);
+    const { pages, merged } = await send(parsed, sender);
     writeOutfiles(parsed, merged, io);
     if (parsed.wait) {
       const { followTask } = await import('./wait.js');

@@ -188,7 +188,7 @@ function asList(value: string | string[]): string[] {
  * The SDK output as aws's parser would have produced it: members in model order (the SDK's order is its own), only
  * modelled members, timestamps per cli_timestamp_format. A top-level `NextToken` (added by --max-items) is kept last.
  */
-export function normaliseOutput(operationName: string, value: Record<string, unknown>, timestampFormat: 'iso8601' | 'wire'): OutObject {
+function normaliseOutput(operationName: string, value: Record<string, unknown>, timestampFormat: 'iso8601' | 'wire'): OutObject {
   const op = operation(operationName);
   const out: OutObject = {};
   if (op.output) {

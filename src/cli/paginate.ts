@@ -23,7 +23,7 @@ export function paginatorOf(operation: string): Paginator | undefined {
 }
 
 /** The opaque --max-items token: base64 of {"<inputToken>": <service token|null>, "boto_truncate_amount"?: n}. */
-export function encodeStartingToken(inputToken: string, serviceToken: string | undefined, truncate?: number): string {
+function encodeStartingToken(inputToken: string, serviceToken: string | undefined, truncate?: number): string {
   const body: Record<string, unknown> = { [inputToken]: serviceToken ?? null };
   // Present whenever aws stops mid-page, even at 0 (--max-items 0).
   if (truncate !== undefined) body.boto_truncate_amount = truncate;
@@ -37,7 +37,7 @@ function pyJson(value: unknown): string {
 }
 
 /** A token from encodeStartingToken, or — when it does not decode as one — the raw service token (§16). */
-export function decodeStartingToken(inputToken: string, token: string): { serviceToken?: string; truncate: number } {
+function decodeStartingToken(inputToken: string, token: string): { serviceToken?: string; truncate: number } {
   try {
     const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;
     if (decoded && typeof decoded === 'object' && inputToken in decoded) {

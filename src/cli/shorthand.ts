@@ -80,7 +80,7 @@ export function parseShorthand(input: string): ShorthandObject {
  * it; thousands of levels would exhaust the call stack (aws crashes with a RecursionError), so the parser refuses the
  * first bracket past the limit before descending into it.
  */
-export class ShorthandNestingError extends ShorthandParseError {
+class ShorthandNestingError extends ShorthandParseError {
   constructor(input: string, utf16Index: number) {
     super(
       `Shorthand value is nested too deeply (at most ${MAX_NESTING_DEPTH} levels of [ ] and { }) for input:\n${errorLocation(input, utf16Index)}`,

@@ -25,7 +25,7 @@ import type { ActionDefinition, ActionOutcome, FindingToMitigate } from './actio
 import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { loadFinding } from './engine/engine.js';
 
-export const PREVIEW_PATH = '/_ddlocal/audit/mitigationactions/preview';
+const PREVIEW_PATH = '/_ddlocal/audit/mitigationactions/preview';
 const OPERATION = 'PreviewAuditMitigationActionsTask';
 const DEFAULT_MAX_RESULTS = 100;
 
@@ -84,7 +84,7 @@ function afterKey(item: PlanItem, key: unknown[]): boolean {
 // Describing a change from the undo record the action returned
 
 /** What an applied action changed, from its undo record (its type's preview rule); undefined when it changed nothing. */
-export function changeDetail(action: ActionDefinition, undo: unknown): string | undefined {
+function changeDetail(action: ActionDefinition, undo: unknown): string | undefined {
   if (undo === undefined || undo === null) return undefined;
   const rule = ACTION_IMPLEMENTATIONS.get(action.actionType)?.preview;
   return rule && 'describeChange' in rule ? rule.describeChange(undo, action) : undefined;
@@ -189,7 +189,7 @@ function statisticsOf(mapping: Record<string, string[]>, selected: SelectedFindi
   return stats;
 }
 
-export async function previewMitigationTask(store: Store, clock: Clock, req: ExtensionRequest) {
+async function previewMitigationTask(store: Store, clock: Clock, req: ExtensionRequest) {
   const body = parsePreviewBody(req.body);
   const { target, auditCheckToActionsMapping: mapping } = body;
   const scope = { accountId: req.caller.accountId, region: req.caller.region };

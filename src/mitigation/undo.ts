@@ -18,7 +18,7 @@ import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { joinWithin } from './actions/common.js';
 import { scoped } from '../store/scoped.js';
 
-export const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
+const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
 
 export type UndoOutcome = 'RESTORED' | 'CHANGED_SINCE' | 'NOT_UNDOABLE' | 'ALREADY_UNDONE' | 'NOTHING_TO_UNDO';
 
@@ -110,7 +110,7 @@ async function executionsToUndo(rc: RequestContext, taskId: string) {
     .execute();
 }
 
-export async function undoMitigationTask(rc: RequestContext, taskId: string) {
+async function undoMitigationTask(rc: RequestContext, taskId: string) {
   const task = await findEndedTask(rc, taskId);
   const snapshot = fromJson<ActionDefinition[]>(task.actions_definition, []);
   const executions = await executionsToUndo(rc, taskId);

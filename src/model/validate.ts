@@ -77,7 +77,7 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
  */
 const MAX_LISTED_VIOLATIONS = 100;
 
-export function formatViolations(violations: Violation[]): string {
+function formatViolations(violations: Violation[]): string {
   const listed = violations.slice(0, MAX_LISTED_VIOLATIONS);
   const parts = listed.map(
     (v) => `Value ${renderValue(v.value)} at '${v.path}' failed to satisfy constraint: ${v.constraint}`,

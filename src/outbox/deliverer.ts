@@ -33,7 +33,7 @@ export interface OutboxDelivererOptions {
   leaseMs?: number;
 }
 
-export const DEDUPLICATION_ATTRIBUTE = 'ddlocal.deduplicationId';
+const DEDUPLICATION_ATTRIBUTE = 'ddlocal.deduplicationId';
 const BATCH = 25;
 const PUBLISH_TIMEOUT_MS = 30_000;
 const FIRST_RETRY_MS = 500;

@@ -25,7 +25,7 @@ export interface SnsMessage {
 export const outboxWork = wakeSignal();
 
 /** Nudges the deliverers; call after the enqueuing transaction committed (a nudge before commit is harmless). */
-export function wakeOutbox(): void {
+function wakeOutbox(): void {
   outboxWork.raise();
 }
 

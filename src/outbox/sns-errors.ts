@@ -30,7 +30,7 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-export function describePublishError(err: unknown): string {
+function describePublishError(err: unknown): string {
   const e = (err ?? {}) as SdkError;
   const status = e.$metadata?.httpStatusCode;
   const name = e.name && e.name !== 'Error' ? e.name : e.code;

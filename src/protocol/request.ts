@@ -62,7 +62,7 @@ export interface RawRequest {
   body: Buffer;
 }
 
-export function parseBodyObject(body: Buffer): Record<string, unknown> {
+function parseBodyObject(body: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));

@@ -34,7 +34,7 @@ import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
 /** AWS allows at most 10 DEFAULT-mode CA certificates with the same subject per account and region. */
-export const MAX_CA_CERTIFICATES_PER_SUBJECT = 10;
+const MAX_CA_CERTIFICATES_PER_SUBJECT = 10;
 
 export interface RegistrationConfig {
   templateBody?: string;
@@ -42,7 +42,7 @@ export interface RegistrationConfig {
   templateName?: string;
 }
 
-export const caCertificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cacert', certificateId.toLowerCase());
+const caCertificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cacert', certificateId.toLowerCase());
 
 export async function findCaCertificate(ctx: RequestContext, certificateId: string): Promise<CaCertificateRow | undefined> {
   return scoped(ctx)

@@ -52,7 +52,7 @@ export async function findCertificate(ctx: RequestContext, certificateId: string
     .executeTakeFirst();
 }
 
-export async function requireCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow> {
+async function requireCertificate(ctx: RequestContext, certificateId: string): Promise<CertificateRow> {
   const cert = await findCertificate(ctx, certificateId);
   if (!cert) throw notFound(`Certificate ${certificateId.toLowerCase()} does not exist`);
   return cert;

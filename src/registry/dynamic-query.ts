@@ -29,7 +29,7 @@ export const MAX_QUERY_DEPTH = 24;
 /** AWS: the maximum number of terms in a query is 12. */
 export const MAX_QUERY_TERMS = 12;
 /** AWS: leading-wildcard use is limited to one query term per query… */
-export const MAX_LEADING_WILDCARD_TERMS = 1;
+const MAX_LEADING_WILDCARD_TERMS = 1;
 /** …and a query that includes a leading wildcard may be at most 100 characters long. */
 export const MAX_LEADING_WILDCARD_QUERY_LENGTH = 100;
 
@@ -53,7 +53,7 @@ export type QueryNode =
 const SIMPLE_FIELDS = new Set(['thingName', 'thingId', 'thingTypeName', 'thingGroupNames']);
 const SUPPORTED_FIELDS = 'thingName, thingId, thingTypeName, thingGroupNames, attributes.<name>';
 
-export function invalidQuery(message: string): ApiError {
+function invalidQuery(message: string): ApiError {
   return modeledError('InvalidQueryException', message);
 }
 

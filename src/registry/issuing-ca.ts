@@ -18,7 +18,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 const SIGNING = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
 /** Dec R1: far-future expiry, like certificates AWS issues; still a UTCTime, so every TLS stack reads it. */
-export const ISSUED_NOT_AFTER = Date.UTC(2049, 11, 31, 23, 59, 59);
+const ISSUED_NOT_AFTER = Date.UTC(2049, 11, 31, 23, 59, 59);
 
 /**
  * The CA's own validity encloses every certificate it can issue: ddlocal's clock may be moved backwards or forwards
@@ -27,7 +27,7 @@ export const ISSUED_NOT_AFTER = Date.UTC(2049, 11, 31, 23, 59, 59);
  */
 const CA_NOT_BEFORE = Date.UTC(2000, 0, 1, 0, 0, 0);
 
-export const ISSUED_SUBJECT = 'CN=AWS IoT Certificate';
+const ISSUED_SUBJECT = 'CN=AWS IoT Certificate';
 
 type CaScope = Pick<RequestContext, 'accountId' | 'region' | 'now'> & { db: Transaction<Database> };
 
@@ -36,7 +36,7 @@ export interface IssuingCa {
   privateKeyPem: string;
 }
 
-export function issuingCaName(accountId: string, region: string): string {
+function issuingCaName(accountId: string, region: string): string {
   return `CN=ddlocal CA ${accountId} ${region}`;
 }
 

@@ -35,7 +35,7 @@ import { deleteTags, putTags } from './tag-store.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
-export const MAX_POLICY_VERSIONS = 5;
+const MAX_POLICY_VERSIONS = 5;
 
 export const policyArn = (ctx: RequestContext, policyName: string) => iotArn(ctx, 'policy', policyName);
 

@@ -28,7 +28,7 @@ import { decodeToken, DEFAULT_PAGE_SIZE, encodeToken } from '../kernel/paginatio
 import { policyArn, requirePolicy } from './policies.js';
 import { scoped } from '../store/scoped.js';
 
-export const MAX_POLICIES_PER_TARGET = 10;
+const MAX_POLICIES_PER_TARGET = 10;
 
 const TARGET_ARN = /^arn:aws:iot:([^:]*):([^:]*):(cert|thinggroup)\/(.+)$/;
 const COGNITO_IDENTITY = /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -23,14 +23,14 @@ import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
 /** Dec R16. */
-export const MAX_ROLE_ALIASES = 100;
+const MAX_ROLE_ALIASES = 100;
 /** The credential lifetime when CreateRoleAlias does not give one [AWS]. */
-export const DEFAULT_CREDENTIAL_DURATION_SECONDS = 3600;
+const DEFAULT_CREDENTIAL_DURATION_SECONDS = 3600;
 
 export const roleAliasArn = (ctx: Pick<RequestContext, 'accountId' | 'region'>, roleAlias: string) =>
   iotArn(ctx, 'rolealias', roleAlias);
 
-export async function findRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow | undefined> {
+async function findRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow | undefined> {
   return scoped(ctx)
     .selectFrom('role_aliases')
     .selectAll()
@@ -38,19 +38,10 @@ export async function findRoleAlias(ctx: RequestContext, roleAlias: string): Pro
     .executeTakeFirst();
 }
 
-export async function requireRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow> {
+async function requireRoleAlias(ctx: RequestContext, roleAlias: string): Promise<RoleAliasRow> {
   const row = await findRoleAlias(ctx, roleAlias);
   if (!row) throw notFound(`Role alias ${roleAlias} does not exist`);
   return row;
-}
-
-/** Every role alias of the account and region, by name (at most MAX_ROLE_ALIASES): what the role-alias audits scan. */
-export async function allRoleAliases(ctx: RequestContext): Promise<RoleAliasRow[]> {
-  return scoped(ctx)
-    .selectFrom('role_aliases')
-    .selectAll()
-    .orderBy('role_alias')
-    .execute();
 }
 
 async function countRoleAliases(ctx: RequestContext): Promise<number> {

@@ -45,7 +45,7 @@ export function rowExists<T extends keyof Database>(table: T, column: keyof Data
 
 const lowerCase = (id: string) => id.toLowerCase();
 
-export const TAGGABLE_RESOURCES: Partial<Record<IotResourceType, TaggableResource>> = {
+const TAGGABLE_RESOURCES: Partial<Record<IotResourceType, TaggableResource>> = {
   thinggroup: { label: 'Thing group', exists: rowExists('thing_groups', 'group_name') },
   thingtype: { label: 'Thing type', exists: rowExists('thing_types', 'thing_type_name') },
   policy: { label: 'Policy', exists: rowExists('policies', 'policy_name') },
@@ -66,7 +66,7 @@ const IOT_ARN = /^arn:([a-z-]+):iot:([^:]*):([^:]*):([a-z]+)\/(.+)$/;
  * cannot carry tags → InvalidRequestException; another partition, account or region, or a missing resource →
  * ResourceNotFoundException (wire.md §11).
  */
-export async function resolveTaggableArn(ctx: RequestContext, arn: string): Promise<string> {
+async function resolveTaggableArn(ctx: RequestContext, arn: string): Promise<string> {
   const m = IOT_ARN.exec(arn);
   if (!m) throw invalidRequest(`${arn} is not an AWS IoT resource ARN (arn:aws:iot:<region>:<account>:<type>/<id>)`);
   const [, partition, region, account, type, rawId] = m as unknown as [string, string, string, string, string, string];

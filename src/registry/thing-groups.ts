@@ -39,11 +39,11 @@ import { scoped } from '../store/scoped.js';
 type Attributes = Record<string, string>;
 
 /** Levels of a static hierarchy, the root being level 1 [AWS quotas]. */
-export const MAX_HIERARCHY_DEPTH = 7;
-export const MAX_DIRECT_CHILDREN = 100;
-export const MAX_DYNAMIC_GROUPS = 100;
-export const SUPPORTED_INDEX = 'AWS_Things';
-export const SUPPORTED_QUERY_VERSION = '2017-09-30';
+const MAX_HIERARCHY_DEPTH = 7;
+const MAX_DIRECT_CHILDREN = 100;
+const MAX_DYNAMIC_GROUPS = 100;
+const SUPPORTED_INDEX = 'AWS_Things';
+const SUPPORTED_QUERY_VERSION = '2017-09-30';
 
 export const groupArn = (ctx: RequestContext, name: string) => iotArn(ctx, 'thinggroup', name);
 
@@ -62,7 +62,7 @@ export async function requireGroup(ctx: RequestContext, groupName: string): Prom
 }
 
 /** The ancestors of a group, from the root down to its direct parent (empty for a root group). */
-export async function ancestorsOf(ctx: RequestContext, group: ThingGroupRow): Promise<ThingGroupRow[]> {
+async function ancestorsOf(ctx: RequestContext, group: ThingGroupRow): Promise<ThingGroupRow[]> {
   const chain: ThingGroupRow[] = [];
   let parentName = group.parent_name;
   // The depth limit bounds this walk; the guard only protects against a corrupted store.

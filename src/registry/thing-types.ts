@@ -26,9 +26,9 @@ import { decodeToken, DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js'
 import { deleteTags, putTags } from './tag-store.js';
 import { scoped } from '../store/scoped.js';
 
-export const MAX_SEARCHABLE_ATTRIBUTES = 3;
+const MAX_SEARCHABLE_ATTRIBUTES = 3;
 /** A type must have been deprecated this long before it can be deleted [AWS]. */
-export const DELETE_AFTER_DEPRECATION_MS = 5 * 60 * 1000;
+const DELETE_AFTER_DEPRECATION_MS = 5 * 60 * 1000;
 
 interface PropagatingAttribute {
   userPropertyKey?: string;
@@ -44,7 +44,7 @@ interface ThingTypeProperties {
 
 const typeArn = (ctx: RequestContext, name: string) => iotArn(ctx, 'thingtype', name);
 
-export async function findThingType(ctx: RequestContext, name: string): Promise<ThingTypeRow | undefined> {
+async function findThingType(ctx: RequestContext, name: string): Promise<ThingTypeRow | undefined> {
   return scoped(ctx)
     .selectFrom('thing_types')
     .selectAll()

@@ -27,7 +27,7 @@ type Attributes = Record<string, string>;
 const MAX_ATTRIBUTES_WITHOUT_TYPE = 3;
 const MAX_ATTRIBUTES_WITH_TYPE = 50;
 
-export async function findThing(ctx: RequestContext, thingName: string): Promise<ThingRow | undefined> {
+async function findThing(ctx: RequestContext, thingName: string): Promise<ThingRow | undefined> {
   return scoped(ctx)
     .selectFrom('things')
     .selectAll()

@@ -238,7 +238,7 @@ const CURVES: Record<string, { name: string; bits: number }> = {
   secp521r1: { name: 'P-521', bits: 521 },
 };
 
-export const MIN_RSA_BITS = 2048;
+const MIN_RSA_BITS = 2048;
 
 export interface KeyFacts {
   /** RSA | EC, or the upper-cased key type for keys ddlocal refuses (ED25519, DSA, …). */

@@ -38,7 +38,6 @@ export function call(account: string, method: string, path: string, body?: unkno
 }
 
 const REGION = 'us-east-1';
-const lastJson = (answers: RawResponse[]) => answers[answers.length - 1]?.json as Record<string, unknown> | undefined;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dynamic thing group queries

@@ -18,17 +18,17 @@ import {
   type Statement,
 } from './policy-analyser.js';
 
-export const THING_ADMIN_WRITE = [
+const THING_ADMIN_WRITE = [
   'AddThingToThingGroup', 'AttachThingPrincipal', 'CreateThing', 'DeleteThing', 'DetachThingPrincipal', 'ListThings',
   'ListThingsInThingGroup', 'RegisterThing', 'RemoveThingFromThingGroup', 'UpdateThing', 'UpdateThingGroupsForThing',
 ].map((a) => `iot:${a}`);
-export const THING_ADMIN_READ = ['DescribeThing', 'ListJobExecutionsForThing', 'ListThingGroupsForThing', 'ListThingPrincipals'].map((a) => `iot:${a}`);
+const THING_ADMIN_READ = ['DescribeThing', 'ListJobExecutionsForThing', 'ListThingGroupsForThing', 'ListThingPrincipals'].map((a) => `iot:${a}`);
 
 const CLASSIFIED = new Set([...THING_ADMIN_WRITE, ...THING_ADMIN_READ, ...DATA_PLANE_ACTIONS.map((a) => a.action), 'iot:Receive']);
 /** Every other operation of the AWS IoT model (§4.5 "non-thing admin"), sorted. */
-export const NON_THING_ADMIN = Object.keys(MODEL.operations).map((op) => `iot:${op}`).filter((a) => !CLASSIFIED.has(a)).sort();
+const NON_THING_ADMIN = Object.keys(MODEL.operations).map((op) => `iot:${op}`).filter((a) => !CLASSIFIED.has(a)).sort();
 
-export const SECURITY_AUDITING_SERVICES = ['cloudtrail', 'guardduty', 'iam', 'inspector', 'trustedadvisor'];
+const SECURITY_AUDITING_SERVICES = ['cloudtrail', 'guardduty', 'iam', 'inspector', 'trustedadvisor'];
 
 /** An Allow statement of a role policy, in the analyser's normalised form. */
 export type AllowStatement = Statement & { effect: 'Allow' };
@@ -45,7 +45,7 @@ export function allowStatements(policies: unknown[]): AllowStatement[] {
  * The actions some statement allows. Hundreds of actions times thousands of statements (a large but legal role) is
  * a second of work, so it lets the event loop turn in between.
  */
-export async function allowedActions(statements: AllowStatement[], actions: string[]): Promise<string[]> {
+async function allowedActions(statements: AllowStatement[], actions: string[]): Promise<string[]> {
   const allowed: string[] = [];
   for (const a of actions) {
     if (statements.some((s) => statementCoversAction(s, a))) allowed.push(a);
@@ -60,7 +60,7 @@ export function broadDataPlaneActions(statements: AllowStatement[]): string[] {
 }
 
 /** Thing-admin-read actions allowed on every thing (`*`, `thing/*`, …) rather than named ones (§4.5 via §5.3). */
-export function broadThingAdminRead(statements: AllowStatement[]): string[] {
+function broadThingAdminRead(statements: AllowStatement[]): string[] {
   return THING_ADMIN_READ.filter((a) => allowsBroadly(statements, a, 'thing'));
 }
 
@@ -117,7 +117,7 @@ export function broadPatternsForUsedServices(statements: AllowStatement[], used:
 // ---- reading the IAM store ---------------------------------------------------------------------------------
 
 /** Raised when a check needs IAM data that is not in the store [Dec A33]; the engine reports it as errorCode. */
-export class CheckDataUnavailable extends Error {
+class CheckDataUnavailable extends Error {
   readonly errorCode = 'DATA_UNAVAILABLE';
 }
 
@@ -137,7 +137,7 @@ export async function rolePolicies(db: Db, accountId: string, region: string, ar
 }
 
 /** A reason-text action list: long lists (e.g. every non-thing admin action of `iot:*`) are shortened. */
-export function actionList(actions: string[], max = 20): string {
+function actionList(actions: string[], max = 20): string {
   if (actions.length <= max) return `[${actions.join(', ')}]`;
   return `[${actions.slice(0, max).join(', ')}, … and ${actions.length - max} more]`;
 }

@@ -335,7 +335,7 @@ function mqttResources(statement: Statement): Array<{ resource: string; type: st
 }
 
 /** The Deny resources that use `+` or `#`, which IoT matches literally (code POLICY_CONTAINS_MQTT_WILDCARDS_IN_DENY_STATEMENT). */
-export function mqttWildcardDenyResources(statements: readonly Statement[]): string[] {
+function mqttWildcardDenyResources(statements: readonly Statement[]): string[] {
   const found = new Set<string>();
   for (const s of statements) {
     if (s.effect !== 'Deny' || !MQTT_ACTIONS.some((a) => statementCoversAction(s, a))) continue;

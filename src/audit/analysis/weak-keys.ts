@@ -15,7 +15,7 @@ export function weakKeyFingerprint(modulusHex: string): string {
 }
 
 /** Thrown when a configured blocklist cannot be read: the check fails visibly rather than passing silently. */
-export class BlocklistUnavailable extends Error {
+class BlocklistUnavailable extends Error {
   readonly errorCode = 'DATA_UNAVAILABLE';
 }
 

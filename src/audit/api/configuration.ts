@@ -34,7 +34,7 @@ export interface AuditConfiguration {
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/; // [Dec M27]
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
 
-export async function readAuditConfiguration(ctx: RequestContext): Promise<AuditConfiguration | undefined> {
+async function readAuditConfiguration(ctx: RequestContext): Promise<AuditConfiguration | undefined> {
   const row = await scoped(ctx)
     .selectFrom('audit_configurations')
     .selectAll()
@@ -48,7 +48,7 @@ export async function readAuditConfiguration(ctx: RequestContext): Promise<Audit
 }
 
 /** Canonical names of the checks enabled in the account's configuration. */
-export async function enabledChecks(ctx: RequestContext): Promise<Set<string>> {
+async function enabledChecks(ctx: RequestContext): Promise<Set<string>> {
   const config = await readAuditConfiguration(ctx);
   return new Set(Object.entries(config?.checks ?? {}).filter(([, c]) => c.enabled).map(([n]) => n));
 }

@@ -40,7 +40,7 @@ function findingsQuery(ctx: RequestContext) {
 }
 
 /** The wire AuditFinding of a stored row. */
-export function findingOutput(row: FindingRow): AuditFindingOutput {
+function findingOutput(row: FindingRow): AuditFindingOutput {
   const related = fromJson<RelatedResource[]>(row.related_resources, []);
   return {
     findingId: row.finding_id,

@@ -29,7 +29,7 @@ import { requireEnabled } from './configuration.js';
 import { scoped } from '../../store/scoped.js';
 
 /** Scheduled audits per account and region [AWS quota] [Dec M20]. */
-export const MAX_SCHEDULED_AUDITS = 5;
+const MAX_SCHEDULED_AUDITS = 5;
 
 registerTaggableResource('scheduledaudit', {
   label: 'Scheduled audit',

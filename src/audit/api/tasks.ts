@@ -25,7 +25,7 @@ import { requireEnabled } from './configuration.js';
 import { scoped } from '../../store/scoped.js';
 
 /** On-demand audits IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
-export const MAX_ON_DEMAND_IN_PROGRESS = 10;
+const MAX_ON_DEMAND_IN_PROGRESS = 10;
 
 /** A task of the caller's account within retention (§6.7: purged ids behave as unknown); undefined otherwise. */
 export async function findAuditTask(ctx: RequestContext, taskId: string): Promise<AuditTaskRow | undefined> {

@@ -7,7 +7,7 @@ import { scoped } from '../../store/scoped.js';
 
 export const DAY_MS = 86_400_000;
 /** Device certificate checks examine these statuses (audit.md §3.1). */
-export const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
+const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
 
 /** The findings of the expiring rule for rows already limited to `not_after ≤ now + threshold`. */
 export function expiringFindings(

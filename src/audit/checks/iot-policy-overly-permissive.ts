@@ -10,7 +10,7 @@ export interface DefaultPolicyVersion {
 }
 
 /** Every policy's default version in the audited scope, by policy name (one query; checks 11 and 12 share it). */
-export async function readDefaultPolicyVersions(ctx: CheckContext): Promise<DefaultPolicyVersion[]> {
+async function readDefaultPolicyVersions(ctx: CheckContext): Promise<DefaultPolicyVersion[]> {
   const rows = await ctx.db
     .selectFrom('policies as p')
     .innerJoin('policy_versions as v', (join) =>
@@ -28,7 +28,7 @@ export async function readDefaultPolicyVersions(ctx: CheckContext): Promise<Defa
   return rows.map((r) => ({ policyName: r.policy_name, policyVersionId: String(r.version_id), document: r.policy_document }));
 }
 
-export function policyVersionResource(version: DefaultPolicyVersion): AuditResource {
+function policyVersionResource(version: DefaultPolicyVersion): AuditResource {
   return {
     resourceType: 'IOT_POLICY',
     resourceIdentifier: { policyVersionIdentifier: { policyName: version.policyName, policyVersionId: version.policyVersionId } },

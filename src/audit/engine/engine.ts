@@ -41,7 +41,7 @@ export interface NewTask {
 }
 
 /** 32 lowercase hex characters [Dec A37]. */
-export function newTaskId(): string {
+function newTaskId(): string {
   return randomBytes(16).toString('hex');
 }
 
@@ -190,6 +190,7 @@ export interface AuditRunnerOptions extends CheckSettings {
 /** Evaluates one check in its own read transaction; a throwing check is a FAILED check, never a crashed runner. */
 async function evaluate(store: Store, task: AuditTaskRow, checkName: string, options: AuditRunnerOptions): Promise<Outcome> {
   const check = AUDIT_CHECKS.get(checkName);
+  // Start requests are validated against AUDIT_CHECKS, so only a task stored by another build of ddlocal gets here.
   if (!check)
     return { kind: 'failed', errorCode: 'NOT_IMPLEMENTED', message: `ddlocal does not implement ${checkName} yet` };
   if (options.enforceRolePermissions) {
@@ -328,7 +329,7 @@ export async function enabledCheckConfigurations(
 // Request handlers nudge this process's runners after creating work, instead of waiting for a poll.
 const auditWork = wakeSignal();
 
-export function wakeAuditRunners(): void {
+function wakeAuditRunners(): void {
   auditWork.raise();
 }
 

@@ -6,7 +6,7 @@ import { fromJson } from '../../kernel/json.js';
 import { enqueueSnsMessage } from '../../outbox/enqueue.js';
 import { auditTaskDetails } from './task-details.js';
 
-export const AUDIT_NOTIFICATION_ORIGIN = 'audit-notification';
+const AUDIT_NOTIFICATION_ORIGIN = 'audit-notification';
 
 interface SnsTarget {
   targetArn?: string;
@@ -26,7 +26,7 @@ async function enabledSnsTarget(db: Db, task: AuditTaskRow): Promise<SnsTarget |
 }
 
 /** The message body, in the documented audit notification schema. */
-export async function auditNotificationBody(db: Db, task: AuditTaskRow, taskStatus: string, now: number) {
+async function auditNotificationBody(db: Db, task: AuditTaskRow, taskStatus: string, now: number) {
   const details = await auditTaskDetails(db, task, now);
   const all = [...details.entries()];
   const count = (status: string) => all.filter(([, d]) => d.checkRunStatus === status).length;

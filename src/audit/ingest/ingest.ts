@@ -14,7 +14,7 @@ import { parseIotArn } from '../../kernel/arn.js';
 
 const DAY_MS = 86_400_000;
 /** §9.1: events older than this (against ddlocal's clock) cannot matter to any audit window and are ignored. */
-export const LIFECYCLE_EVENT_MAX_AGE_MS = 400 * DAY_MS;
+const LIFECYCLE_EVENT_MAX_AGE_MS = 400 * DAY_MS;
 /** Rows per INSERT: well below SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
 
@@ -90,7 +90,7 @@ function lifecycleEventRow(record: Json, index: number, scope: { account_id: str
 }
 
 /** Validates every event, drops too-old ones and in-batch duplicates, stores the rest; returns how many were new. */
-export async function ingestLifecycleEvents(
+async function ingestLifecycleEvents(
   db: Transaction<Database>,
   scope: { account_id: string; region: string },
   now: number,
@@ -119,7 +119,7 @@ export async function ingestLifecycleEvents(
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
 
-export function isIamRoleArn(arn: string): boolean {
+function isIamRoleArn(arn: string): boolean {
   return IAM_ROLE_ARN.test(arn);
 }
 

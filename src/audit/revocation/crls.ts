@@ -27,8 +27,8 @@ interface RevocationScope {
 
 px.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-export const CRL_FETCH_TIMEOUT_MS = 5_000;
-export const CRL_MAX_BYTES = 10 * 1024 * 1024;
+const CRL_FETCH_TIMEOUT_MS = 5_000;
+const CRL_MAX_BYTES = 10 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
@@ -51,7 +51,7 @@ export function normalizeSerial(hex: string): string {
 const nameKey = (name: px.Name) => Buffer.from(name.toArrayBuffer()).toString('hex');
 
 /** Decodes a CRL from PEM text, base64 DER text or DER bytes; throws an Error saying what is wrong. */
-export function parseCrl(data: Buffer | string): ParsedCrl {
+function parseCrl(data: Buffer | string): ParsedCrl {
   const text = typeof data === 'string' ? data : data.toString('latin1');
   let der: Buffer;
   // openssl writes the label X509 CRL; some libraries write CRL.

@@ -1,7 +1,7 @@
 // The CLI's error type and the aws usage/error layouts (cli.md §17.2) with ddlocal's program name. Every handled
 // error of argument processing is a CliError carrying the exact stderr text and the exit code.
 
-export const PROGRAM = 'ddlocal';
+const PROGRAM = 'ddlocal';
 
 /** A handled CLI failure: `stderr` is printed verbatim (stdout stays empty) and the process exits with `rc`. */
 export class CliError extends Error {
@@ -15,7 +15,7 @@ export class CliError extends Error {
 }
 
 /** Exit code of usage, parameter and validation errors (cli.md §17.1). */
-export const RC_USAGE = 252;
+const RC_USAGE = 252;
 
 const USAGE_BLOCK =
   `usage: ${PROGRAM} [options] <command> <subcommand> [<subcommand> ...] [parameters]\n` +

@@ -34,7 +34,7 @@ type GlobalSpec =
   | { kind: 'int'; apply: (g: GlobalOptions, v: number) => void };
 
 /** Choices in aws's order (its `Invalid choice` message lists them so). */
-export const OUTPUT_CHOICES = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as const;
+const OUTPUT_CHOICES = ['json', 'text', 'table', 'yaml', 'yaml-stream'] as const;
 const COLOR_CHOICES = ['on', 'off', 'auto'] as const;
 const BINARY_FORMAT_CHOICES = ['base64', 'raw-in-base64-out'] as const;
 

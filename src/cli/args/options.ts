@@ -1,7 +1,7 @@
 // The argument table of one `ddlocal iot <command>` (cli.md §3): the model's input members (names.ts) plus the
 // options aws adds — paging (§16), --cli-input-json/yaml (§8), --generate-cli-skeleton (§9), the IoT outfile
 // customisations (§1) — and ddlocal's `--wait` (§18).
-import { operation, shape as modelShape, type Shape } from '../../model/model.js';
+import { operation, shape as modelShape } from '../../model/model.js';
 import { operationOptions, optionName, type OperationOption } from '../names.js';
 
 export type OptionKind =
@@ -87,10 +87,6 @@ export function memberSpec(option: OperationOption): OptionSpec {
   const map = new Map<string, OptionSpec>();
   addMember(map, option);
   return map.get(option.name)!;
-}
-
-export function isScalarShape(s: Shape): boolean {
-  return s.type !== 'structure' && s.type !== 'list' && s.type !== 'map';
 }
 
 export { optionName };

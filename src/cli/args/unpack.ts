@@ -49,7 +49,7 @@ function loadParamFile(cliName: string, raw: string | string[], ctx: Context): s
   return raw;
 }
 
-export function readParamFile(cliName: string, prefix: 'file://' | 'fileb://', value: string, ctx: Context): string | Uint8Array {
+function readParamFile(cliName: string, prefix: 'file://' | 'fileb://', value: string, ctx: Context): string | Uint8Array {
   const path = expandPath(value.slice(prefix.length), ctx.env);
   let bytes: Buffer;
   try {

@@ -139,7 +139,7 @@ export function pyType(v: unknown): string {
 }
 
 /** Python's str(value). */
-export function pyStr(v: unknown): string {
+function pyStr(v: unknown): string {
   return typeof v === 'string' ? v : pyReprValue(v);
 }
 

@@ -17,7 +17,7 @@ export function isScalar(value: unknown): boolean {
 }
 
 /** Python's sorted() on str: code-point order (JS's default sort compares UTF-16 units, which differs beyond BMP). */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
@@ -73,13 +73,6 @@ function isWide(cp: number): boolean {
     else return true;
   }
   return false;
-}
-
-/** Python's len(): code points, not UTF-16 units. */
-export function pyLen(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
 }
 
 /**

@@ -82,7 +82,7 @@ export function nothingToActOn(ctx: ActionContext, what: string): ActionOutcome<
 }
 
 /** The model's ErrorMessage shape allows at most 2048 characters for an execution's message. */
-export const MAX_MESSAGE_LENGTH = 2048;
+const MAX_MESSAGE_LENGTH = 2048;
 
 /**
  * Joins message parts with "; ", leaving out the parts that would overflow the limit and saying how many were left

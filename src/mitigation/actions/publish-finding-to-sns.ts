@@ -15,10 +15,10 @@ export interface MitigationExecutionRef {
   actionName: string;
 }
 
-export const snsSubject = (checkName: string) => `AWS IoT Device Defender audit finding: ${checkName}`;
+const snsSubject = (checkName: string) => `AWS IoT Device Defender audit finding: ${checkName}`;
 
 /** `<taskId>:<findingId>:<actionName>`: one message per execution, however often it is published [Dec M28]. */
-export const snsDeduplicationId = (ref: MitigationExecutionRef) => `${ref.taskId}:${ref.findingId}:${ref.actionName}`;
+const snsDeduplicationId = (ref: MitigationExecutionRef) => `${ref.taskId}:${ref.findingId}:${ref.actionName}`;
 
 /** A resource as the message shows it: additionalInfo only when the finding has it. */
 function resourceJson(resource: AuditResource): AuditResource {
@@ -28,7 +28,7 @@ function resourceJson(resource: AuditResource): AuditResource {
 }
 
 /** The message body (§7.3): one line of JSON, members in the documented order. */
-export function snsMessageBody(ctx: Pick<ActionContext, 'accountId' | 'region' | 'taskId'>, finding: FindingToMitigate, actionName: string): string {
+function snsMessageBody(ctx: Pick<ActionContext, 'accountId' | 'region' | 'taskId'>, finding: FindingToMitigate, actionName: string): string {
   return JSON.stringify({
     version: '1',
     accountId: ctx.accountId,

@@ -20,7 +20,7 @@ import { wakeMitigationRunners } from '../engine/wake.js';
 import { scoped } from '../../store/scoped.js';
 
 /** Audit mitigation tasks IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
-export const MAX_MITIGATION_TASKS_IN_PROGRESS = 10;
+const MAX_MITIGATION_TASKS_IN_PROGRESS = 10;
 /** Rows per INSERT: keeps each statement under SQLite's bound-parameter limit. */
 const INSERT_BATCH = 500;
 

@@ -36,7 +36,7 @@ function whereFinding<Q extends { where: (...a: any[]) => Q }>(q: Q, k: FindingK
 }
 
 /** A finding's outcome from its executions' statuses [Dec M29]. */
-export function findingOutcome(statuses: string[]): 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELED' {
+function findingOutcome(statuses: string[]): 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELED' {
   if (statuses.includes('FAILED')) return 'FAILED';
   if (statuses.includes('CANCELED')) return 'CANCELED';
   if (statuses.length > 0 && statuses.every((s) => s === 'SKIPPED')) return 'SKIPPED';
@@ -80,7 +80,7 @@ async function failFinding(db: Db, k: FindingKey, failedPosition: number, action
 }
 
 /** Ends an IN_PROGRESS task whose findings are all DONE: FAILED if any finding failed, else COMPLETED [Dec M7]. */
-export async function finishTaskIfDone(db: Db, k: Pick<FindingKey, 'account_id' | 'region' | 'task_id'>, now: number): Promise<void> {
+async function finishTaskIfDone(db: Db, k: Pick<FindingKey, 'account_id' | 'region' | 'task_id'>, now: number): Promise<void> {
   const scoped = (q: any) => q.where('account_id', '=', k.account_id).where('region', '=', k.region).where('task_id', '=', k.task_id);
   const open = await scoped(db.selectFrom('mitigation_task_findings').select('finding_id')).where('state', '!=', 'DONE').limit(1).executeTakeFirst();
   if (open) return;

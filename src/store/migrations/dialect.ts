@@ -3,7 +3,7 @@ import { sql, PostgresAdapter, type Kysely, type RawBuilder } from 'kysely';
 
 export type TextType = RawBuilder<unknown>;
 
-export function isPostgres(db: Kysely<any>): boolean {
+function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
