@@ -1,7 +1,8 @@
-// Issue 3 acceptance walkthrough (audit.md §2–§8), driven only through the real AWS CLI v2 plus ddlocal's clock
-// extension: a registry with one problem per check, an on-demand audit whose findings are exactly those problems, a
-// clock jump that turns "expiring" into "expired", and a suppression that changes the verdict but not the counts.
-// It reads as the steps a new user would type; each step depends on the previous one, so they run in order.
+// Issue 3 acceptance walkthrough (configuration, checks, tasks, findings, suppressions), driven only through the real
+// AWS CLI v2 plus ddlocal's clock extension: a registry with one problem per check, an on-demand audit whose findings
+// are exactly those problems, a clock jump that turns "expiring" into "expired", and a suppression that changes the
+// verdict but not the counts. It reads as the steps a new user would type; each step depends on the previous one, so
+// they run in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -32,7 +33,7 @@ const CHECKS = [
   'LOGGING_DISABLED_CHECK',
 ] as const;
 
-/** Severities and reason codes as audit.md §3 lists them — the expectation, independent of the implementation. */
+/** Severities and reason codes as AWS's Device Defender check pages list them — independent of the implementation. */
 const SEVERITY: Record<(typeof CHECKS)[number], string> = {
   IOT_POLICY_OVERLY_PERMISSIVE_CHECK: 'CRITICAL',
   DEVICE_CERTIFICATE_EXPIRING_CHECK: 'MEDIUM',
@@ -114,7 +115,7 @@ forEachStore('issue-3 acceptance: audit walkthrough with the AWS CLI v2', (suite
     return (await aws('list-audit-findings', ...args)).json.findings;
   }
 
-  /** auditDetails entry expectation: the counts of §6.3 and the verdict they imply (Dec A6). */
+  /** auditDetails entry expectation: DescribeAuditTask's counts and the verdict they imply (docs/decisions.md#a6). */
   const detail = (total: number, nonCompliant: number, suppressed = 0) => {
     const compliant = nonCompliant === suppressed;
     return {
@@ -169,7 +170,8 @@ forEachStore('issue-3 acceptance: audit walkthrough with the AWS CLI v2', (suite
     ids.revoked = await register('revoked.pem', revoked);
     ids.sibling = await register('sibling.pem', sibling);
 
-    // Logging is left as a fresh account has it: never configured, which LOGGING_DISABLED_CHECK reports (§4.6).
+    // Logging is left as a fresh account has it: never configured, which LOGGING_DISABLED_CHECK reports
+    // (docs/decisions.md#a39).
     const listed = await aws('list-certificates');
     assert.deepEqual(listed.json.certificates.map((c: any) => c.certificateId).sort(), Object.values(ids).sort());
     assert.ok(listed.json.certificates.every((c: any) => c.status === 'ACTIVE'));
@@ -256,7 +258,7 @@ forEachStore('issue-3 acceptance: audit walkthrough with the AWS CLI v2', (suite
     await aws('create-audit-suppression', '--check-name', 'DEVICE_CERTIFICATE_KEY_QUALITY_CHECK',
       '--resource-identifier', `deviceCertificateId=${ids.roca}`, '--suppress-indefinitely', '--description', 'replacement scheduled');
 
-    // listSuppressedFindings: false → only unsuppressed, true → only suppressed, absent → both (§7.2).
+    // listSuppressedFindings: false → only unsuppressed, true → only suppressed, absent → both, as AWS documents.
     const unsuppressed = await findings('--task-id', secondTask, '--no-list-suppressed-findings');
     assert.deepEqual(unsuppressed.map(keyOf).sort(), [expected.policy, expected.past, expected.revoked, expected.logging].sort());
     const suppressed = await findings('--task-id', secondTask, '--list-suppressed-findings');
@@ -266,7 +268,8 @@ forEachStore('issue-3 acceptance: audit walkthrough with the AWS CLI v2', (suite
     assert.equal(both.length, 5);
     assert.deepEqual(both.filter((f) => f.isSuppressed).map(keyOf), [expected.roca]);
 
-    // A task run after the suppression: the resource still counts as non-compliant, and as suppressed (Dec A6).
+    // A task run after the suppression: the resource still counts as non-compliant, and as suppressed
+    // (docs/decisions.md#a6).
     const { described } = await runAudit();
     assert.equal(described.taskStatus, 'COMPLETED');
     // detail(5, 1, 1): COMPLETED_COMPLIANT, checkCompliant true, 1 non-compliant resource of which 1 suppressed.
@@ -276,7 +279,8 @@ forEachStore('issue-3 acceptance: audit walkthrough with the AWS CLI v2', (suite
       totalChecks: 5, inProgressChecks: 0, waitingForDataCollectionChecks: 0,
       compliantChecks: 1, nonCompliantChecks: 4, failedChecks: 0, canceledChecks: 0,
     });
-    // Verdicts are derived at read time (Dec A21): the task from before the suppression reads the same way now.
+    // Verdicts are derived at read time (docs/decisions.md#a21): the task from before the suppression reads the same
+    // way now.
     const earlier = (await aws('describe-audit-task', '--task-id', secondTask)).json;
     assert.deepEqual(earlier.auditDetails.DEVICE_CERTIFICATE_KEY_QUALITY_CHECK, detail(5, 1, 1));
     assert.equal(earlier.taskStatistics.compliantChecks, 1);

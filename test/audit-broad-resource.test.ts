@@ -1,6 +1,7 @@
-// The one "broad data-plane resource" rule (audit.md §5.3) shared by the IoT policy analyser (check 11) and the IAM
-// role analysis of the Cognito and role-alias checks (§4.5): the rule itself, one test per case where the two used
-// to disagree (each asserting the verdict through both paths), and a property that the two paths always agree.
+// The one "broad data-plane resource" rule (docs/decisions.md#a23) shared by the IoT policy analyser (check 11) and the
+// IAM role analysis of the Cognito and role-alias checks (docs/decisions.md#a15): the rule itself, one test per case
+// where the two used to disagree (each asserting the verdict through both paths), and a property that the two paths
+// always agree.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -14,7 +15,7 @@ type Stmt = Record<string, unknown>;
 const allow = (Action: string | string[], Resource: string | string[], extra: Stmt = {}): Stmt => ({ Effect: 'Allow', Action, Resource, ...extra });
 const document = (...Statement: Stmt[]) => ({ Version: '2012-10-17', Statement });
 
-/** The broad data-plane actions of the statements read as an IoT policy (check 11) and as an IAM role policy (§4.5). */
+/** The broad data-plane actions of the statements read as an IoT policy (check 11) and as an IAM role policy. */
 function bothPaths(...statements: Stmt[]): { policy: string[]; role: string[] } {
   return {
     policy: policyBroadActions(JSON.stringify(document(...statements))),

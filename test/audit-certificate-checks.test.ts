@@ -1,6 +1,6 @@
-// Certificate validity and key-quality checks (audit.md §4.1, §4.2): CA/device expiring, device age, CA/device key
-// quality — over certificates registered through the SDK with real keys, on both stores; plus unit tests of the
-// ROCA detector and the CVE-2008-0166 fingerprint.
+// Certificate validity and key-quality checks: CA/device expiring, device age, CA/device key quality — over
+// certificates registered through the SDK with real keys, on both stores; plus unit tests of the ROCA detector and the
+// CVE-2008-0166 fingerprint.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

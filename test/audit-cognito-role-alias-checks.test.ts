@@ -1,5 +1,6 @@
-// Cognito and role-alias checks (audit.md §4.5): the classification table C1–C9 as unit tests, then the four checks
-// over data ingested through the real server (IAM store, lifecycle events, role-alias usage) on both stores.
+// Cognito and role-alias checks (docs/decisions.md#a15): the classification table C1–C9 below as unit tests (rows
+// C1–C7 are the examples of AWS's Cognito check pages; C8 is docs/decisions.md#a25), then the four checks over data
+// ingested through the real server (IAM store, lifecycle events, role-alias usage) on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateRoleAliasCommand } from '@aws-sdk/client-iot';

@@ -1,4 +1,4 @@
-// Describe/Update/DeleteAccountAuditConfiguration (audit.md §2) through the official SDK over HTTP, on both stores.
+// Describe/Update/DeleteAccountAuditConfiguration through the official SDK over HTTP, on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -75,7 +75,7 @@ forEachStore('audit configuration', (suite) => {
         },
       }),
     );
-    // An entry without configuration keeps the stored threshold; disabling keeps it too [Dec A4].
+    // An entry without configuration keeps the stored threshold; disabling keeps it too (docs/decisions.md#a4).
     await iot.send(
       new UpdateAccountAuditConfigurationCommand({
         auditCheckConfigurations: { DEVICE_CERTIFICATE_EXPIRING_CHECK: { enabled: false } },

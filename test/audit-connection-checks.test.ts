@@ -1,5 +1,5 @@
-// DEVICE_CERTIFICATE_SHARED_CHECK and CONFLICTING_CLIENT_IDS_CHECK (audit.md §4.4) over lifecycle events ingested
-// through POST /_ddlocal/lifecycle-events, evaluated against the real store on both engines.
+// DEVICE_CERTIFICATE_SHARED_CHECK and CONFLICTING_CLIENT_IDS_CHECK (docs/decisions.md#a14) over lifecycle events
+// ingested through POST /_ddlocal/lifecycle-events, evaluated against the real store on both engines.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachStore, type TestServer } from './helpers/server.js';
@@ -116,7 +116,7 @@ forEachStore('connection checks', (suite) => {
     assert.deepEqual(await run(deviceCertificateSharedCheck, account), { checked: 0, findings: [] });
     // The conflicting-client-ids window reaches now, but these sessions have distinct client ids.
     assert.deepEqual((await run(conflictingClientIdsCheck, account)).findings, []);
-    // A scheduled run passing its previous start narrows the window (§4.4).
+    // A scheduled run passing its previous start narrows the window, as AWS documents for scheduled audits.
     await ingest(server, account, session('r3', 'dev-5', CERT_C, NOW - 10 * DAY, NOW - 9 * DAY).concat(session('r4', 'dev-6', CERT_C, NOW - 10 * DAY)));
     assert.equal((await run(deviceCertificateSharedCheck, account)).findings.length, 1);
     // r4 is still open, so it meets any window: the finding stays; r3 alone (closed before the window) does not.

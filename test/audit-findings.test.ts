@@ -1,6 +1,6 @@
-// ListAuditFindings, DescribeAuditFinding, ListRelatedResourcesForAuditFinding (audit.md §7) over HTTP with the SDK,
-// on both stores. One finding comes from a real LOGGING_DISABLED_CHECK run; the paging fixtures (many findings, 12
-// related resources) are written through the engine's own storage function (storeFindings).
+// ListAuditFindings, DescribeAuditFinding, ListRelatedResourcesForAuditFinding over HTTP with the SDK, on both stores.
+// One finding comes from a real LOGGING_DISABLED_CHECK run; the paging fixtures (many findings, 12 related resources)
+// are written through the engine's own storage function (storeFindings).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

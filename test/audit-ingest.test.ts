@@ -1,4 +1,5 @@
-// The audit ingest endpoints (audit.md §9.1, §9.2, §9.4) over real HTTP, on both stores.
+// The audit ingest endpoints (lifecycle events, IAM store, role-alias usage: docs/decisions.md#x3) over real HTTP, on
+// both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateRoleAliasCommand } from '@aws-sdk/client-iot';

@@ -1,4 +1,4 @@
-// LOGGING_DISABLED_CHECK (audit.md §4.6, Dec A39) over logging options set through the SDK, on both stores.
+// LOGGING_DISABLED_CHECK (docs/decisions.md#a39) over logging options set through the SDK, on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { SetLoggingOptionsCommand, SetV2LoggingOptionsCommand, type IoTClient } from '@aws-sdk/client-iot';

@@ -1,5 +1,6 @@
-// The audit notification (audit.md §6.8) and the SNS outbox under it (mitigation.md §7.3, Dec M28): a real SNS API
-// (moto_server) with an SQS queue subscribed, the real server over HTTP, on both stores.
+// The audit notification (AWS's documented audit notification schema) and the SNS outbox under it
+// (docs/decisions.md#m28): a real SNS API (moto_server) with an SQS queue subscribed, the real server over HTTP, on
+// both stores.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,5 +1,6 @@
-// The IoT policy analyser (audit.md §5): every row of the test tables §5.4 and §5.6, the building blocks, and
-// property tests of the breadth and matching rules.
+// The IoT policy analyser (docs/decisions.md#a23, #a24): a table of policies per check, the building blocks, and
+// property tests of the breadth and matching rules. In both tables, rows D… are the example policies of AWS's check
+// pages and rows X… are ddlocal's own cases.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -42,7 +43,7 @@ const SHADOW_AND_JOBS = [
   'iot:UpdateJobExecution',
 ];
 
-// §5.4: [row, document, broad actions listed (empty = compliant)]
+// IOT_POLICY_OVERLY_PERMISSIVE_CHECK: [row, document, broad actions listed (empty = compliant)]
 const OVERLY_PERMISSIVE: Array<[string, string, string[]]> = [
   ['D1', doc(allow('iot:Connect', 'client/*')), ['iot:Connect']],
   ['D2', doc(allow('iot:Connect', 'client/${iot:ClientId}')), ['iot:Connect']],
@@ -103,7 +104,7 @@ const D2_STATEMENTS = [
   allow('iot:Receive', 'topic/building/*'),
 ];
 
-// §5.6: [row, document, codes reported]
+// IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK: [row, document, codes reported]
 const MISCONFIGURATION: Array<[string, string, string[]]> = [
   [
     'D1',

@@ -1,5 +1,6 @@
-// Checks 11 and 12 (audit.md §5) over policies created through the SDK, on both stores: default versions only, one
-// finding per (policy version, reason code), `policyVersionIdentifier` resources, reason texts of §4.7.
+// Checks 11 and 12 (docs/decisions.md#a11, #a40) over policies created through the SDK, on both stores: default
+// versions only, one finding per (policy version, reason code), `policyVersionIdentifier` resources, and the reason
+// texts of src/audit/analysis/policy-analyser.ts.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreatePolicyCommand, CreatePolicyVersionCommand, SetDefaultPolicyVersionCommand, type IoTClient } from '@aws-sdk/client-iot';
@@ -14,7 +15,8 @@ const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17',
 const arn = (accountId: string, resource: string) => `arn:aws:iot:${REGION}:${accountId}:${resource}`;
 const BROAD_CONNECT = (a: string) => doc({ Effect: 'Allow', Action: 'iot:Connect', Resource: arn(a, 'client/*') });
 const NARROW_CONNECT = (a: string) => doc({ Effect: 'Allow', Action: 'iot:Connect', Resource: arn(a, 'client/dev1') });
-// §5.6 D1: both mis-configuration codes.
+// D1, the example policy of AWS's "AWS IoT policy potentially misconfigured" check page: both mis-configuration
+// codes.
 const D1 = (a: string) =>
   doc(
     { Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn(a, 'topicfilter/building/*') },

@@ -1,6 +1,6 @@
-// Revocation checks (audit.md §4.3, §9.3, Dec A13, A33, A36): the CRL registration endpoint, and the device, CA and
-// intermediate-CA revocation checks over real certificates and real signed CRLs — registered through the extension
-// API, served by a local HTTP server, or read from file: URLs — on both stores.
+// Revocation checks (docs/decisions.md#a13, #a33, #a36): the CRL registration endpoint, and the device, CA and
+// intermediate-CA revocation checks over real certificates and real signed CRLs — registered through the extension API,
+// served by a local HTTP server, or read from file: URLs — on both stores.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -289,7 +289,7 @@ forEachStore('revocation checks', (suite) => {
       await new Promise((r) => setTimeout(r, 50));
       task = await iot.send(new DescribeAuditTaskCommand({ taskId }));
     }
-    assert.equal(task.taskStatus, 'FAILED', 'its only check failed [Dec A28]');
+    assert.equal(task.taskStatus, 'FAILED', 'its only check failed (docs/decisions.md#a28)');
     const details = task.auditDetails![check]!;
     assert.equal(details.checkRunStatus, 'FAILED');
     assert.equal(details.errorCode, 'DATA_UNAVAILABLE');

@@ -1,4 +1,4 @@
-// Audit suppressions CRUD + List (audit.md §8, Dec A8, A29, A30, A42) over HTTP with the SDK, on both stores.
+// Audit suppressions CRUD + List (docs/decisions.md#a8, #a29, #a30, #a42) over HTTP with the SDK, on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

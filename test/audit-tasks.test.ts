@@ -1,5 +1,5 @@
-// Audit tasks (audit.md §6.1–§6.5, §6.7): start, describe, list, cancel, quota, resume after restart, retention —
-// through the official SDK over HTTP, with the real audit runner, on both stores.
+// Audit tasks: start, describe, list, cancel, quota, resume after restart, retention — through the official SDK over
+// HTTP, with the real audit runner, on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';

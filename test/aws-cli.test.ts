@@ -151,8 +151,8 @@ describe('the README walkthrough, verbatim', () => {
   });
 });
 
-// Issue 4 acceptance: the AWS CLI reference example of start-audit-mitigation-actions-task (mitigation.md §3.1),
-// after a real audit produced the finding. The argv below is exactly what a shell makes of the documented command.
+// Issue 4 acceptance: the AWS CLI reference example of start-audit-mitigation-actions-task, after a real audit produced
+// the finding. The argv below is exactly what a shell makes of the documented command.
 describe('aws CLI v2 mitigation: the start-audit-mitigation-actions-task reference example', () => {
   let server: TestServer;
   const aws = (...args: string[]) => awsCli(server.url, ['iot', ...args], '123456789012');

@@ -201,7 +201,7 @@ describe('boto3 mitigation end to end', () => {
       assert.deepEqual(out.taskPages, [['py-audit-task'], ['py-filtered-task'], ['py-findings-task']]);
       assert.deepEqual(out.taskStatuses, { 'py-audit-task': 'COMPLETED', 'py-filtered-task': 'COMPLETED', 'py-findings-task': 'COMPLETED' });
       assert.deepEqual(out.tasksOfAudit, ['py-audit-task', 'py-filtered-task', 'py-findings-task']);
-      // The filtered task counted the past-expiration finding as skipped, so it is listed too [Dec M35].
+      // The filtered task counted the past-expiration finding as skipped, so it is listed too (docs/decisions.md#m35).
       assert.deepEqual(out.tasksOfPastFinding, ['py-audit-task', 'py-filtered-task']);
       assert.deepEqual(out.tasksCompleted, ['py-audit-task', 'py-filtered-task', 'py-findings-task']);
       assert.deepEqual(out.tasksCanceled, []);

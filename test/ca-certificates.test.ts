@@ -1,4 +1,4 @@
-// CA certificates and the registration code (registry.md §5), through the official SDK against a real server.
+// CA certificates and the registration code through the official SDK against a real server.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

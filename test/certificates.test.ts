@@ -1,4 +1,4 @@
-// Device certificates (registry.md §4) and GET /_ddlocal/ca (Dec X4), through the official SDK against a real server.
+// Device certificates and GET /_ddlocal/ca (docs/decisions.md#x4), through the official SDK against a real server.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
@@ -130,7 +130,7 @@ forEachStore('certificates', (suite) => {
     // id = SHA-256 of the DER; ARN of the account
     assert.equal(out.certificateId, createHash('sha256').update(cert.raw).digest('hex'));
     assert.equal(out.certificateArn, `arn:aws:iot:${REGION}:${ACCOUNT}:cert/${out.certificateId}`);
-    // Dec R2: PKCS#1 private key and SPKI public key, matching the certificate
+    // docs/decisions.md#r2: PKCS#1 private key and SPKI public key, matching the certificate
     assert.match(out.keyPair!.PrivateKey!, /^-----BEGIN RSA PRIVATE KEY-----\n/);
     assert.match(out.keyPair!.PublicKey!, /^-----BEGIN PUBLIC KEY-----\n/);
     const fromPrivate = createPublicKey(createPrivateKey(out.keyPair!.PrivateKey!)).export({ type: 'spki', format: 'pem' });

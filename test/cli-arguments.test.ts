@@ -1,6 +1,6 @@
-// argv → ParsedCommand (spec cli.md §2–§4, §7, §8, §10–§12, §17.2) against the aws-cli 2.9.19 recordings of
-// test/vectors (every `param` and `argv` case; the §19 deviations asserted as deviations), plus unit tests of the
-// argparse rules, paging options, global options and the generated command list.
+// argv → ParsedCommand against the aws-cli 2.9.19 recordings of test/vectors (every `param` and `argv` case; the
+// deliberate differences of docs/decisions.md#c3 asserted as deviations), plus unit tests of the argparse rules, paging
+// options, global options and the generated command list.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { IMPLEMENTED_OPERATIONS } from '../src/cli/implemented-operations.js';
 import { operation } from '../src/model/model.js';
 import { parsePyJson } from '../src/cli/args/pyjson.js';
 import { closeMatches } from '../src/cli/args/errors.js';
-import { parseTimestampText } from '../src/cli/args/timestamp.js';
+import { parseCliTimestamp } from '../src/cli/args/timestamp.js';
 
 // dist/test/cli-arguments.test.js -> <repo>/test/vectors
 const VECTORS = new URL('../../test/vectors/', import.meta.url);
@@ -52,7 +52,7 @@ function failure(argv: string[], cwd = VECTORS_DIR): CliError {
   assert.fail(`expected ${argv.join(' ')} to fail`);
 }
 
-/** aws's stderr with ddlocal's program name (cli.md §17.2). */
+/** aws's stderr with ddlocal's program name (docs/decisions.md#c1). */
 function asDdlocal(stderr: string): string {
   return stderr
     .replace('usage: aws [options]', 'usage: ddlocal [options]')
@@ -76,7 +76,7 @@ function decodeRecorded(value: unknown): unknown {
   return value;
 }
 
-/** The SDK input aws built, minus what the lead's pagination adds from the paging options (§16). */
+/** The SDK input aws built, minus what the lead's pagination adds from the paging options (docs/decisions.md#c5). */
 function expectedParams(r: Recorded, parsed: ParsedCommand): Record<string, unknown> {
   const expected = { ...(decodeRecorded(r.params) as Record<string, unknown>) };
   const paginator = operation(parsed.operation).paginator;
@@ -101,7 +101,7 @@ function argvOf(r: Recorded): string[] {
   return r.argv!.slice(2);
 }
 
-// cli.md §19: what ddlocal does instead of aws for these cases.
+// docs/decisions.md#c3: what ddlocal does instead of aws for these cases.
 type Deviation = { rc: number; stderr: string } | { ok: true; params: Record<string, unknown> };
 function deviation(r: Recorded): Deviation | undefined {
   const [head, ...values] = r.input.startsWith('@json ') ? (JSON.parse(r.input.slice(6)) as string[]) : r.input.split('\t');
@@ -414,7 +414,7 @@ describe('helpers', () => {
     assert.deepEqual(closeMatches('appel', ['ape', 'apple', 'peach', 'puppy'], 3, 0.6), ['apple', 'ape']);
   });
   test('timestamps of Dec C17', () => {
-    const iso = (t: string): string | undefined => parseTimestampText(t)?.toISOString();
+    const iso = (t: string): string | undefined => parseCliTimestamp(t)?.toISOString();
     assert.equal(iso('1577836800'), '2020-01-01T00:00:00.000Z');
     assert.equal(iso('2020-01-01T10:00:00+02:00'), '2020-01-01T08:00:00.000Z');
     assert.equal(iso('2020-01-01 10:00'), '2020-01-01T10:00:00.000Z');

@@ -2,7 +2,7 @@
 // 1. Same stdout, stderr (program name substituted) and exit code for a broad set of command lines against one
 //    in-process ddlocal server; mutating commands run on one account per CLI and are compared after normalising
 //    generated ids, account ids and timestamps.
-// 2. Same request (cli.md §13.2): both CLIs pointed at the request-capturing listener.
+// 2. Same request (docs/decisions.md#c1): both CLIs pointed at the request-capturing listener.
 // 3. ddlocal-only behaviour: the seed example after a real audit, --wait, endpoint/region/credential defaults,
 //    --no-sign-request, connection errors, outfiles, --version.
 import { test, describe, before, after } from 'node:test';
@@ -310,7 +310,7 @@ describe('ddlocal iot and aws CLI v2 print the same', { skip, concurrency: true 
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Same request (cli.md §13.2)
+// Same request (docs/decisions.md#c1)
 
 interface ComparableRequest {
   method: string;
@@ -334,7 +334,7 @@ function comparable(request: { method: string; path: string; headers: [string, s
   return { method: request.method, path: path!, query, ...(principal !== undefined ? { principal } : {}), body };
 }
 
-/** JSON with object keys sorted: body key order may differ between the CLIs (§13.2). */
+/** JSON with object keys sorted: body key order may differ between the CLIs (only members and values must match). */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_, v) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
@@ -359,7 +359,7 @@ describe('ddlocal iot sends the same request as aws CLI v2', { skip }, () => {
 
   test('method, path, query, member headers and body members match', async () => {
     const cases: string[][] = [
-      // The seed example of mitigation.md §3.1, typed as there.
+      // The AWS CLI reference example of start-audit-mitigation-actions-task, typed as documented.
       [
         'start-audit-mitigation-actions-task',
         '--task-id', 'myActionsTaskId',

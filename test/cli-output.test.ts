@@ -1,6 +1,7 @@
-// Output rendering (cli.md §13.3, §14, §15): the recorded examples of cli.md §14, a YAML emitter differential against
-// the aws CLI's own YAMLDumper, and an end-to-end differential against the real aws CLI v2 — both read the same
-// ddlocal registry, aws prints it, renderResult prints the SDK's view of it, and the bytes must match.
+// Output rendering (formats, timestamps, --query: docs/decisions.md#c5): text and table examples recorded from the AWS
+// CLI v2, a YAML emitter differential against the aws CLI's own YAMLDumper, and an end-to-end differential against the
+// real aws CLI v2 — both read the same ddlocal registry, aws prints it, renderResult prints the SDK's view of it, and
+// the bytes must match.
 process.env.TZ = 'UTC';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +37,7 @@ const options = (format: OutputOptions['format'], extra: Partial<OutputOptions> 
   ...extra,
 });
 
-// The describe-audit-mitigation-actions-task response behind cli.md §14's recorded text and table examples.
+// The describe-audit-mitigation-actions-task response behind the text and table examples recorded from the AWS CLI v2.
 const describeTask = {
   taskStatus: 'COMPLETED',
   startTime: new Date(1600000000123),

@@ -1,5 +1,5 @@
-// The shorthand parser and its model coercion (spec cli.md §5, §6) against the recorded aws-cli 2.9.19 vectors
-// and, differentially, against the installed aws CLI's own parser (test/tools/awscli_shorthand_oracle.py).
+// The shorthand parser and its model coercion against the recorded aws-cli 2.9.19 vectors and, differentially, against
+// the installed aws CLI's own parser (test/tools/awscli_shorthand_oracle.py).
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -94,7 +94,7 @@ function memberForParam(operationCli: string, paramCli: string): { member: strin
   return { member, shapeName: members[member]!.shape };
 }
 
-// cli.md §19: raw cases where ddlocal deliberately differs from aws-cli 2.9.19 [Dec C3, C9].
+// Raw cases where ddlocal deliberately differs from aws-cli 2.9.19 (docs/decisions.md#c3, #c9).
 const RAW_DEVIATIONS: Record<string, { class: string; message: string }> = {
   'a={b=1,b=2}': {
     class: 'DuplicateKeyInObjectError',
@@ -397,7 +397,8 @@ const mutated = fc
     return chars.join('');
   });
 const soup = fc.array(fc.constantFrom(...KEYS, ...BARE, ...PUNCT), { maxLength: 10 }).map((p) => p.join(''));
-// Quotes, backslashes and commas only: the backtracking of aws's quoted-value regex (cli.md §5.3).
+// Quotes, backslashes and commas only: the backtracking of aws's quoted-value regex (the aws-cli 2.9.19 rule:
+// docs/decisions.md#c14).
 const quoteStress = fc
   .tuple(fc.constantFrom('a=', 'a=x,', 'a=['), fc.array(fc.constantFrom('\\', "'", '"', 'x', ','), { maxLength: 12 }))
   .map(([prefix, chars]) => `${prefix}'${chars.join('')}`);
@@ -425,7 +426,7 @@ describe('shorthand: differential against the installed aws CLI parser', () => {
       const expected = oracle[i]!;
       const got = outcome(input);
       if ('error' in got && deviationOf(input)) {
-        // cli.md §19 / Dec C9: ddlocal reports what aws silently loses. An inner duplicate key is only reported
+        // docs/decisions.md#c9: ddlocal reports what aws silently loses. An inner duplicate key is only reported
         // when everything else parses, so aws must have accepted exactly those inputs.
         if (got.error.class === 'DuplicateKeyInObjectError' && !expected.ok) {
           mismatches.push(`${JSON.stringify(input)}: ddlocal-only duplicate error, but aws failed too`);

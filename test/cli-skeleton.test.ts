@@ -1,4 +1,5 @@
-// Command/option names (cli.md §1, §3) and `--generate-cli-skeleton` (§9, Dec C4, C11), checked against
+// Command/option names (the aws CLI's, docs/decisions.md#c1) and `--generate-cli-skeleton`
+// (docs/decisions.md#c4, #c11), checked against
 //   * the recorded aws-cli 2.9.19 skeletons in test/vectors/skeletons (byte for byte);
 //   * botocore's own name conversion and the real `aws iot` argument tables, recorded in
 //     test/fixtures/aws-cli-iot-names.json by test/fixtures/aws-cli-iot-names.py (re-checked live when possible);
@@ -227,7 +228,10 @@ function printedJson(sample: Record<string, SampleValue>): string {
   return Object.keys(sample).length === 0 ? '' : JSON.stringify(sample, null, 4) + '\n';
 }
 
-/** The minimum checks aws's response validation applies to its own sample (cli.md §9.3), as "path: problem" lines. */
+/**
+ * The minimum checks aws's response validation applies to its own sample (docs/decisions.md#c11), as "path: problem"
+ * lines.
+ */
 function minimumViolations(value: unknown, shapeName: string, path = ''): string[] {
   const s = shape(shapeName);
   const at = path || '<root>';
@@ -319,7 +323,8 @@ describe('input skeleton: recorded aws-cli 2.9.19 vectors', () => {
 });
 
 describe('output sample', () => {
-  // aws failed on its own placeholders for these (empty recordings, vectors README); Dec C11 makes them valid.
+  // aws failed on its own placeholders for these (empty recordings, vectors README); docs/decisions.md#c11 makes
+  // them valid.
   const AWS_REJECTED = ['describe-audit-finding', 'describe-audit-mitigation-actions-task', 'describe-mitigation-action', 'list-audit-findings'];
   const outputs = goldenFiles.filter((f) => f.endsWith('.output.json'));
 

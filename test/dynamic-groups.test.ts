@@ -1,4 +1,4 @@
-// Dynamic thing groups (registry.md §3.2, Dec R10) over real HTTP with the official SDK, on SQLite and PostgreSQL:
+// Dynamic thing groups (docs/decisions.md#r10) over real HTTP with the official SDK, on SQLite and PostgreSQL:
 // create/update/delete rules, the query subset, membership recomputed on every thing change, the 10-group limit
 // with overrideDynamicGroups, account isolation, and the query limits (docs/dynamic-group-queries.md), including
 // queries stored by older versions that did not check them.

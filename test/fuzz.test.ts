@@ -1,7 +1,7 @@
 // Property tests of the whole HTTP surface against one real ddlocal (SQLite): whatever arrives — model operations
 // with valid, nearly valid and invalid inputs, junk methods/paths/headers/bodies, bodies around the 1 MiB limit —
 // the answer is a success or a well-formed AWS error, never a 5xx other than 501 NotImplementedException
-// (wire.md §2, §7), and the server keeps serving. Inputs are generated from the AWS IoT model itself, biased towards
+// (docs/decisions.md#w4), and the server keeps serving. Inputs are generated from the AWS IoT model itself, biased towards
 // values that pass validation and towards a small pool of names, so requests reach the domain handlers and refer to
 // resources created by earlier requests.
 import { test, describe, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-// The linear-time wildcard matcher (src/domain/glob.ts) and its three users: dynamic group query terms, policy action
+// The linear-time wildcard matcher (src/kernel/glob.ts) and its three users: dynamic group query terms, policy action
 // patterns and policy resource paths. Property tests compare each against a memoised dynamic-programming reference
 // and against the RegExp construction each user had before (safe here: the inputs are tiny), so the semantics are
 // unchanged; step-count tests show that the patterns that made those RegExps backtrack for minutes cost a few

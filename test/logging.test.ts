@@ -1,5 +1,5 @@
-// Logging options (registry.md §8) over real HTTP with the official SDK, on SQLite and PostgreSQL, plus the
-// exported read/write functions the audit check (Dec A39) and the ENABLE_IOT_LOGGING action (Dec M33) use.
+// Logging options over real HTTP with the official SDK, on SQLite and PostgreSQL, plus the exported read/write
+// functions the audit check (docs/decisions.md#a39) and the ENABLE_IOT_LOGGING action (docs/decisions.md#m33) use.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,6 +1,7 @@
-// The six mitigation action types (mitigation.md §7), each applied directly through its implementation inside a real
-// store transaction, against registries built through the SDK on the real server; effects are read back through the
-// SDK. One test per row of §7.2's outcome table, plus undo records and the SNS outbox message.
+// The six mitigation action types, each applied directly through its implementation inside a real store transaction,
+// against registries built through the SDK on the real server; effects are read back through the SDK. One test per
+// outcome of each action (docs/decisions.md#m8, #m13, #m14, #m17, #m33, #m34), plus undo records and the SNS outbox
+// message.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -69,7 +70,10 @@ function finding(nonCompliantResource: AuditResource, overrides: Partial<Finding
   };
 }
 
-/** The intermediate-CA check's finding: the issuer is the resource, the device certificates are related [Dec M11]. */
+/**
+ * The intermediate-CA check's finding: the issuer is the resource, the device certificates are related
+ * (docs/decisions.md#m11).
+ */
 const intermediateCaFinding = (deviceIds: string[]) =>
   finding(
     {

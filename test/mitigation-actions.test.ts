@@ -1,4 +1,4 @@
-// Mitigation actions CRUD (mitigation.md §1, §2; Dec M15, M18, M20, M26, M27) through the official SDK over HTTP,
+// Mitigation actions CRUD (docs/decisions.md#m15, #m18, #m20, #m26, #m27) through the official SDK over HTTP,
 // on SQLite and PostgreSQL, plus the AWS CLI v2 shorthand users type.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // The mitigation engine beyond the happy path: PUBLISH_FINDING_TO_SNS executions that wait for real SNS delivery
 // (moto_server with an SQS subscriber) before the finding's next action runs, SNS failures, and role-permission
-// enforcement [Dec M32] — on both stores, over HTTP with the official SDK.
+// enforcement (docs/decisions.md#m32) — on both stores, over HTTP with the official SDK.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,4 @@
-// The preview and undo extensions (mitigation.md §9, Dec M31), over HTTP against the real server on both stores: a
+// The preview and undo extensions (docs/decisions.md#m31), over HTTP against the real server on both stores: a
 // real audit produces the findings, real tasks change the registry (SNS goes to moto), and every effect is read back
 // through the official SDK.
 import { test, describe, before, after } from 'node:test';

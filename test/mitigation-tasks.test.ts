@@ -1,6 +1,6 @@
-// StartAuditMitigationActionsTask end to end (mitigation.md §3, §5, §6): a real audit produces the findings, the
-// task really changes the registry; validation order, idempotency, statistics, skips, cancel and the quota — through
-// the official SDK over HTTP, with the real runners, on both stores.
+// StartAuditMitigationActionsTask end to end: a real audit produces the findings, the task really changes the registry;
+// validation order, idempotency, statistics, skips, cancel and the quota — through the official SDK over HTTP, with the
+// real runners, on both stores.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,4 @@
-// Policies and policy versions (registry.md §7.2) over real HTTP with the official SDK, on SQLite and PostgreSQL.
+// Policies and policy versions over real HTTP with the official SDK, on SQLite and PostgreSQL.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

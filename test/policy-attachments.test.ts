@@ -1,6 +1,6 @@
-// Policy attachments (registry.md §7.2) over real HTTP with the official SDK, on SQLite and PostgreSQL: Cognito
-// identity, certificate and thing-group targets, the 10-policy limit (Dec R11), recursive listing, paging, and the
-// deprecated principal-policy operations.
+// Policy attachments over real HTTP with the official SDK, on SQLite and PostgreSQL: Cognito identity, certificate and
+// thing-group targets, the 10-policy limit (docs/decisions.md#r11), recursive listing, paging, and the deprecated
+// principal-policy operations.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

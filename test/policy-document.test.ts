@@ -1,5 +1,5 @@
-// The policy document rules of registry.md §7.1 (Dec R13), checked on the validator itself: every rule with a
-// document that passes and one that breaks it. The HTTP path (MalformedPolicyException, 400) is in policies.test.ts.
+// The policy document rules (docs/decisions.md#r13), checked on the validator itself: every rule with a document that
+// passes and one that breaks it. The HTTP path (MalformedPolicyException, 400) is in policies.test.ts.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { countedLength, MAX_POLICY_DOCUMENT_CHARS, validatePolicyDocument } from '../src/registry/policy-document.js';

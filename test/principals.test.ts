@@ -1,4 +1,4 @@
-// Thing principals (registry.md §6), through the official SDK against a real server.
+// Thing principals through the official SDK against a real server.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

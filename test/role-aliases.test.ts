@@ -1,5 +1,5 @@
-// Role aliases (registry.md §9) over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, the
-// 100-alias limit (Dec R16), tags on create, and marker paging in creation order (Dec R14).
+// Role aliases over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, the 100-alias limit
+// (docs/decisions.md#r16), tags on create, and marker paging in creation order (docs/decisions.md#r14).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,4 @@
-// Scheduled audits (audit.md §6.6, Dec A27): CRUD over HTTP with the SDK on both stores, runs driven by ddlocal's
+// Scheduled audits (docs/decisions.md#a27): CRUD over HTTP with the SDK on both stores, runs driven by ddlocal's
 // clock, plus direct tests of the due-instant arithmetic.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// TagResource / UntagResource / ListTagsForResource (registry.md §10, Dec R12) over real HTTP with the official SDK,
-// on SQLite and PostgreSQL: every taggable resource type, ARN resolution errors, the 50-tag limit, reserved keys.
+// TagResource / UntagResource / ListTagsForResource (docs/decisions.md#r12) over real HTTP with the official SDK, on
+// SQLite and PostgreSQL: every taggable resource type, ARN resolution errors, the 50-tag limit, reserved keys.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

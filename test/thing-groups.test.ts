@@ -1,5 +1,5 @@
-// Static thing groups and membership (registry.md §3.1, §3.3) over real HTTP with the official SDK, on SQLite and
-// PostgreSQL: CRUD, hierarchy rules, the 10-groups-per-thing limit, paging of every list, account isolation.
+// Static thing groups and membership over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, hierarchy
+// rules, the 10-groups-per-thing limit, paging of every list, account isolation.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

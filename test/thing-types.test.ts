@@ -1,6 +1,6 @@
-// Thing types (registry.md §2.1) over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, deprecation
-// and the 5-minute deletion rule on ddlocal's clock, how CreateThing/UpdateThing treat unknown and deprecated types,
-// paging, tags and account isolation.
+// Thing types over real HTTP with the official SDK, on SQLite and PostgreSQL: CRUD, deprecation and the 5-minute
+// deletion rule on ddlocal's clock, how CreateThing/UpdateThing treat unknown and deprecated types, paging, tags and
+// account isolation.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,4 @@
-// argv → ParsedCommand for `ddlocal iot <command> …` (cli.md §2–§4, §7, §8, §10–§12). Everything is derived from the
+// argv → ParsedCommand for `ddlocal iot <command> …` (docs/decisions.md#c1, #c2). Everything is derived from the
 // model table the server uses; there is no per-command code. The steps and their error order follow aws-cli 2.9.19:
 // global options, the operation name, the operation's options (argparse rules, required checks), unknown leftovers,
 // paging conflicts, unpacking each option (file://, shorthand / JSON / scalars), --cli-input-* merge, the
@@ -27,7 +27,7 @@ export interface ParsedCommand {
   wait: boolean;
   /** Member names of the operation's own paging token/limit that were given (command line or --cli-input-*). */
   paginationGiven: string[];
-  /** IoT outfile customisations given (`certificate-pem-outfile` → path); written after a successful call (§1). */
+  /** IoT outfile customisations given (`certificate-pem-outfile` → path); written after a successful call. */
   outfiles?: Record<string, string>;
 }
 
@@ -69,7 +69,7 @@ export function parseIotCommand(argv: string[], options: ParseOptions): ParsedCo
   if (skeleton !== undefined) result.skeleton = skeleton;
   const outfiles = collectOutfiles(table, parsed.values);
   if (outfiles) result.outfiles = outfiles;
-  // The input skeletons describe the operation, not this call: nothing is merged or validated for them (§9).
+  // The input skeletons describe the operation, not this call: nothing is merged or validated for them.
   if (skeleton === 'input' || skeleton === 'yaml-input') return result;
 
   const params = merge(fromCommandLine, document);
@@ -97,7 +97,8 @@ function takeOperation(rest: string[]): { operationName: string; tokens: string[
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// argparse over the operation's options: exact names only (no prefix abbreviations, Dec C2), last occurrence wins.
+// argparse over the operation's options: exact names only (no prefix abbreviations, docs/decisions.md#c2), last
+// occurrence wins.
 
 type ParsedValue = string | string[] | boolean | number;
 
@@ -203,8 +204,8 @@ function checkRequired(tokens: string[], table: ArgumentTable, values: Map<strin
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Paging (§16): the operation's own token/limit options turn auto-pagination off; --no-paginate then conflicts with
-// the CLI's paging options, and members they were shadowing come back with the value given.
+// Paging (docs/decisions.md#c5): the operation's own token/limit options turn auto-pagination off; --no-paginate then
+// conflicts with the CLI's paging options, and members they were shadowing come back with the value given.
 
 function applyPaging(
   table: ArgumentTable,
@@ -274,7 +275,7 @@ function cliInputDocument(values: Map<string, ParsedValue>, options: ParseOption
   return undefined;
 }
 
-/** Command line first (model order), then the document's other keys in document order; no deep merge (§8). */
+/** Command line first (model order), then the document's other keys in document order; no deep merge. */
 function merge(fromCommandLine: Record<string, unknown>, document: Record<string, unknown> | undefined): Record<string, unknown> {
   const params: Record<string, unknown> = { ...fromCommandLine };
   for (const [key, value] of Object.entries(document ?? {})) {

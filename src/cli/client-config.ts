@@ -1,4 +1,4 @@
-// Where `ddlocal iot` sends a request and as whom (cli.md §12, §13.1, Dec C6, C10): endpoint, region, profile
+// Where `ddlocal iot` sends a request and as whom (docs/decisions.md#c6, #c10): endpoint, region, profile
 // settings and the output defaults, resolved the way the aws CLI does — flags, then environment, then the profile —
 // with ddlocal's local server as the endpoint of last resort.
 import { createRequire } from 'node:module';

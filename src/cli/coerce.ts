@@ -1,4 +1,4 @@
-// Model coercion of a shorthand result (spec cli.md §6): the parser yields only strings, lists and objects; this
+// Model coercion of a shorthand result: the parser yields only strings, lists and objects; this
 // walks that value along the argument's shape from the model, as aws-cli's BackCompatVisitor does, so that
 // `findingIds=f1` becomes a list, `C1=a1,a2,C2=b1` a map of lists, and numbers/booleans get their types. Anything
 // that does not fit the shape is left as it is for client-side validation to report (never a crash). Only values
@@ -9,8 +9,8 @@ import type { ShorthandValue } from './shorthand.js';
 export type CoercedValue = string | number | boolean | CoercedValue[] | { [key: string]: CoercedValue };
 
 /**
- * A shorthand scalar that cannot become the number the model asks for. aws raises a Python ValueError there (rc
- * 255, or silently accepts `1_0` / full-width digits); ddlocal rejects it strictly [Dec C8]. The command pipeline
+ * A shorthand scalar that cannot become the number the model asks for. aws raises a Python ValueError there (rc 255, or
+ * silently accepts `1_0` / full-width digits); ddlocal rejects it strictly (docs/decisions.md#c8). The command pipeline
  * reports it like a shorthand parse error (`Error parsing parameter '--x': …`, rc 252).
  */
 export class ShorthandCoercionError extends Error {
@@ -55,7 +55,7 @@ function visit(value: CoercedValue, s: Shape, path: string): CoercedValue {
     case 'boolean':
       return typeof value === 'string' ? toBoolean(value) : value;
     default:
-      // string, timestamp, blob: kept as text (timestamps are converted at serialisation, cli.md §13.3).
+      // string, timestamp, blob: kept as text (timestamps are converted at serialisation, timestamps.ts).
       return value;
   }
 }
@@ -99,7 +99,7 @@ function toInteger(text: string, path: string): number {
     );
   }
   const n = Number(text);
-  // aws sends arbitrary-size integers exactly; a JavaScript number would silently round these [Dec C3].
+  // aws sends arbitrary-size integers exactly; a JavaScript number would silently round these (docs/decisions.md#c3).
   if (!Number.isSafeInteger(n)) {
     throw new ShorthandCoercionError(
       `Invalid integer value for parameter ${path}: '${text}' is beyond ±${Number.MAX_SAFE_INTEGER}`,

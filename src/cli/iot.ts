@@ -34,7 +34,7 @@ function outputOptions(parsed: ParsedCommand, config: Pick<ResolvedConfig, 'outp
   };
 }
 
-/** The aws CLI's service-error line (cli.md §17.2). */
+/** The aws CLI's service-error line (docs/decisions.md#c1). */
 function serviceErrorText(operation: string, err: any, maxAttempts: number): string {
   const code = String(err.name && err.name !== 'Error' ? err.name : err.$metadata?.httpStatusCode ?? 'Unknown');
   const message = err.message === 'UnknownError' || err.message === undefined ? '' : String(err.message);
@@ -69,7 +69,7 @@ async function send(parsed: ParsedCommand, sender: Sender) {
   );
 }
 
-/** Where each IoT outfile option takes its value from in the response (cli.md §1). */
+/** Where each IoT outfile option takes its value from in the response (the aws CLI's IoT customisations). */
 const OUTFILE_VALUES: Record<string, (output: Record<string, any>) => unknown> = {
   'certificate-pem-outfile': (o) => o.certificatePem,
   'public-key-outfile': (o) => o.keyPair?.PublicKey,

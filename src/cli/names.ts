@@ -1,5 +1,5 @@
-// Command and option names of `ddlocal iot` (cli.md §1, §3). The aws CLI derives both from the model with botocore's
-// `xform_name(name, '-')`; ddlocal applies the same rule to the same model so that every command line in AWS
+// Command and option names of `ddlocal iot` (docs/decisions.md#c1). The aws CLI derives both from the model with
+// botocore's `xform_name(name, '-')`; ddlocal applies the same rule to the same model so that every command line in AWS
 // documentation names the same command and options here. Pure module: no SDK, no I/O beyond the model table.
 import { MODEL, inputShape, operation, shape, type MemberRef } from '../model/model.js';
 
@@ -44,7 +44,7 @@ export function optionName(memberName: string): string {
   return dashedName(memberName);
 }
 
-/** The `--no-…` half of a boolean flag pair (cli.md §3). */
+/** The `--no-…` half of a boolean flag pair. */
 export function negatedOptionName(memberName: string): string {
   return `no-${optionName(memberName)}`;
 }
@@ -55,7 +55,7 @@ export interface OperationOption {
   /** The input member it fills (the member name, never the wire name). */
   member: string;
   ref: MemberRef;
-  /** Required members are required options, except idempotency tokens, which are filled automatically (§10). */
+  /** Required members are required options, except idempotency tokens, which are filled automatically. */
   required: boolean;
   /** `no-…` for boolean members, which are `--flag` / `--no-flag` pairs taking no value. */
   negation?: string;
@@ -66,7 +66,10 @@ export interface OperationOption {
   shadowedByPaging?: true;
 }
 
-/** Options the aws CLI adds to every paginated command (cli.md §16); `page-size` only when the paginator has a limit. */
+/**
+ * Options the aws CLI adds to every paginated command (docs/decisions.md#c5); `page-size` only when the paginator
+ * has a limit.
+ */
 function pagingOptionNames(operationName: string): Set<string> {
   const paginator = operation(operationName).paginator;
   if (!paginator) return new Set();

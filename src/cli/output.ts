@@ -1,4 +1,4 @@
-// Rendering of a successful response (cli.md §13.3 response timestamps, §14 output formats, §15 --query): json, yaml,
+// Rendering of a successful response (response timestamps, output formats, --query; docs/decisions.md#c5): json, yaml,
 // yaml-stream, text and table, byte-compatible with aws-cli 2.9.19. Pure module: no SDK, no I/O; the caller passes the
 // SDK's parsed output and prints the returned string.
 //

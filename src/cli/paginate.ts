@@ -1,4 +1,4 @@
-// aws-style auto-pagination (cli.md §16, Dec C5): follow the service token, merge the result lists, and with
+// aws-style auto-pagination (docs/decisions.md#c5): follow the service token, merge the result lists, and with
 // --max-items stop early and hand out an opaque NextToken that --starting-token resumes from.
 import { MODEL, type Paginator } from '../model/model.js';
 
@@ -36,7 +36,7 @@ function pyJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A token from encodeStartingToken, or — when it does not decode as one — the raw service token (§16). */
+/** A token from encodeStartingToken, or — when it does not decode as one — the raw service token, as aws does. */
 function decodeStartingToken(inputToken: string, token: string): { serviceToken?: string; truncate: number } {
   try {
     const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Sending one AWS IoT request the way the aws CLI does (cli.md §13, Dec C6, C10), through the official SDK: SigV4,
+// Sending one AWS IoT request the way the aws CLI does (docs/decisions.md#c6, #c10), through the official SDK: SigV4,
 // the default credential chain (or the profile), standard retries, timeouts and TLS options. Loaded only by commands
 // that really send something, so that skeletons and usage errors never pay for the SDK.
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ const iot = require('@aws-sdk/client-iot') as typeof IotSdk;
 const { defaultProvider } = require('@aws-sdk/credential-provider-node') as typeof CredentialProviderNode;
 const { NodeHttpHandler } = require('@smithy/node-http-handler') as typeof NodeHttpHandlerModule;
 
-/** Credentials for the default local endpoint when none are configured: the default account [Dec C10]. */
+/** Credentials for the default local endpoint when none are configured: the default account (docs/decisions.md#c10). */
 const LOCAL_FALLBACK: AwsCredentialIdentity = { accessKeyId: '000000000000', secretAccessKey: 'ddlocal' };
 
 export interface Sender {
@@ -56,7 +56,7 @@ function timestampQueryNames(operation: string): string[] {
     .map((m) => m.locationName!);
 }
 
-/** aws writes a query timestamp's fraction with six digits (`…00.250000Z`, cli.md §13.3); the SDK writes three. */
+/** aws writes a query timestamp's fraction with six digits (`…00.250000Z`); the SDK writes three. */
 function sixDigitFractions(query: Record<string, unknown> | undefined, names: string[]): void {
   for (const name of names) {
     const value = query?.[name];

@@ -1,8 +1,8 @@
 // The aws CLI shorthand syntax (`--target auditTaskId=a1,findingIds=f1,f2`), parsed exactly as aws-cli 2.9.19's
-// ShorthandParser does (spec cli.md §5): same grammar, same character classes, same csv backtracking, same error
-// classes and byte-identical messages. The only differences are the two silent-loss defects of Dec C3/C9, which are
-// reported as errors here (see `ddlocalOnly`). The result is purely syntactic — every leaf is a string; the model is
-// applied afterwards by coerce.ts.
+// ShorthandParser does (docs/decisions.md#c14): same grammar, same character classes, same csv backtracking, same error
+// classes and byte-identical messages. The only differences are the silent-loss defects (a) and (b) of
+// docs/decisions.md#c9, which are reported as errors here (see `ddlocalOnly`). The result is purely syntactic — every
+// leaf is a string; the model is applied afterwards by coerce.ts.
 //
 // Positions: the parser works on the JavaScript (UTF-16) string, but every position that reaches the user (error
 // index, caret column) is counted in code points, as Python counts them.
@@ -16,7 +16,7 @@ export interface ShorthandObject {
 
 /** Base class of every shorthand failure; `index` is the code-point offset the message's caret points at. */
 export class ShorthandParseError extends Error {
-  /** True for errors that aws-cli 2.9.19 does not raise (it silently loses input instead) [Dec C3, C9]. */
+  /** True for errors that aws-cli 2.9.19 does not raise; it silently loses input there (docs/decisions.md#c3, #c9). */
   readonly ddlocalOnly: boolean;
   /** Code-point offset into `input` (what aws reports). */
   readonly index: number;
@@ -110,8 +110,9 @@ function codePointLength(text: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Character classes (cli.md §5.2). Python's `\s` / str.isspace() set, which is neither JavaScript's `\s` (that one
-// has U+FEFF and lacks U+001C–U+001F and U+0085) nor ASCII whitespace.
+// Character classes of bare (unquoted) values: where one may start and where it stops. Python's `\s` / str.isspace()
+// set, which is neither JavaScript's `\s` (that one has U+FEFF and lacks U+001C–U+001F and U+0085) nor ASCII
+// whitespace.
 
 function isPythonSpace(cp: number): boolean {
   return (
@@ -268,7 +269,7 @@ class Parser {
     return this.csvValue();
   }
 
-  // cli.md §5.4: the csv loop with its backtracking.
+  // The csv loop with aws's backtracking.
   private csvValue(): ShorthandValue {
     const first = this.firstValue();
     this.consumeWhitespace();
@@ -290,7 +291,8 @@ class Parser {
         // What was read as a further item is really the next `key=`: resume the top-level loop at its comma.
         this.backtrackTo(',');
         if (this.escapedCommas.has(this.i)) {
-          // aws would resume inside `\,` and drop the text before it [Dec C9 (a)]; report the real problem.
+          // aws would resume inside `\,` and drop the text before it (docs/decisions.md#c9, case a); report the real
+          // problem.
           throw new ShorthandParseSyntaxError(this.s, err.expected, err.actual, err.offset, true);
         }
         break;

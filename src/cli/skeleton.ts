@@ -1,6 +1,6 @@
-// `--generate-cli-skeleton` (cli.md §9, Dec C4, C11). Every skeleton is a walk over the model shapes that mirrors the
-// aws CLI's placeholder generator (botocore's ArgumentGenerator): same member order, same placeholder per type, same
-// recursion cut-off. The walk yields a small placeholder tree; three renderers turn it into
+// `--generate-cli-skeleton` (docs/decisions.md#c4, #c11). Every skeleton is a walk over the model shapes that mirrors
+// the aws CLI's placeholder generator (botocore's ArgumentGenerator): same member order, same placeholder per type,
+// same recursion cut-off. The walk yields a small placeholder tree; three renderers turn it into
 //   * the `input` JSON, byte-identical to aws (Python's json.dump with indent=4, ASCII-only escaping);
 //   * the `yaml-input` document, same structure as aws's, with ddlocal's own comments derived from the model;
 //   * the `output` sample, a plain value handed to the normal output formatter.
@@ -51,8 +51,9 @@ interface PlaceholderMember {
 }
 
 /**
- * `input` placeholders are empty strings (or the first enum value); `output` placeholders are the member name (or,
- * for list elements, the element shape's name, as aws does), and are then made valid against minimums (Dec C11).
+ * `input` placeholders are empty strings (or the first enum value); `output` placeholders are the member name (or, for
+ * list elements, the element shape's name, as aws does), and are then made valid against minimums
+ * (docs/decisions.md#c11).
  */
 type Flavour = 'input' | 'output';
 
@@ -117,7 +118,7 @@ function repeatToMin<T>(items: T[], min: number | undefined, extra?: (i: number)
 }
 
 // Output samples whose name placeholder is shorter than the shape's minimum (aws v2 rejects its own sample there,
-// cli.md §9.3): fixed, valid-looking values for the shapes that have an obvious form, padding otherwise.
+// docs/decisions.md#c11): fixed, valid-looking values for the shapes that have an obvious form, padding otherwise.
 const OUTPUT_SAMPLES: Record<string, string> = {
   RoleArn: 'arn:aws:iam::123456789012:role/sample-role',
   CertificateId: '0'.repeat(64),
@@ -182,8 +183,8 @@ function pythonString(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// `yaml-input`: block style, 2-space indentation, sequences at their key's indentation (the layout aws prints), and
-// one end-of-line comment per member written by ddlocal from the model (Dec C4: no AWS documentation text).
+// `yaml-input`: block style, 2-space indentation, sequences at their key's indentation (the layout aws prints), and one
+// end-of-line comment per member written by ddlocal from the model (docs/decisions.md#c4: no AWS documentation text).
 
 /** The `--generate-cli-skeleton yaml-input` output of an operation, newline included. */
 export function inputSkeletonYaml(operationName: string): string {
@@ -332,7 +333,8 @@ export type SampleValue = string | number | boolean | null | SampleTimestamp | S
 /**
  * The `--generate-cli-skeleton output` sample of an operation: aws's placeholders (member names as strings, 0, true,
  * one-element lists, `KeyName` maps, zone-less epoch timestamps), with placeholders that would violate a minimum
- * replaced by valid samples (Dec C11). An operation without output members gives `{}`, which prints nothing.
+ * replaced by valid samples (docs/decisions.md#c11). An operation without output members gives `{}`, which prints
+ * nothing.
  */
 export function outputSample(operationName: string): Record<string, SampleValue> {
   const op = operation(operationName);

@@ -1,13 +1,13 @@
-// Timestamp members, once validated (args/validate.ts), become Dates for the SDK (cli.md §13.3): any form the aws CLI
+// Timestamp members, once validated (args/validate.ts), become Dates for the SDK: any form the aws CLI
 // accepts (args/timestamp.ts), epoch-second numbers from --cli-input-*, or YAML date-times. Body members carry whole
 // epoch seconds, as aws sends them; query-string members keep their fraction.
 import { MODEL, type MemberRef } from '../model/model.js';
-import { parseTimestampText } from './args/timestamp.js';
+import { parseCliTimestamp } from './args/timestamp.js';
 
 function toDate(value: unknown): Date | undefined {
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value * 1000);
-  if (typeof value === 'string') return parseTimestampText(value);
+  if (typeof value === 'string') return parseCliTimestamp(value);
   return undefined;
 }
 

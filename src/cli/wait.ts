@@ -1,4 +1,4 @@
-// `start-audit-mitigation-actions-task … --wait` (cli.md §18, Dec C16): follow the task to its end — a progress bar
+// `start-audit-mitigation-actions-task … --wait` (docs/decisions.md#c16): follow the task to its end — a progress bar
 // with per-check counts on a terminal, one line per change otherwise — then print the final description and exit 0
 // for COMPLETED, 1 for FAILED or CANCELED.
 import type { Sender } from './send.js';

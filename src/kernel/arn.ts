@@ -1,5 +1,5 @@
-// ARNs of registry resources (registry.md §1). ARNs given as input must be in the caller's account and region
-// (wire.md §11); parseIotArn returns undefined for anything else so callers answer "not found".
+// ARNs of registry resources. ARNs given as input must be in the caller's account and region
+// (docs/decisions.md#w2); parseIotArn returns undefined for anything else so callers answer "not found".
 import type { AccountScope } from './scope.js';
 
 export type IotResourceType =

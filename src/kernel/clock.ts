@@ -1,4 +1,9 @@
-// ddlocal's clock (Dec A18). Every time-dependent rule reads it, so tests and demos can move time instead of waiting.
+// ddlocal's clock (docs/decisions.md#a18). Every time-dependent rule reads it, so tests and demos can move time
+// instead of waiting.
+/** Durations in milliseconds, the unit of ddlocal's clock. */
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
 export type ClockMode = 'system' | 'offset' | 'fixed';
 
 export interface ClockState {

@@ -1,6 +1,6 @@
-// Opaque, keyset-based pagination tokens (Dec W14): standard base64 of {"v":1,"op","f","k"}, bound to the operation
-// and to a hash of the filters it was issued for. Both the token style (nextToken) and the marker style (marker)
-// use the same encoding; the model's marker pattern [A-Za-z0-9+/]+={0,2} is satisfied by standard base64.
+// Opaque, keyset-based pagination tokens (docs/decisions.md#w14): standard base64 of {"v":1,"op","f","k"}, bound to
+// the operation and to a hash of the filters it was issued for. Both the token style (nextToken) and the marker style
+// (marker) use the same encoding; the model's marker pattern [A-Za-z0-9+/]+={0,2} is satisfied by standard base64.
 import { createHash } from 'node:crypto';
 import { invalidRequest } from './errors.js';
 

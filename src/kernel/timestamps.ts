@@ -1,6 +1,7 @@
-// Timestamp text accepted in query strings (Dec W10): ISO-8601 date-times with Z or an offset and an optional
-// 1–9 digit fraction, or numeric epoch seconds. Anything else — including calendar dates that do not exist, such as
-// February 30th — is undefined, which the caller reports as a type error instead of silently rolling the date over.
+// Timestamp text accepted in query strings (docs/decisions.md#w10): ISO-8601 date-times with Z or an offset and an
+// optional 1–9 digit fraction, or numeric epoch seconds. Anything else — including calendar dates that do not exist,
+// such as February 30th — is undefined, which the caller reports as a type error instead of silently rolling the date
+// over.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 const EPOCH_SECONDS = /^[+-]?\d+(\.\d+)?$/;
 

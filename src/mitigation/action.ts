@@ -13,6 +13,7 @@ import type { AuditCheckName } from '../audit/checks/index.js';
 import type { RequestContext } from '../registry/context.js';
 import type { Clock } from '../kernel/clock.js';
 import type { MitigationActionType } from './actions/index.js';
+import type { MitigationActionParams } from '../model/types.generated.js';
 import type { PartResult } from './actions/restore.js';
 
 export type { MitigationActionType } from './actions/index.js';
@@ -24,7 +25,7 @@ export interface ActionDefinition {
   roleArn: string;
   actionType: MitigationActionType;
   /** The ActionParams object, exactly one member set, e.g. `{ updateDeviceCertificateParams: { action: 'DEACTIVATE' } }`. */
-  actionParams: Record<string, any>;
+  actionParams: MitigationActionParams;
 }
 
 /** The audit finding an execution acts on, as stored (findings never change). */
@@ -87,7 +88,12 @@ export type UndoRule<Undo> =
   | { notUndoable: string };
 
 /** Everything ddlocal knows about one mitigation action type, declared by its module in ./actions. */
-export interface ActionTypeModule<Type extends string = string, Member extends string = string, Params = any, Undo = any> {
+export interface ActionTypeModule<
+  Type extends string = string,
+  Member extends keyof MitigationActionParams = keyof MitigationActionParams,
+  Params = any,
+  Undo = any,
+> {
   /** The MitigationActionType value, e.g. 'UPDATE_DEVICE_CERTIFICATE'. */
   type: Type;
   /** The member of the model's MitigationActionParams that selects this type, e.g. 'updateDeviceCertificateParams'.
@@ -108,7 +114,7 @@ export interface ActionTypeModule<Type extends string = string, Member extends s
 }
 
 /** Identity, but keeps the type and member names as literal types, so the list of modules can derive the type union. */
-export function defineActionType<const Type extends string, const Member extends string, Params, Undo>(
+export function defineActionType<const Type extends string, const Member extends keyof MitigationActionParams, Params, Undo>(
   module: ActionTypeModule<Type, Member, Params, Undo>,
 ): ActionTypeModule<Type, Member, Params, Undo> {
   return module;

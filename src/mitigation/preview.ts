@@ -1,4 +1,4 @@
-// The preview extension (mitigation.md §9.1, Dec M31): what StartAuditMitigationActionsTask would do with this body,
+// The preview extension (docs/decisions.md#m31): what StartAuditMitigationActionsTask would do with this body,
 // without doing it. Validation and selection are Start's own functions (validation steps 1 and 3–7; not idempotency,
 // not the quota). Outcomes are predicted by running each finding's real action implementations, in mapping order,
 // inside a transaction that is always rolled back — so a prediction is exactly what the engine would do now, and
@@ -116,8 +116,9 @@ const skippedAfter = (failedAction: string): Prediction => ({
 
 /**
  * Predicts every action of a finding the task would act on, as the engine would run them now: in mapping order, each
- * seeing the previous one's changes, the rest SKIPPED after a failure [Dec M7]. Types whose preview rule says
- * `withoutApplying` (SNS: its action only writes an outbox row, and nothing must reach the outbox) are not simulated.
+ * seeing the previous one's changes, the rest SKIPPED after a failure (docs/decisions.md#m7). Types whose preview
+ * rule says `withoutApplying` (SNS: its action only writes an outbox row, and nothing must reach the outbox) are not
+ * simulated.
  */
 async function simulate(store: Store, clock: Clock, scope: { accountId: string; region: string }, finding: FindingToMitigate, actions: ActionDefinition[]) {
   let predictions: Prediction[] = [];
@@ -171,14 +172,17 @@ interface PreviewBody {
   nextToken?: string;
 }
 
-/** Step 1 of §3.2: the body against the model's StartAuditMitigationActionsTask input, all violations together. */
+/**
+ * Validation step 1 (docs/decisions.md#m25): the body against the model's StartAuditMitigationActionsTask input, all
+ * violations together.
+ */
 function parsePreviewBody(body: Buffer): PreviewBody {
   const raw = readJsonObjectBody(body);
   return validateInput(OPERATION + 'Request', PREVIEW_SHAPE, raw) as unknown as PreviewBody;
 }
 
 function statisticsOf(mapping: Record<string, string[]>, selected: SelectedFinding[]) {
-  // Every mapped check appears, zeros included [Dec M5]; only what is known before running is counted.
+  // Every mapped check appears, zeros included (docs/decisions.md#m5); only what is known before running is counted.
   const stats: Record<string, { totalFindingsCount: number; skippedFindingsCount: number }> = {};
   for (const name of Object.keys(mapping)) stats[name] = { totalFindingsCount: 0, skippedFindingsCount: 0 };
   for (const f of selected) {

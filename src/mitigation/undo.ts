@@ -1,4 +1,4 @@
-// The undo extension (mitigation.md §9.2, Dec M31): restores the before-values each execution of an ended task
+// The undo extension (docs/decisions.md#m31): restores the before-values each execution of an ended task
 // recorded (its `undo` column), newest change first, and only where the resource still holds exactly what the action
 // wrote — undo never overwrites a later change. Each action type's module says how its changes are restored (through
 // the registry's own functions). One transaction for the whole undo; an execution whose changes were restored is
@@ -84,7 +84,7 @@ async function findEndedTask(rc: RequestContext, taskId: string) {
 
 /**
  * The executions that may have changed something, newest change first: by end time, then the reverse of the engine's
- * processing order [Dec M30] (ddlocal's clock may be frozen, making end times equal).
+ * processing order (docs/decisions.md#m30); ddlocal's clock may be frozen, making end times equal.
  */
 async function executionsToUndo(rc: RequestContext, taskId: string) {
   return rc.db

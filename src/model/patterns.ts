@@ -1,6 +1,6 @@
 // The model's `pattern` constraints are Java regular expressions. This translates the constructs JavaScript reads
 // differently (POSIX-style \p{…} classes) and compiles each pattern once, anchored, because the model's pattern must
-// match the whole value (wire.md §6.1).
+// match the whole value.
 const POSIX_CLASSES: Record<string, string> = {
   Graph: '!-~',
   Print: ' -~',

@@ -1,6 +1,6 @@
 // Validates a request value against a model shape and returns a normalized copy (nulls dropped, timestamps as Date,
 // blobs as Buffer). Every violation is collected in model member order, depth first, and reported in one
-// AWS-style message (wire.md §6, Dec W5, W17).
+// AWS-style message (docs/decisions.md#w5, #w17).
 import { shape as lookupShape, type Shape } from './model.js';
 import { invalidRequest } from '../kernel/errors.js';
 import { patternMatches } from './patterns.js';

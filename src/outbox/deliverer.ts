@@ -1,4 +1,4 @@
-// Delivers outbox messages to SNS, at least once (mitigation.md §7.3, Dec M28).
+// Delivers outbox messages to SNS, at least once (docs/decisions.md#m28).
 //
 // A message is claimed by moving its next_attempt_at one lease into the future (a compare-and-set, so two processes
 // sharing a database never publish the same claim twice), published outside any transaction, and then marked
@@ -209,7 +209,10 @@ export class OutboxDeliverer {
   }
 }
 
-/** FIFO topics order per group; one group per originating task keeps a task's messages in order [Dec M28]. */
+/**
+ * FIFO topics order per group; one group per originating task keeps a task's messages in order
+ * (docs/decisions.md#m28).
+ */
 function fifoGroupId(message: OutboxRow): string {
   return message.deduplication_id.split(':')[0] || message.message_id;
 }

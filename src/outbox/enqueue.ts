@@ -1,5 +1,5 @@
 // Writing to the outbox: callers enqueue inside the transaction that decides to send, so the message exists exactly
-// when that decision committed (mitigation.md §7.3). The deliverer (deliverer.ts) publishes it afterwards.
+// when that decision committed (docs/decisions.md#m28). The deliverer (deliverer.ts) publishes it afterwards.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/store.js';
 import { toJson } from '../kernel/json.js';

@@ -1,5 +1,5 @@
-// Sorting SNS publish errors into "retry later" and "will never succeed" [Dec M28]. The SDK's own retries are off:
-// the deliverer owns retry timing so that a deadline holds across restarts.
+// Sorting SNS publish errors into "retry later" and "will never succeed" (docs/decisions.md#m28). The SDK's own
+// retries are off: the deliverer owns retry timing so that a deadline holds across restarts.
 
 export type PublishFailure =
   | { permanent: false; message: string }

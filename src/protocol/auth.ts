@@ -1,4 +1,4 @@
-// Resolves the caller's account and region from the SigV4 Authorization header (Dec W2, wire.md §10).
+// Resolves the caller's account and region from the SigV4 Authorization header (docs/decisions.md#w2, #w11).
 // In `open` mode (the only mode so far) the signature is parsed, not verified; the parsed credential is kept whole
 // so a strict verifier can be added behind the same function.
 import { ApiError, invalidRequest } from '../kernel/errors.js';
@@ -19,8 +19,8 @@ export interface Caller {
   region: string;
   accessKeyId?: string;
   /**
-   * The parsed Authorization header, kept whole for a strict verifier (wire.md §10.2), which needs the scope date,
-   * service, signed header list and signature; absent for unsigned requests.
+   * The parsed Authorization header, kept whole for a strict verifier (docs/decisions.md#w11), which needs the scope
+   * date, service, signed header list and signature; absent for unsigned requests.
    */
   sigv4?: SigV4Header;
 }

@@ -1,5 +1,5 @@
 // Gathers an operation's input members from the places the model binds them to — URI labels, query parameters,
-// headers and the JSON body (wire.md §3) — converting text positions to the member's type. The result goes to
+// headers and the JSON body — converting text positions to the member's type. The result goes to
 // validateInput, which reports everything that is wrong at once.
 import { inputShape, shape as lookupShape, type Operation } from '../model/model.js';
 import { invalidRequest } from '../kernel/errors.js';
@@ -114,7 +114,7 @@ export function gatherInput(op: Operation, req: RawRequest): Record<string, unkn
       // A member bound to the URI, query or a header has no place in the body.
       throw invalidRequest(`Member ${name} must be sent in the ${ref.location === 'uri' ? 'path' : ref.location}, not in the body`);
     }
-    // Unknown members are kept so validateInput reports them by name (Dec W6).
+    // Unknown members are kept so validateInput reports them by name (docs/decisions.md#w6).
     setOwn(input, name, value);
   }
   return input;

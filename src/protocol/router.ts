@@ -1,4 +1,4 @@
-// Matches METHOD + path against the model's URI templates (wire.md §2). The path is split on "/" before
+// Matches METHOD + path against the model's URI templates. The path is split on "/" before
 // percent-decoding, each {label} takes exactly one segment, greedy {label+} takes the rest, and literal segments win
 // over labels when several templates match.
 import { MODEL } from '../model/model.js';

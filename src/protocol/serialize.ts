@@ -1,5 +1,5 @@
-// Writes an operation's output as the model describes it (wire.md §5): members in model order, absent members
-// omitted, timestamps as epoch seconds with millisecond precision (Dec W9), blobs as base64.
+// Writes an operation's output as the model describes it: members in model order, absent members
+// omitted, timestamps as epoch seconds with millisecond precision (docs/decisions.md#w9), blobs as base64.
 import { shape as lookupShape, type Shape } from '../model/model.js';
 import { setOwn } from '../model/validate.js';
 

@@ -1,4 +1,4 @@
-// CA certificates and the registration code (registry.md §5): GetRegistrationCode, DeleteRegistrationCode,
+// CA certificates and the registration code: GetRegistrationCode, DeleteRegistrationCode,
 // RegisterCACertificate, DescribeCACertificate, UpdateCACertificate, ListCACertificates, DeleteCACertificate.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { HandlerTable, RequestContext } from './context.js';
@@ -209,7 +209,7 @@ export async function updateCaCertificate(ctx: RequestContext, certificateId: st
       auto_registration_status: changes.autoRegistrationStatus ?? ca.auto_registration_status,
       registration_config: config,
       template_name: templateName,
-      // customerVersion counts status changes (registry.md §4.3); generationId marks every change.
+      // customerVersion counts status changes; generationId marks every change.
       customer_version: ca.customer_version + (status !== ca.status ? 1 : 0),
       generation_id: randomUUID(),
       updated_at: ctx.now,
@@ -269,13 +269,13 @@ async function deleteCACertificate(
   const ca = await requireCaCertificate(ctx, input.certificateId);
   if (ca.status === 'ACTIVE')
     throw modeledError('CertificateStateException', `CA certificate ${ca.certificate_id} is ACTIVE; set it to INACTIVE before deleting it`);
-  // Device certificates keep their caCertificateId (Dec R7): their history stays readable.
+  // Device certificates keep their caCertificateId (docs/decisions.md#r7): their history stays readable.
   await scoped(ctx)
     .deleteFrom('ca_certificates')
     .where('certificate_id', '=', ca.certificate_id)
     .execute();
-  // The CRL registered for this CA (audit.md §9.3) goes with it: re-registering the same certificate later must not
-  // revive revocations the user never registered for the new registration.
+  // The CRL registered for this CA goes with it (docs/decisions.md#r7): re-registering the same certificate later
+  // must not revive revocations the user never registered for the new registration.
   await scoped(ctx)
     .deleteFrom('registered_crls')
     .where('ca_certificate_id', '=', ca.certificate_id)

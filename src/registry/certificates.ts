@@ -1,4 +1,4 @@
-// Device certificates (registry.md §4): CreateKeysAndCertificate, CreateCertificateFromCsr, RegisterCertificate,
+// Device certificates: CreateKeysAndCertificate, CreateCertificateFromCsr, RegisterCertificate,
 // RegisterCertificateWithoutCA, DescribeCertificate, UpdateCertificate, ListCertificates, ListCertificatesByCA,
 // DeleteCertificate. Certificate ids are stored lower case; ids in input are compared case-insensitively.
 import { randomUUID } from 'node:crypto';
@@ -37,7 +37,7 @@ import { attachedPolicyNames, detachAllPolicies } from './policy-attachments.js'
 import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
-/** The statuses a user may give a certificate; the others belong to AWS-internal flows (Dec R4, R5). */
+/** The statuses a user may give a certificate; the others belong to AWS-internal flows (docs/decisions.md#r4, #r5). */
 const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'REVOKED'];
 
 export const certificateArn = (ctx: RequestContext, certificateId: string) => iotArn(ctx, 'cert', certificateId.toLowerCase());
@@ -130,7 +130,9 @@ function requireActiveCa(ca: CaCertificateRow, deviceId: string): CaCertificateR
   return ca;
 }
 
-/** The registered CA named by caCertificatePem, which must have signed the device certificate (Dec R4). */
+/**
+ * The registered CA named by caCertificatePem, which must have signed the device certificate (docs/decisions.md#r4).
+ */
 async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: string): Promise<CaCertificateRow> {
   const ca = parseCertificate(caPem, 'caCertificatePem');
   // Locked until the registration commits: a concurrent deactivation waits for it, or is seen by it.
@@ -146,7 +148,7 @@ async function namedCa(ctx: RequestContext, device: ParsedCertificate, caPem: st
   return requireActiveCa(row, device.id);
 }
 
-/** Finds the issuing CA among the account's CA certificates by issuer name and signature (Dec R4). */
+/** Finds the issuing CA among the account's CA certificates by issuer name and signature (docs/decisions.md#r4). */
 async function issuingCaOf(ctx: RequestContext, device: ParsedCertificate): Promise<CaCertificateRow> {
   const sameName = await scoped(ctx)
     .selectFrom('ca_certificates')
@@ -210,7 +212,7 @@ async function describeCertificate(
   };
 }
 
-/** Statuses AWS reserves for its own flows (transfer, auto-registration) (Dec R5). */
+/** Statuses AWS reserves for its own flows (transfer, auto-registration) (docs/decisions.md#r5). */
 const RESERVED_STATUSES = ['PENDING_TRANSFER', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'];
 
 /**
@@ -238,7 +240,10 @@ async function updateCertificate(input: UpdateCertificateInput, ctx: RequestCont
   return {};
 }
 
-/** Marker-style page of certificates in creation order (Dec R14), optionally restricted to one CA's certificates. */
+/**
+ * Marker-style page of certificates in creation order (docs/decisions.md#r14), optionally restricted to one CA's
+ * certificates.
+ */
 async function certificatePage(
   input: ListCertificatesInput,
   ctx: RequestContext,

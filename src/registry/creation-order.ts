@@ -1,5 +1,6 @@
-// The marker-style lists that AWS orders by creation time — newest first unless `ascendingOrder` (Dec R14) — page by
-// the keyset (created_at, a unique name column): several resources can share a creation millisecond.
+// The marker-style lists that AWS orders by creation time — newest first unless `ascendingOrder`
+// (docs/decisions.md#r14) — page by the keyset (created_at, a unique name column): several resources can share a
+// creation millisecond.
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { decodeToken } from '../kernel/pagination.js';
 import { invalidRequest } from '../kernel/errors.js';

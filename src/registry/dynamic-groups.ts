@@ -1,4 +1,4 @@
-// Dynamic thing group membership (registry.md §3.2, Dec R10). Recomputed in the caller's transaction whenever a
+// Dynamic thing group membership (docs/decisions.md#r10). Recomputed in the caller's transaction whenever a
 // thing, its type, its attributes or its static memberships change (per thing), and when a dynamic group is created
 // or its query changes (per group).
 //

@@ -1,7 +1,7 @@
-// The per-(account, region) ddlocal CA (Dec R1): a self-signed RSA 2048 CA, created on first use and kept in
-// `issuing_cas`, that signs the certificates of CreateKeysAndCertificate and CreateCertificateFromCsr. It is not a
-// registered CA certificate; GET /_ddlocal/ca hands its certificate out so devices and tools can trust ddlocal's
-// certificates (Dec X4).
+// The per-(account, region) ddlocal CA (docs/decisions.md#r1): a self-signed RSA 2048 CA, created on first use and
+// kept in `issuing_cas`, that signs the certificates of CreateKeysAndCertificate and CreateCertificateFromCsr. It is
+// not a registered CA certificate; GET /_ddlocal/ca hands its certificate out so devices and tools can trust
+// ddlocal's certificates (docs/decisions.md#x4).
 import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as px from '@peculiar/x509';
@@ -17,13 +17,16 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 const SIGNING = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-/** Dec R1: far-future expiry, like certificates AWS issues; still a UTCTime, so every TLS stack reads it. */
+/**
+ * Far-future expiry, like certificates AWS issues (docs/decisions.md#r1); still a UTCTime, so every TLS stack reads
+ * it.
+ */
 const ISSUED_NOT_AFTER = Date.UTC(2049, 11, 31, 23, 59, 59);
 
 /**
  * The CA's own validity encloses every certificate it can issue: ddlocal's clock may be moved backwards or forwards
- * (Dec A18), so a CA that started "now" could be younger than certificates issued later at an earlier clock time,
- * or not yet valid in real time for tools verifying the chain.
+ * (docs/decisions.md#a18), so a CA that started "now" could be younger than certificates issued later at an earlier
+ * clock time, or not yet valid in real time for tools verifying the chain.
  */
 const CA_NOT_BEFORE = Date.UTC(2000, 0, 1, 0, 0, 0);
 
@@ -40,7 +43,10 @@ function issuingCaName(accountId: string, region: string): string {
   return `CN=ddlocal CA ${accountId} ${region}`;
 }
 
-/** A random 16-byte serial (Dec R1), positive and with a non-zero first byte so it always encodes as 16 bytes. */
+/**
+ * A random 16-byte serial (docs/decisions.md#r1), positive and with a non-zero first byte so it always encodes as 16
+ * bytes.
+ */
 function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;
@@ -116,13 +122,13 @@ async function issue(ctx: CaScope, subject: string | px.Name, spki: Uint8Array<A
 
 export interface IssuedWithKeys {
   certificatePem: string;
-  /** SPKI PEM (`PUBLIC KEY`), Dec R2. */
+  /** SPKI PEM (`PUBLIC KEY`), docs/decisions.md#r2. */
   publicKeyPem: string;
-  /** PKCS#1 PEM (`RSA PRIVATE KEY`), Dec R2. */
+  /** PKCS#1 PEM (`RSA PRIVATE KEY`), docs/decisions.md#r2. */
   privateKeyPem: string;
 }
 
-/** CreateKeysAndCertificate: a new RSA 2048 key pair and its certificate (Dec R1, R2). */
+/** CreateKeysAndCertificate: a new RSA 2048 key pair and its certificate (docs/decisions.md#r1, #r2). */
 export async function issueWithNewKeyPair(ctx: CaScope): Promise<IssuedWithKeys> {
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
   const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));

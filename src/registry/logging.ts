@@ -1,9 +1,9 @@
-// Logging options (registry.md §8): GetLoggingOptions / SetLoggingOptions (V1) and GetV2LoggingOptions /
+// Logging options: GetLoggingOptions / SetLoggingOptions (V1) and GetV2LoggingOptions /
 // SetV2LoggingOptions (V2). Both generations live in one `logging_options` row per account and region; V1 is
 // "configured" once it has a role, V2 once `v2_options` is non-null.
 //
-// The read/write functions are exported because the LOGGING_DISABLED_CHECK audit check (Dec A39) and the
-// ENABLE_IOT_LOGGING mitigation action (Dec M33, and its undo) work on the same state.
+// The read/write functions are exported because the LOGGING_DISABLED_CHECK audit check (docs/decisions.md#a39) and
+// the ENABLE_IOT_LOGGING mitigation action (docs/decisions.md#m33) and its undo work on the same state.
 import type { HandlerTable, RequestContext } from './context.js';
 import type {
   GetLoggingOptionsInput,
@@ -40,7 +40,7 @@ export interface V2LoggingOptions {
   eventConfigurations?: LogEventConfiguration[];
 }
 
-/** Absent V1 levels count as ERROR when deciding whether logging is on (Dec A39). */
+/** Absent V1 levels count as ERROR when deciding whether logging is on (docs/decisions.md#a39). */
 const V1_DEFAULT_LEVEL: LogLevel = 'ERROR';
 
 /**
@@ -108,7 +108,7 @@ export async function writeV2LoggingOptions(ctx: RequestContext, options: Partia
   await upsertLogging(ctx, { v2_options: options === undefined ? null : toJson(normalizeV2(options)) });
 }
 
-/** Dec A39: either logging generation, configured and not disabled, counts as logging enabled. */
+/** Either logging generation, configured and not disabled, counts as logging enabled (docs/decisions.md#a39). */
 export function isLoggingEnabled(v1: V1LoggingOptions | undefined, v2: V2LoggingOptions | undefined): boolean {
   const v2On = v2 !== undefined && !v2.disableAllLogs && v2.defaultLogLevel !== 'DISABLED';
   const v1On = v1 !== undefined && v1.roleArn !== '' && (v1.logLevel ?? V1_DEFAULT_LEVEL) !== 'DISABLED';
@@ -121,8 +121,9 @@ export async function loggingEnabled(ctx: RequestContext): Promise<boolean> {
 }
 
 /**
- * The ENABLE_IOT_LOGGING mitigation action (Dec M33): sets the V2 role and default level, turns disableAllLogs off
- * and keeps the event configurations. Returns the options before and after so the caller can record them for undo.
+ * The ENABLE_IOT_LOGGING mitigation action (docs/decisions.md#m33): sets the V2 role and default level, turns
+ * disableAllLogs off and keeps the event configurations. Returns the options before and after so the caller can
+ * record them for undo.
  */
 export async function enableIotLogging(
   ctx: RequestContext,
@@ -139,7 +140,7 @@ async function getLoggingOptions(
   _input: GetLoggingOptionsInput,
   ctx: RequestContext,
 ): Promise<GetLoggingOptionsOutput> {
-  // Never configured → {} (registry.md §8): the model has no "not configured" error for V1.
+  // Never configured → {}: the model has no "not configured" error for V1.
   return { ...(await readV1LoggingOptions(ctx)) };
 }
 
@@ -167,7 +168,7 @@ async function setV2LoggingOptions(
   input: SetV2LoggingOptionsInput,
   ctx: RequestContext,
 ): Promise<SetV2LoggingOptionsOutput> {
-  // A whole replacement: members absent from this request become unset (registry.md §8).
+  // A whole replacement: members absent from this request become unset.
   await writeV2LoggingOptions(ctx, {
     roleArn: input.roleArn,
     defaultLogLevel: input.defaultLogLevel,

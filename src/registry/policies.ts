@@ -1,4 +1,4 @@
-// IoT policies and their versions (registry.md §7.2): CreatePolicy, GetPolicy, ListPolicies, DeletePolicy,
+// IoT policies and their versions: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy,
 // CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions, SetDefaultPolicyVersion, DeletePolicyVersion.
 // Version ids are integers in the store and strings on the wire; they come from policies.last_version_id so an id
 // is never handed out twice, even after its version was deleted.
@@ -77,7 +77,7 @@ async function requireVersion(ctx: RequestContext, policyName: string, versionId
   return version;
 }
 
-/** Every change of a policy gets a new generationId and lastModifiedDate (registry.md §1). */
+/** Every change of a policy gets a new generationId and lastModifiedDate. */
 async function touchPolicy(ctx: RequestContext, policyName: string, changes: Partial<Pick<PolicyRow, 'default_version_id' | 'last_version_id'>> = {}) {
   await scoped(ctx)
     .updateTable('policies')
@@ -180,7 +180,7 @@ async function getPolicy(input: GetPolicyInput, ctx: RequestContext): Promise<Ge
   };
 }
 
-/** Marker-style list in creation order, newest first unless ascending (Dec R14); ties broken by name. */
+/** Marker-style list in creation order, newest first unless ascending (docs/decisions.md#r14); ties broken by name. */
 async function listPolicies(input: ListPoliciesInput, ctx: RequestContext): Promise<ListPoliciesOutput> {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };

@@ -1,4 +1,4 @@
-// Policy attachments (registry.md §7.2): AttachPolicy, DetachPolicy, ListTargetsForPolicy, ListAttachedPolicies and
+// Policy attachments: AttachPolicy, DetachPolicy, ListTargetsForPolicy, ListAttachedPolicies and
 // the deprecated principal-policy operations, which are the same operations restricted to certificate and Cognito
 // targets. A target is stored in canonical form (certificate ids lower case) so every spelling of one certificate
 // names one attachment. policy_targets.seq records attach order across the account and region.
@@ -42,7 +42,10 @@ interface Target {
   target: string;
   /** The resource behind a certificate or thing-group ARN of the caller's account and region. */
   id?: string;
-  /** False when the ARN belongs to another account or region: such a target never exists here (wire.md §11). */
+  /**
+   * False when the ARN belongs to another account or region: such a target never exists here
+   * (docs/decisions.md#w2).
+   */
   local: boolean;
 }
 
@@ -288,7 +291,7 @@ async function detachPrincipalPolicy(
   return {};
 }
 
-/** Newest attachment first unless ascending (Dec R14). */
+/** Newest attachment first unless ascending (docs/decisions.md#r14). */
 async function listPrincipalPolicies(
   input: ListPrincipalPoliciesInput,
   ctx: RequestContext,

@@ -1,4 +1,4 @@
-// IoT policy document rules (registry.md §7.1, Dec R13). Every document CreatePolicy or CreatePolicyVersion stores
+// IoT policy document rules (docs/decisions.md#r13). Every document CreatePolicy or CreatePolicyVersion stores
 // passes here first, so the audit analyser can rely on this shape for every stored version. Validation only reads
 // the document: callers store the text exactly as sent.
 import { modeledError } from '../model/modeled-error.js';

@@ -1,4 +1,4 @@
-// Thing principals (registry.md §6): AttachThingPrincipal, DetachThingPrincipal, ListThingPrincipals(V2),
+// Thing principals: AttachThingPrincipal, DetachThingPrincipal, ListThingPrincipals(V2),
 // ListPrincipalThings(V2). A principal is a certificate ARN of the caller's account and region, stored in canonical
 // form (certificate id lower case, as policy attachments store it), or an Amazon Cognito identity id taken on trust.
 import type { HandlerTable, RequestContext } from './context.js';
@@ -37,7 +37,7 @@ interface Principal {
   canonical: string;
   /** The certificate id of a certificate ARN of the caller's account and region. */
   certificateId?: string;
-  /** A certificate ARN of another account or region: it never exists here (wire.md §11). */
+  /** A certificate ARN of another account or region: it never exists here (docs/decisions.md#w2). */
   foreign?: boolean;
 }
 

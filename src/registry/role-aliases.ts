@@ -1,4 +1,4 @@
-// Role aliases (registry.md §9): CreateRoleAlias, DescribeRoleAlias, UpdateRoleAlias, ListRoleAliases,
+// Role aliases: CreateRoleAlias, DescribeRoleAlias, UpdateRoleAlias, ListRoleAliases,
 // DeleteRoleAlias. ddlocal issues no credentials through them; audits (checks 13 and 14) read them.
 import type { HandlerTable, RequestContext } from './context.js';
 import type {
@@ -22,7 +22,7 @@ import { deleteTags, putTags } from './tag-store.js';
 import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
-/** Dec R16. */
+/** At most 100 role aliases per account and region (docs/decisions.md#r16). */
 const MAX_ROLE_ALIASES = 100;
 /** The credential lifetime when CreateRoleAlias does not give one [AWS]. */
 const DEFAULT_CREDENTIAL_DURATION_SECONDS = 3600;
@@ -107,7 +107,10 @@ async function updateRoleAlias(input: UpdateRoleAliasInput, ctx: RequestContext)
   return { roleAlias: row.role_alias, roleAliasArn: roleAliasArn(ctx, row.role_alias) };
 }
 
-/** Marker style, creation order newest first unless ascending (Dec R14); equal creation times ordered by name. */
+/**
+ * Marker style, creation order newest first unless ascending (docs/decisions.md#r14); equal creation times ordered by
+ * name.
+ */
 async function listRoleAliases(input: ListRoleAliasesInput, ctx: RequestContext): Promise<ListRoleAliasesOutput> {
   const ascending = input.ascendingOrder === true;
   const filters = { ascending };

@@ -1,6 +1,7 @@
-// Tag storage shared by every taggable resource (Dec R12). Create operations that accept `tags` call putTags in
-// their own transaction, so a resource and its tags appear together (a tag error rolls the create back); deletes
-// call deleteTags. Resources are identified by their canonical ARN (ids normalised as the resource's module does).
+// Tag storage shared by every taggable resource (docs/decisions.md#r12). Create operations that accept `tags` call
+// putTags in their own transaction, so a resource and its tags appear together (a tag error rolls the create back);
+// deletes call deleteTags. Resources are identified by their canonical ARN (ids normalised as the resource's module
+// does).
 import type { RequestContext } from './context.js';
 import { invalidRequest, limitExceeded } from '../kernel/errors.js';
 import { scoped } from '../store/scoped.js';

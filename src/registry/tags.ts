@@ -1,4 +1,4 @@
-// TagResource, UntagResource, ListTagsForResource (registry.md §10, Dec R12) over the shared tag store.
+// TagResource, UntagResource, ListTagsForResource (docs/decisions.md#r12) over the shared tag store.
 //
 // A resource ARN is resolved through TAGGABLE_RESOURCES: the IoT ARN resource type → how to check that the
 // resource exists. Areas that add taggable resources (mitigation actions, scheduled audits) add one entry, either
@@ -50,7 +50,7 @@ const TAGGABLE_RESOURCES: Partial<Record<IotResourceType, TaggableResource>> = {
   thingtype: { label: 'Thing type', exists: rowExists('thing_types', 'thing_type_name') },
   policy: { label: 'Policy', exists: rowExists('policies', 'policy_name') },
   rolealias: { label: 'Role alias', exists: rowExists('role_aliases', 'role_alias') },
-  // Certificate ids in input compare case-insensitively (registry.md §1).
+  // Certificate ids in input compare case-insensitively (docs/decisions.md#m19).
   cacert: { label: 'CA certificate', canonicalId: lowerCase, exists: rowExists('ca_certificates', 'certificate_id') },
 };
 
@@ -64,7 +64,7 @@ const IOT_ARN = /^arn:([a-z-]+):iot:([^:]*):([^:]*):([a-z]+)\/(.+)$/;
 /**
  * Resolves a tag target to the canonical ARN its tags are stored under. Not an IoT ARN, or a resource type that
  * cannot carry tags → InvalidRequestException; another partition, account or region, or a missing resource →
- * ResourceNotFoundException (wire.md §11).
+ * ResourceNotFoundException (docs/decisions.md#w2).
  */
 async function resolveTaggableArn(ctx: RequestContext, arn: string): Promise<string> {
   const m = IOT_ARN.exec(arn);

@@ -1,4 +1,4 @@
-// Thing group membership (registry.md §3.3): AddThingToThingGroup, RemoveThingFromThingGroup,
+// Thing group membership: AddThingToThingGroup, RemoveThingFromThingGroup,
 // UpdateThingGroupsForThing, ListThingGroupsForThing, ListThingsInThingGroup.
 //
 // addThingToStaticGroup / removeThingFromStaticGroup hold every membership rule so that mitigation actions
@@ -52,7 +52,10 @@ async function deleteMembership(ctx: RequestContext, groupName: string, thingNam
     .execute();
 }
 
-/** A thing may be in only one static group of a hierarchy (ddlocal: groups sharing a root) [AWS, Dec R15]. */
+/**
+ * A thing may be in only one static group of a hierarchy (ddlocal: groups sharing a root), as on AWS
+ * (docs/decisions.md#r15).
+ */
 async function checkSameHierarchy(ctx: RequestContext, thingName: string, group: ThingGroupRow, staticGroups: string[]): Promise<void> {
   if (staticGroups.length === 0) return;
   const clash = await scoped(ctx)
@@ -81,7 +84,7 @@ async function newestDynamicGroup(ctx: RequestContext, names: Set<string>): Prom
 }
 
 /**
- * Adds a thing to a static group, enforcing the membership rules of registry.md §3.3: the group must be static, the
+ * Adds a thing to a static group, enforcing AddThingToThingGroup's membership rules: the group must be static, the
  * thing must not be in another group of the same hierarchy, and it may be in at most 10 groups — at the limit,
  * `overrideDynamicGroups` makes it leave its newest dynamic group. Throws ResourceNotFoundException for a missing
  * thing or group and InvalidRequestException for a broken rule. Dynamic memberships are refreshed afterwards, since
@@ -154,7 +157,7 @@ function nameOrArn(
   if (name !== undefined) return name;
   const m = ARN_OF[kind].exec(arn!);
   if (!m) throw invalidRequest(`${arnMember} ${arn} is not a ${kind === 'thing' ? 'thing' : 'thing group'} ARN`);
-  // An ARN of another account or region names nothing here (wire.md §11).
+  // An ARN of another account or region names nothing here (docs/decisions.md#w2).
   if (m[1] !== ctx.region || m[2] !== ctx.accountId)
     throw notFound(`${kind === 'thing' ? 'Thing' : 'Thing group'} ${arn} does not exist in account ${ctx.accountId}, region ${ctx.region}`);
   return m[3]!;

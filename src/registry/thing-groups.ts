@@ -1,4 +1,4 @@
-// Thing groups (registry.md §3.1, §3.2): static and dynamic group CRUD and ListThingGroups. Membership operations
+// Thing groups: static and dynamic group CRUD and ListThingGroups. Membership operations
 // live in thing-group-membership.ts; dynamic membership computation in dynamic-groups.ts.
 //
 // Every static group stores its root (root_name) so the same-hierarchy rule and descendant walks need one query;
@@ -136,7 +136,10 @@ function alreadyExistsError(ctx: RequestContext, existing: ThingGroupRow, detail
 // ---------------------------------------------------------------------------------------------------------------
 // Static groups
 
-/** Validates the parent of a new static group and returns its root; every violation is InvalidRequest (Dec R15). */
+/**
+ * Validates the parent of a new static group and returns its root; every violation is InvalidRequest
+ * (docs/decisions.md#r15).
+ */
 async function checkParent(ctx: RequestContext, groupName: string, parentName: string): Promise<string> {
   const parent = await findGroup(ctx, parentName);
   if (!parent) throw invalidRequest(`Parent thing group ${parentName} of ${groupName} does not exist`);
@@ -221,7 +224,7 @@ async function describeThingGroup(
     indexName: dynamic ? (group.index_name ?? undefined) : undefined,
     queryString: dynamic ? (group.query_string ?? undefined) : undefined,
     queryVersion: dynamic ? (group.query_version ?? undefined) : undefined,
-    // Membership is computed synchronously, so a dynamic group is never BUILDING (Dec R10).
+    // Membership is computed synchronously, so a dynamic group is never BUILDING (docs/decisions.md#r10).
     status: dynamic ? 'ACTIVE' : undefined,
   };
 }

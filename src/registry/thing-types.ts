@@ -1,4 +1,4 @@
-// Thing types (registry.md §2.1): CreateThingType, DescribeThingType, ListThingTypes, UpdateThingType,
+// Thing types: CreateThingType, DescribeThingType, ListThingTypes, UpdateThingType,
 // DeprecateThingType, DeleteThingType. Which types a thing may use (unknown → RNF, deprecated → InvalidRequest) is
 // checked in things.ts, which reads the same table.
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Things: CreateThing, DescribeThing, ListThings, UpdateThing, DeleteThing (registry.md §2).
+// Things: CreateThing, DescribeThing, ListThings, UpdateThing, DeleteThing.
 import { randomUUID } from 'node:crypto';
 import type { HandlerTable, RequestContext } from './context.js';
 import type {
@@ -65,7 +65,7 @@ function rejectBillingGroup(input: { billingGroupName?: string }) {
     throw invalidRequest('ddlocal does not implement billing groups; remove billingGroupName from the request');
 }
 
-/** Applies an AttributePayload to existing attributes: replace, or merge where "" removes a key (registry.md §2). */
+/** Applies an AttributePayload to existing attributes: replace, or merge where "" removes a key. */
 export function applyAttributePayload(current: Attributes, payload: { attributes?: Attributes; merge?: boolean } | undefined): Attributes {
   if (!payload || payload.attributes === undefined) return current;
   if (!payload.merge) return Object.fromEntries(Object.entries(payload.attributes).filter(([, v]) => v !== ''));

@@ -1,5 +1,5 @@
-// X.509 parsing for certificates and CA certificates (registry.md §4.1): turns a PEM into the facts ddlocal stores
-// (CertificateFacts), enforces the key rules (Dec A17, R3) and verifies who signed a certificate.
+// X.509 parsing for certificates and CA certificates: turns a PEM into the facts ddlocal stores
+// (CertificateFacts), enforces the key rules (docs/decisions.md#a17, #r3) and verifies who signed a certificate.
 //
 // Three readers are combined on purpose: Node's X509Certificate (OpenSSL) is the strict parser and does key and
 // signature work; a small DER walker reads the serial and the raw names, because RFC 4514 strings and serials must be
@@ -266,7 +266,7 @@ export function keyFacts(key: KeyObject): KeyFacts {
   return { algorithm: type.toUpperCase(), size: 0, curve: null, modulus: null };
 }
 
-/** The reason a key breaks the key rules (Dec A17, R3), or undefined when it is acceptable. */
+/** The reason a key breaks the key rules (docs/decisions.md#a17, #r3), or undefined when it is acceptable. */
 export function keyRuleViolation(key: KeyFacts): string | undefined {
   if (key.algorithm === 'RSA')
     return key.size >= MIN_RSA_BITS ? undefined : `an RSA key of ${key.size} bits; RSA keys need at least ${MIN_RSA_BITS} bits`;
@@ -281,7 +281,7 @@ export function keyRuleViolation(key: KeyFacts): string | undefined {
 // Certificates
 
 export interface ParsedCertificate {
-  /** Lower-case hex SHA-256 of the DER (Dec M19). */
+  /** Lower-case hex SHA-256 of the DER (docs/decisions.md#m19). */
   id: string;
   der: Buffer;
   /** Canonical PEM of the DER (one block, 64-character lines). */

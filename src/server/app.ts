@@ -56,9 +56,9 @@ export interface RunningDdlocal {
   store: Store;
   clock: Clock;
   server: Server;
-  /** Evaluates audit tasks and starts scheduled audits outside the requests (src/audit/engine.ts). */
+  /** Evaluates audit tasks and starts scheduled audits outside the requests (src/audit/engine/engine.ts). */
   auditRunner: AuditRunner;
-  /** Runs audit mitigation actions tasks (src/mitigation/engine.ts). */
+  /** Runs audit mitigation actions tasks (src/mitigation/engine/engine.ts). */
   mitigationRunner: MitigationRunner;
   /** Publishes outbox messages (SNS) after their transactions commit (src/outbox/). */
   outbox: OutboxDeliverer;

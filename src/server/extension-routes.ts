@@ -15,7 +15,8 @@ export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
     ...previewRoutes(store, clock),
     ...undoRoutes(store, clock),
     {
-      // Dec X4: the caller's ddlocal CA certificate, created on first use like CreateKeysAndCertificate would.
+      // The caller's ddlocal CA certificate (docs/decisions.md#x4), created on first use like CreateKeysAndCertificate
+      // would.
       method: 'GET',
       path: '/_ddlocal/ca',
       handler: async ({ caller }) => {

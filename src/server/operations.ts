@@ -1,5 +1,5 @@
 // Every AWS IoT operation ddlocal implements, by model operation name. Operations of the model that are missing
-// here answer 501 NotImplementedException (Dec W4).
+// here answer 501 NotImplementedException (docs/decisions.md#w4).
 import type { HandlerTable, RequestContext } from '../registry/context.js';
 import type { OperationName } from '../model/types.generated.js';
 import type { Operations } from '../protocol/http-server.js';

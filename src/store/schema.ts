@@ -49,7 +49,7 @@ export interface ThingGroupMemberRow extends Scoped {
   added_at: number;
 }
 
-/** Facts parsed from an X.509 certificate at registration (registry.md §4.1), shared by device and CA certificates. */
+/** Facts parsed from an X.509 certificate at registration, shared by device and CA certificates. */
 export interface CertificateFacts {
   certificate_pem: string;
   subject: string;
@@ -95,7 +95,8 @@ export interface RegistrationCodeRow extends Scoped {
   registration_code: string;
 }
 
-/** The per-(account, region) ddlocal CA that signs certificates made by CreateKeysAndCertificate (Dec R1). */
+/** The per-(account, region) ddlocal CA that signs certificates made by CreateKeysAndCertificate
+ *  (docs/decisions.md#r1). */
 export interface IssuingCaRow extends Scoped {
   certificate_pem: string;
   private_key_pem: string;
@@ -215,7 +216,7 @@ export interface ScheduledAuditRow extends Scoped {
   last_due: number;
 }
 
-/** An ingested AWS IoT lifecycle event (audit.md §9.1). */
+/** An ingested AWS IoT lifecycle event (docs/decisions.md#a14). */
 export interface LifecycleEventRow extends Scoped {
   session_id: string;
   event_type: string; // connected | disconnected
@@ -229,7 +230,7 @@ export interface LifecycleEventRow extends Scoped {
   client_initiated_disconnect: number | null;
 }
 
-/** An IAM role of ddlocal's IAM store (audit.md §9.2). */
+/** An IAM role of ddlocal's IAM store (docs/decisions.md#a15). */
 export interface IamRoleRow extends Scoped {
   role_name: string;
   role_arn: string;
@@ -244,14 +245,14 @@ export interface IamIdentityPoolRow extends Scoped {
   updated_at: number;
 }
 
-/** One recorded use of a service through a role alias (audit.md §9.4). */
+/** One recorded use of a service through a role alias (docs/decisions.md#a34). */
 export interface RoleAliasUsageRow extends Scoped {
   role_alias: string;
   service: string;
   used_at: number;
 }
 
-/** A CRL registered for a CA certificate through the extension API (audit.md §9.3). */
+/** A CRL registered for a CA certificate through the extension API (docs/decisions.md#x3). */
 export interface RegisteredCrlRow extends Scoped {
   ca_certificate_id: string;
   crl_pem: string;
@@ -261,7 +262,7 @@ export interface RegisteredCrlRow extends Scoped {
   updated_at: number;
 }
 
-/** A message to an external system, delivered at least once after its transaction commits (mitigation.md §7.3). */
+/** A message to an external system, delivered at least once after its transaction commits (docs/decisions.md#m28). */
 export interface OutboxRow {
   account_id: string;
   region: string;
@@ -283,7 +284,7 @@ export interface OutboxRow {
   last_error: string | null;
 }
 
-/** A mitigation action (mitigation.md §2). */
+/** A mitigation action. */
 export interface MitigationActionRow extends Scoped {
   action_name: string;
   action_id: string;
@@ -295,7 +296,7 @@ export interface MitigationActionRow extends Scoped {
   last_modified_at: number;
 }
 
-/** An audit mitigation actions task (mitigation.md §3, §5). */
+/** An audit mitigation actions task. */
 export interface MitigationTaskRow extends Scoped {
   task_id: string;
   client_request_token: string;
@@ -311,7 +312,7 @@ export interface MitigationTaskRow extends Scoped {
   end_time: number | null;
 }
 
-/** A finding a mitigation task counted (§3.3); the unit a worker claims. */
+/** A finding a mitigation task counted (docs/decisions.md#m6); the unit a worker claims. */
 export interface MitigationTaskFindingRow extends Scoped {
   task_id: string;
   finding_id: string;
@@ -325,7 +326,7 @@ export interface MitigationTaskFindingRow extends Scoped {
   lease_until: number;
 }
 
-/** One (finding, action) execution of a mitigation task (§5). */
+/** One (finding, action) execution of a mitigation task. */
 export interface MitigationExecutionRow extends Scoped {
   task_id: string;
   finding_id: string;
@@ -337,7 +338,7 @@ export interface MitigationExecutionRow extends Scoped {
   end_time: number | null;
   error_code: string | null;
   message: string | null;
-  /** JSON before-values recorded by the action, for undo (§9.2). */
+  /** JSON before-values recorded by the action, for undo (docs/decisions.md#m31). */
   undo: string | null;
   /** ddlocal time at which the undo extension restored this execution's changes (migration 007). */
   undone_at?: number | null;

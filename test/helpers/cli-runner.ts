@@ -83,7 +83,7 @@ export async function runCli(cli: CliName, args: string[], accountId: string, op
   );
 }
 
-/** aws's usage block names its program; ddlocal's names itself (cli.md §17.2). Only those lines are rewritten. */
+/** aws's usage block names its program; ddlocal's names itself (docs/decisions.md#c1). Only those lines are rewritten. */
 export function asDdlocal(stderr: string): string {
   return stderr
     .replace(/^usage: aws /gm, 'usage: ddlocal ')

@@ -119,7 +119,10 @@ export async function startMitigation(iot: IoTClient, checks: string[], taskId: 
 
 export type Statistics = NonNullable<DescribeAuditMitigationActionsTaskCommandOutput['taskStatistics']>;
 
-/** Findings of the task that reached an outcome (per §5.4 every terminal finding is in exactly one counter). */
+/**
+ * Findings of the task that reached an outcome (once the task has ended, every counted finding is in exactly one
+ * counter: docs/decisions.md#m29).
+ */
 export function finished(stats: Statistics | undefined): number {
   let n = 0;
   for (const s of Object.values(stats ?? {}))

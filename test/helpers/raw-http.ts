@@ -1,6 +1,7 @@
 // Raw HTTP access to a ddlocal server for wire-level tests: node:http requests with full control over method, path
 // bytes, headers (including repeated ones) and body framing, a plain-socket sender for what node:http refuses to
-// send, and the assertions every AWS-shaped response must satisfy (wire.md §5, §7, §8).
+// send, and the assertions every AWS-shaped response must satisfy (JSON body, AWS error headers, a UUID v4
+// x-amzn-RequestId: docs/decisions.md#w15).
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import assert from 'node:assert/strict';
@@ -112,7 +113,7 @@ export function rawSocket(port: number, text: string | Buffer, waitMs = 1000): P
 
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** Asserts the AWS error shape of wire.md §7.1 and returns the message. */
+/** Asserts the AWS error shape (x-amzn-ErrorType and body `__type` name the exception) and returns the message. */
 export function assertAwsError(res: RawResponse, code: string, status: number, context = ''): string {
   const where = `${context} → ${res.status} ${res.text.slice(0, 300)}`;
   assert.equal(res.status, status, where);

@@ -219,7 +219,7 @@ out["filteredExecutions"] = {
     "approaching": executions("py-filtered-task", approaching_finding),
     "past": executions("py-filtered-task", past_finding),
     "ca": executions("py-filtered-task", ca_finding),
-    # A finding of the audit whose check is not mapped: not counted, so no executions [Dec M21].
+    # A finding of the audit whose check is not mapped: not counted, so no executions (docs/decisions.md#m6, #m21).
     "policy": executions("py-filtered-task", policy_finding),
 }
 

@@ -1,9 +1,10 @@
-// Classification of IAM role policies for the Cognito and role-alias checks (audit.md §4.5, Dec A15, A25, A34).
-// Only Allow statements count (a Deny never cancels an Allow, as for IoT policies [Dec A11]); action patterns match
-// case-insensitively with * and ?; NotAction grants everything it does not exclude; NotResource counts as broad.
+// Classification of IAM role policies for the Cognito and role-alias checks (docs/decisions.md#a15, #a25, #a34).
+// Only Allow statements count (a Deny never cancels an Allow, as for IoT policies, docs/decisions.md#a11); action
+// patterns match case-insensitively with * and ?; NotAction grants everything it does not exclude; NotResource counts
+// as broad.
 //
-// Statements are read, and resource breadth (§5.3) is judged, by the IoT policy analyser: one statement model and
-// one "broad resource" rule for IoT policies and IAM roles alike.
+// Statements are read, and resource breadth (docs/decisions.md#a23) is judged, by the IoT policy analyser: one
+// statement model and one "broad resource" rule for IoT policies and IAM roles alike.
 import { MODEL } from '../../model/model.js';
 import type { Db } from '../../store/store.js';
 import { fromJson } from '../../kernel/json.js';
@@ -25,7 +26,7 @@ const THING_ADMIN_WRITE = [
 const THING_ADMIN_READ = ['DescribeThing', 'ListJobExecutionsForThing', 'ListThingGroupsForThing', 'ListThingPrincipals'].map((a) => `iot:${a}`);
 
 const CLASSIFIED = new Set([...THING_ADMIN_WRITE, ...THING_ADMIN_READ, ...DATA_PLANE_ACTIONS.map((a) => a.action), 'iot:Receive']);
-/** Every other operation of the AWS IoT model (§4.5 "non-thing admin"), sorted. */
+/** Every other operation of the AWS IoT model (AWS's "non-thing admin" actions), sorted. */
 const NON_THING_ADMIN = Object.keys(MODEL.operations).map((op) => `iot:${op}`).filter((a) => !CLASSIFIED.has(a)).sort();
 
 const SECURITY_AUDITING_SERVICES = ['cloudtrail', 'guardduty', 'iam', 'inspector', 'trustedadvisor'];
@@ -59,12 +60,12 @@ export function broadDataPlaneActions(statements: AllowStatement[]): string[] {
   return broadDataPlaneActionsIn(statements);
 }
 
-/** Thing-admin-read actions allowed on every thing (`*`, `thing/*`, …) rather than named ones (§4.5 via §5.3). */
+/** Thing-admin-read actions allowed on every thing (`*`, `thing/*`, …), not on named ones (docs/decisions.md#a23). */
 function broadThingAdminRead(statements: AllowStatement[]): string[] {
   return THING_ADMIN_READ.filter((a) => allowsBroadly(statements, a, 'thing'));
 }
 
-// ---- services (checks 13, 14) ------------------------------------------------------------------------------
+// ---- services (the role-alias checks) -----------------------------------------------------------------------
 
 /** Whether some action of `service` is allowed (e.g. via `*`, `iam:*`, `i*:Get*`). */
 function allowsService(s: AllowStatement, service: string): boolean {
@@ -116,7 +117,8 @@ export function broadPatternsForUsedServices(statements: AllowStatement[], used:
 
 // ---- reading the IAM store ---------------------------------------------------------------------------------
 
-/** Raised when a check needs IAM data that is not in the store [Dec A33]; the engine reports it as errorCode. */
+/** Raised when a check needs IAM data that is not in the store; the engine reports it as errorCode
+ *  (docs/decisions.md#a33). */
 class CheckDataUnavailable extends Error {
   readonly errorCode = 'DATA_UNAVAILABLE';
 }
@@ -142,7 +144,8 @@ function actionList(actions: string[], max = 20): string {
   return `[${actions.slice(0, max).join(', ')}, … and ${actions.length - max} more]`;
 }
 
-/** Raised with the findings proven for the other resources, so an engine can still report them [Dec A33]. */
+/** Raised with the findings proven for the other resources, so an engine can still report them
+ *  (docs/decisions.md#a33). */
 export function dataUnavailable(missing: string[], partial: { checked: number; findings: unknown[] }): CheckDataUnavailable {
   const err = new CheckDataUnavailable(`not in ddlocal's IAM store: ${missing.join(', ')}`);
   return Object.assign(err, { partial });
@@ -163,7 +166,7 @@ const DESCRIPTIONS: Record<RoleCode, string> = {
   ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS: 'broad access to IoT data plane actions',
 };
 
-/** The offending actions per code (§4.5 table), for the codes a check reports; codes with none are left out. */
+/** The offending actions per code, for the codes a check reports; codes with none are left out. */
 export async function iotRoleViolations(
   statements: AllowStatement[],
   codes: RoleCode[],

@@ -1,11 +1,11 @@
-// The IoT policy analyser (audit.md §5, Dec A11, A23, A24): pure functions over policy documents. Checks 11 and 12
-// use it for IoT policies. It is also the one home of the statement model and of the "broad resource" rule (§5.3):
-// the Cognito and role-alias checks (§4.5, src/audit/iam-analysis.ts) read IAM role policies through
+// The IoT policy analyser (docs/decisions.md#a11, #a23, #a24): pure functions over policy documents. The two IoT
+// policy checks use it. It is also the one home of the statement model and of the "broad resource" rule: the
+// Cognito and role-alias checks (src/audit/analysis/iam-analysis.ts) read IAM role policies through
 // `parsePolicyDocument` and judge breadth through `allowsBroadly` / `broadDataPlaneActionsIn`, so an IoT policy and
 // an IAM role that grant the same resource always get the same verdict. Nothing here touches the store.
 import { Glob, GlobCache, simpleGlobTokens, type GlobToken, type StepCounter } from '../../kernel/glob.js';
 
-/** A statement with every list-valued member normalised to a list (§5.1). */
+/** A statement with every list-valued member normalised to a list. */
 export interface Statement {
   effect: 'Allow' | 'Deny';
   /** Action patterns (of `Action`, or of `NotAction` when `notAction`). */
@@ -14,11 +14,11 @@ export interface Statement {
   /** Resource patterns (of `Resource`, or of `NotResource` when `notResource`). */
   resources: string[];
   notResource: boolean;
-  /** The statement carries `"Bool": {"iot:Connection.Thing.IsAttached": "true"}` [Dec A23]. */
+  /** The statement carries `"Bool": {"iot:Connection.Thing.IsAttached": "true"}` (docs/decisions.md#a23). */
   attachedBound: boolean;
 }
 
-/** The data-plane actions in canonical order (§5.2) with the resource type each one is authorised on. */
+/** The data-plane actions in canonical order and the resource type each is authorised on (docs/decisions.md#a23). */
 export const DATA_PLANE_ACTIONS: ReadonlyArray<{ action: string; resourceType: string }> = [
   { action: 'iot:Connect', resourceType: 'client' },
   { action: 'iot:Publish', resourceType: 'topic' },
@@ -35,7 +35,7 @@ export const DATA_PLANE_ACTIONS: ReadonlyArray<{ action: string; resourceType: s
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading a document (§5.1)
+// Reading a document
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -93,7 +93,7 @@ export function parsePolicyDocument(document: string | unknown): Statement[] {
 // RegExp with the `i` flag compares them: the semantics these matchers had when they were such RegExps.
 const actionGlobs = new GlobCache();
 
-/** Action pattern vs action name: case-insensitive, `*` any run of characters, `?` exactly one (§5.1). */
+/** Action pattern vs action name: case-insensitive, `*` any run of characters, `?` exactly one. */
 export function actionMatches(pattern: string, action: string, counter?: StepCounter): boolean {
   const glob =
     actionGlobs.get(pattern) ?? actionGlobs.set(pattern, new Glob(simpleGlobTokens(pattern), { unit: 'codeUnit', ignoreCase: true }));
@@ -130,13 +130,13 @@ export function parseResource(resource: string): ResourceScope {
   const rest = parts.slice(5).join(':');
   const slash = rest.indexOf('/');
   const type = slash < 0 ? rest : rest.slice(0, slash);
-  // §5.1 makes any wildcard type (`*`, `t*`, `th?ng`) cover every type, rather than only the types its pattern
-  // matches: conservative, and the rule the IAM role checks follow too.
+  // A wildcard type (`*`, `t*`, `th?ng`) covers every type (docs/decisions.md#a23), rather than only the types its
+  // pattern matches: conservative, and the rule the IAM role checks follow too.
   if (hasWildcard(type)) return { kind: 'any' };
   return { kind: 'typed', type, path: slash < 0 ? '' : rest.slice(slash + 1) };
 }
 
-/** Device-bound policy variables resolve to the connecting device's own identity (§5.1). */
+/** Device-bound policy variables resolve to the connecting device's own identity. */
 export function isDeviceBoundVariable(name: string): boolean {
   return (
     name === 'iot:Connection.Thing.ThingName' ||
@@ -146,7 +146,7 @@ export function isDeviceBoundVariable(name: string): boolean {
   );
 }
 
-/** Where the literal prefix of a path ends and why (§5.3 step 2). */
+/** Where the literal prefix of a path ends and why (docs/decisions.md#a23). */
 type PrefixEnd = { kind: 'exact' } | { kind: 'wildcard' } | { kind: 'deviceVariable'; name: string };
 
 function literalPrefix(path: string, type: string): { prefix: string; end: PrefixEnd } {
@@ -177,9 +177,9 @@ function literalPrefix(path: string, type: string): { prefix: string; end: Prefi
 const THINGS_TOPIC_ROOT = '$aws/things/';
 
 /**
- * §5.3: does this resource pattern, in a statement that allows a data-plane action of `resourceType`, grant broad
- * access? A resource that does not cover `resourceType` is never broad. `attachedBound` is the statement's
- * IsAttached condition, which scopes `client/${iot:ClientId}`-style resources to the attached thing.
+ * Does this resource pattern, in a statement that allows a data-plane action of `resourceType`, grant broad access
+ * (docs/decisions.md#a23)? A resource that does not cover `resourceType` is never broad. `attachedBound` is the
+ * statement's IsAttached condition, which scopes `client/${iot:ClientId}`-style resources to the attached thing.
  */
 export function isBroadResource(resource: string, resourceType: string, attachedBound = false): boolean {
   const scope = parseResource(resource);
@@ -201,8 +201,9 @@ export function isBroadResource(resource: string, resourceType: string, attached
 }
 
 /**
- * Whether any Allow statement grants `action` (authorised on resources of `resourceType`) broadly (§5.3): through a
- * broad resource, or through `NotResource` [Dec A11]. Deny statements are ignored: they never cancel a broad Allow.
+ * Whether any Allow statement grants `action` (authorised on resources of `resourceType`) broadly: through a broad
+ * resource (docs/decisions.md#a23), or through `NotResource` (docs/decisions.md#a11). Deny statements are ignored:
+ * they never cancel a broad Allow.
  */
 export function allowsBroadly(statements: readonly Statement[], action: string, resourceType: string): boolean {
   return statements.some(
@@ -214,8 +215,9 @@ export function allowsBroadly(statements: readonly Statement[], action: string, 
 }
 
 /**
- * The data-plane actions (§5.2, canonical order, never `iot:Receive`) that the statements allow broadly; empty when
- * compliant. The shared rule for check 11 and the data-plane codes of the Cognito and role-alias checks (§4.5).
+ * The data-plane actions (canonical order, never `iot:Receive`; docs/decisions.md#a23) that the statements allow
+ * broadly; empty when compliant. The shared rule for IOT_POLICY_OVERLY_PERMISSIVE_CHECK and the data-plane codes
+ * of the Cognito and role-alias checks.
  */
 export function broadDataPlaneActionsIn(statements: readonly Statement[]): string[] {
   return DATA_PLANE_ACTIONS.filter((a) => allowsBroadly(statements, a.action, a.resourceType)).map((a) => a.action);
@@ -227,7 +229,7 @@ export function broadDataPlaneActions(document: string | unknown): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Mis-configuration (§5.5)
+// Mis-configuration (docs/decisions.md#a24)
 
 const MQTT_ACTIONS = ['iot:Publish', 'iot:RetainPublish', 'iot:Subscribe', 'iot:Receive'];
 const resourceGlobs = new GlobCache();
@@ -365,15 +367,16 @@ function parentFilterCuts(deniedPath: string): { prefix: string; cuts: number[] 
   return { prefix, cuts };
 }
 
-/** The parent filters F_0 … F_k of a denied filter's literal prefix (§5.5). */
+/** The parent filters `#`, `a/#`, `a/b/#`, … of a denied filter's literal prefix (docs/decisions.md#a24). */
 export function parentFilters(deniedPath: string): { prefix: string; filters: string[] } {
   const { prefix, cuts } = parentFilterCuts(deniedPath);
   return { prefix, filters: cuts.map((cut) => `${prefix.slice(0, cut)}#`) };
 }
 
 /**
- * The first Deny of `iot:Subscribe` (document order) that a parent wildcard filter circumvents [Dec A24]: the parent
- * filter may be subscribed to, and a message published under the denied prefix would be received through it.
+ * The first Deny of `iot:Subscribe` (document order) that a parent wildcard filter circumvents
+ * (docs/decisions.md#a24): the parent filter may be subscribed to, and a message published under the denied prefix
+ * would be received through it.
  * `counter` adds up the pattern-matching work (for tests).
  */
 export function circumventedSubscribeDeny(statements: readonly Statement[], counter?: StepCounter): CircumventedDeny | undefined {
@@ -392,14 +395,14 @@ export function circumventedSubscribeDeny(statements: readonly Statement[], coun
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Verdicts with their reason texts (§4.7)
+// Verdicts with their reason texts
 
 export interface PolicyVerdict {
   code: string;
   text: string;
 }
 
-/** Check 11's verdict for one document: at most one code (Dec A11). */
+/** IOT_POLICY_OVERLY_PERMISSIVE_CHECK's verdict for one document: at most one code (docs/decisions.md#a11). */
 export function overlyPermissiveVerdict(document: string | unknown): PolicyVerdict | undefined {
   const actions = broadDataPlaneActions(document);
   if (actions.length === 0) return undefined;
@@ -409,7 +412,8 @@ export function overlyPermissiveVerdict(document: string | unknown): PolicyVerdi
   };
 }
 
-/** Check 12's verdicts for one document: zero, one or both codes [Dec A24]. */
+/** IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK's verdicts for one document: zero, one or both codes
+ *  (docs/decisions.md#a24). */
 export function misconfigurationVerdicts(document: string | unknown): PolicyVerdict[] {
   const statements = parsePolicyDocument(document);
   const verdicts: PolicyVerdict[] = [];

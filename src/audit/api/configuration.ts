@@ -1,4 +1,4 @@
-// Describe/Update/DeleteAccountAuditConfiguration (audit.md §2).
+// Describe/Update/DeleteAccountAuditConfiguration.
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
   DeleteAccountAuditConfigurationInput,
@@ -31,7 +31,7 @@ export interface AuditConfiguration {
   checks: Record<string, CheckConfig>;
 }
 
-const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/; // [Dec M27]
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/; // docs/decisions.md#m27
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
 
 async function readAuditConfiguration(ctx: RequestContext): Promise<AuditConfiguration | undefined> {
@@ -53,7 +53,7 @@ async function enabledChecks(ctx: RequestContext): Promise<Set<string>> {
   return new Set(Object.entries(config?.checks ?? {}).filter(([, c]) => c.enabled).map(([n]) => n));
 }
 
-/** Rejects checks that are not enabled [Dec A19] (names already canonical). */
+/** Rejects checks that are not enabled (docs/decisions.md#a19); the names are already canonical. */
 export async function requireEnabled(ctx: RequestContext, checks: string[]): Promise<void> {
   const enabled = await enabledChecks(ctx);
   const off = checks.filter((c) => !enabled.has(c));
@@ -118,7 +118,7 @@ async function mergeChecks(
       if (schedules.length > 0)
         throw invalidRequest(`${name} cannot be disabled: scheduled audits ${schedules.join(', ')} use it`);
     }
-    // Thresholds survive an entry sent without configuration, and disabling [Dec A4].
+    // Thresholds survive an entry sent without configuration, and disabling (docs/decisions.md#a4).
     checks[name] = { enabled, configuration: entry.configuration ?? current[name]?.configuration };
   }
   return checks;

@@ -1,5 +1,5 @@
-// ListAuditFindings, DescribeAuditFinding, ListRelatedResourcesForAuditFinding (audit.md §7). `isSuppressed` is
-// computed when findings are read [Dec A7].
+// ListAuditFindings, DescribeAuditFinding, ListRelatedResourcesForAuditFinding. `isSuppressed` is computed
+// when findings are read (docs/decisions.md#a7).
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
   AuditFindingOutput,
@@ -23,7 +23,7 @@ import { RETENTION_MS } from '../engine/engine.js';
 import { activeSuppression } from '../engine/suppressed.js';
 import { findAuditTask } from './tasks.js';
 
-/** Related resources embedded in a finding (§7.3). */
+/** Related resources embedded in a finding; AWS returns the rest only through ListRelatedResourcesForAuditFinding. */
 const MAX_EMBEDDED_RELATED = 10;
 
 type FindingRow = AuditFindingRow & { suppressed: number | boolean };
@@ -54,7 +54,7 @@ function findingOutput(row: FindingRow): AuditFindingOutput {
       resourceIdentifier: fromJson<ResourceIdentifier>(row.resource_identifier, {}),
       additionalInfo: fromJson<Record<string, string> | undefined>(row.additional_info, undefined),
     },
-    // Absent for the intermediate-CA check [AWS]; otherwise the first 10 (§7.3).
+    // Absent for the intermediate-CA check, as in AWS (docs/decisions.md#m11); otherwise the first 10.
     relatedResources:
       related.length === 0 || row.check_name === 'INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK'
         ? undefined
@@ -65,7 +65,7 @@ function findingOutput(row: FindingRow): AuditFindingOutput {
   };
 }
 
-/** Validates the scope rule [Dec A9, A22, A41]; returns the time window when that is the scope. */
+/** Validates the scope rule (docs/decisions.md#a9, #a22, #a41); returns the time window when that is the scope. */
 async function findingScope(
   input: ListAuditFindingsInput,
   ctx: RequestContext,

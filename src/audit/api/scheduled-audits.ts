@@ -1,5 +1,5 @@
-// Create/Update/Delete/Describe/ListScheduledAudits (audit.md §6.6). The audit runner (src/audit/engine.ts) starts
-// their runs on ddlocal's clock.
+// Create/Update/Delete/Describe/ListScheduledAudits. The audit runner (src/audit/engine/engine.ts) starts their
+// runs on ddlocal's clock.
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
   AuditFrequency,
@@ -28,7 +28,7 @@ import { canonicalTargetChecks } from '../engine/catalogue.js';
 import { requireEnabled } from './configuration.js';
 import { scoped } from '../../store/scoped.js';
 
-/** Scheduled audits per account and region [AWS quota] [Dec M20]. */
+/** Scheduled audits per account and region: the AWS quota (docs/decisions.md#m20). */
 const MAX_SCHEDULED_AUDITS = 5;
 
 registerTaggableResource('scheduledaudit', {
@@ -57,7 +57,7 @@ async function requireScheduledAudit(ctx: RequestContext, name: string): Promise
   return row;
 }
 
-/** The create rules of §6.6 [Dec A27, A31, A19], also applied to the merged result of an update. */
+/** The create rules (docs/decisions.md#a27, #a31, #a19), also applied to the merged result of an update. */
 async function checkSchedule(ctx: RequestContext, name: string, s: ScheduleFields): Promise<void> {
   const weekly = s.frequency === 'WEEKLY' || s.frequency === 'BIWEEKLY';
   if (s.frequency === 'MONTHLY' && s.dayOfMonth === undefined)
@@ -116,7 +116,7 @@ async function updateScheduledAudit(
 ): Promise<UpdateScheduledAuditOutput> {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
   const frequency: string = input.frequency ?? row.frequency;
-  // Day fields that no longer fit a new frequency are dropped unless this request sends them (§6.6).
+  // Day fields that no longer fit a new frequency are dropped unless this request sends them (docs/decisions.md#a27).
   const keepMonth = frequency === 'MONTHLY';
   const keepWeek = frequency === 'WEEKLY' || frequency === 'BIWEEKLY';
   const fields: ScheduleFields = {
@@ -144,7 +144,7 @@ async function deleteScheduledAudit(
   ctx: RequestContext,
 ): Promise<DeleteScheduledAuditOutput> {
   const row = await requireScheduledAudit(ctx, input.scheduledAuditName);
-  // Tasks it produced remain (§6.6).
+  // Tasks it produced remain.
   await scoped(ctx)
     .deleteFrom('scheduled_audits')
     .where('scheduled_audit_name', '=', row.scheduled_audit_name)

@@ -1,5 +1,6 @@
-// Audit finding suppressions: Create/Describe/Update/Delete/ListAuditSuppressions (audit.md §8). Keyed by the
-// canonical check name and the normalised resource identifier [Dec A30]; the caller's spellings are returned [Dec A20].
+// Audit finding suppressions: Create/Describe/Update/Delete/ListAuditSuppressions. Keyed by the canonical check
+// name and the normalised resource identifier (docs/decisions.md#a30); the caller's spellings are returned
+// (docs/decisions.md#a20).
 import { createHash } from 'node:crypto';
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
@@ -23,9 +24,9 @@ import { fromJson, toJson } from '../../kernel/json.js';
 import { requireCheckName, resourceKey } from '../engine/catalogue.js';
 import { scoped } from '../../store/scoped.js';
 
-/** Suppressions per account and region [Dec A29]. */
+/** Suppressions per account and region (docs/decisions.md#a29). */
 export const MAX_SUPPRESSIONS = 10_000;
-/** Sort value of an indefinite suppression: after every date (§8.3). */
+/** Sort value of an indefinite suppression: after every date (docs/decisions.md#a8). */
 const INDEFINITE = Number.MAX_SAFE_INTEGER;
 
 interface Key {
@@ -53,7 +54,7 @@ async function requireSuppression(ctx: RequestContext, key: Key): Promise<AuditS
   return row;
 }
 
-/** The lifetime rule [Dec A8]: exactly one of a future expirationDate or suppressIndefinitely=true. */
+/** The lifetime rule (docs/decisions.md#a8): exactly one of a future expirationDate or suppressIndefinitely=true. */
 function checkLifetime(expirationDate: number | undefined, indefinitely: boolean, now: number): void {
   if (expirationDate !== undefined && indefinitely)
     throw invalidRequest('Give either expirationDate or suppressIndefinitely=true, not both');
@@ -91,7 +92,7 @@ async function createAuditSuppression(
     .where('client_request_token', '=', input.clientRequestToken)
     .executeTakeFirst();
   if (byToken) {
-    if (byToken.request_hash === hash) return {}; // a retry of the same request [Dec A8]
+    if (byToken.request_hash === hash) return {}; // a retry of the same request (docs/decisions.md#a8)
     throw invalidRequest('clientRequestToken was already used with different parameters');
   }
   const expirationDate = input.expirationDate?.getTime();
@@ -138,7 +139,7 @@ async function updateAuditSuppression(
   const sentDate = input.expirationDate?.getTime();
   if (sentDate !== undefined && input.suppressIndefinitely === true)
     throw invalidRequest('Give either expirationDate or suppressIndefinitely=true, not both');
-  // A new date ends indefiniteness; suppressIndefinitely=true clears the date (§8.3).
+  // A new date ends indefiniteness; suppressIndefinitely=true clears the date (docs/decisions.md#a8).
   let expirationDate = row.expiration_date ?? undefined;
   let indefinitely = row.suppress_indefinitely === 1;
   if (sentDate !== undefined) {
@@ -192,7 +193,7 @@ async function listAuditSuppressions(
   let q = ctx.db.selectFrom('audit_suppressions').selectAll().where('account_id', '=', ctx.accountId).where('region', '=', ctx.region);
   if (checkName !== undefined) q = q.where('check_name', '=', checkName);
   if (key !== undefined) q = q.where('resource_key', '=', key);
-  // At most 10,000 rows [Dec A29]: sorting in memory keeps the "indefinite = latest" rule out of SQL.
+  // At most 10,000 rows (docs/decisions.md#a29): sorting in memory keeps the "indefinite = latest" rule out of SQL.
   const sign = ascending ? 1 : -1;
   const sortKey = (r: AuditSuppressionRow): [number, string, string] => [sortDate(r), r.check_name, r.resource_key];
   const compare = (a: [number, string, string], b: [number, string, string]) =>

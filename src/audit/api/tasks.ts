@@ -1,5 +1,5 @@
-// StartOnDemandAuditTask, DescribeAuditTask, ListAuditTasks, CancelAuditTask (audit.md §6.1–§6.5). Evaluation itself
-// happens in the audit runner (src/audit/engine.ts), after the starting request has committed.
+// StartOnDemandAuditTask, DescribeAuditTask, ListAuditTasks, CancelAuditTask. Evaluation itself happens in the audit
+// runner (src/audit/engine/engine.ts), after the starting request has committed.
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
   AuditCheckRunStatus,
@@ -24,10 +24,11 @@ import { auditTaskDetails, type AuditCheckDetails } from '../engine/task-details
 import { requireEnabled } from './configuration.js';
 import { scoped } from '../../store/scoped.js';
 
-/** On-demand audits IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
+/** On-demand audits IN_PROGRESS per account and region: the AWS quota (docs/decisions.md#m20). */
 const MAX_ON_DEMAND_IN_PROGRESS = 10;
 
-/** A task of the caller's account within retention (§6.7: purged ids behave as unknown); undefined otherwise. */
+/** A task of the caller's account within retention (docs/decisions.md#m20: purged ids behave as unknown); undefined
+ *  otherwise. */
 export async function findAuditTask(ctx: RequestContext, taskId: string): Promise<AuditTaskRow | undefined> {
   return scoped(ctx)
     .selectFrom('audit_tasks')
@@ -75,7 +76,7 @@ function statistics(details: Map<string, AuditCheckDetails>) {
   return {
     totalChecks: details.size,
     inProgressChecks: count('IN_PROGRESS'),
-    waitingForDataCollectionChecks: 0, // never reported [Dec A35]
+    waitingForDataCollectionChecks: 0, // never reported (docs/decisions.md#a35)
     compliantChecks: count('COMPLETED_COMPLIANT'),
     nonCompliantChecks: count('COMPLETED_NON_COMPLIANT'),
     failedChecks: count('FAILED'),
@@ -133,7 +134,7 @@ async function cancelAuditTask(input: CancelAuditTaskInput, ctx: RequestContext)
   const task = await requireAuditTask(ctx, input.taskId);
   if (task.task_status !== 'IN_PROGRESS')
     throw invalidRequest(`Audit task ${task.task_id} is ${task.task_status}; only an IN_PROGRESS task can be canceled`);
-  // Checks already finished keep their results and findings (§6.5).
+  // Checks already finished keep their results and findings.
   await scoped(ctx)
     .updateTable('audit_task_checks')
     .set({ status: 'CANCELED' })

@@ -1,13 +1,13 @@
-// AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK (audit.md §4.5; data-plane code per Dec A25). The two Cognito
-// role checks (1 and 2) differ only in the pool role they read and the codes they report, so the shared evaluation
+// AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK (data-plane code per docs/decisions.md#a25). The two
+// Cognito role checks differ only in the pool role they read and the codes they report, so the shared evaluation
 // lives here and the unauthenticated check reuses it: identity pools whose identities connected in the last 31 days,
 // examined through the pool's role.
 import { defineAuditCheck, type AuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { sessionsInWindow } from '../ingest/ingest.js';
 import { dataUnavailable, iotRoleViolations, rolePolicies, type RoleCode } from '../analysis/iam-analysis.js';
 import { scoped } from '../../store/scoped.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-const DAY_MS = 86_400_000;
 
 export function cognitoRoleCheck<const Name extends string>(name: Name, authenticated: boolean, codes: RoleCode[]): AuditCheck<Name> {
   return defineAuditCheck({

@@ -1,8 +1,9 @@
-// CA_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): ACTIVE CA certificates past or within 30 days (fixed, not
+// CA_CERTIFICATE_EXPIRING_CHECK: ACTIVE CA certificates past or within 30 days (fixed, not
 // configurable) of their notAfter; the same rule as the device check over the CA table.
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckResult } from './check.js';
-import { DAY_MS, EXPIRATION_CODES, expiringFindings } from './device-certificate-expiring.js';
+import { EXPIRATION_CODES, expiringFindings } from './device-certificate-expiring.js';
 import { scoped } from '../../store/scoped.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
 const CA_EXPIRATION_THRESHOLD_DAYS = 30;
 
@@ -11,7 +12,8 @@ export const caResource = (id: string): AuditResource => ({
   resourceIdentifier: { caCertificateId: id },
 });
 
-/** The CA checks' scope (audit.md §3.1): CA certificates have no pending-transfer status, so ACTIVE only. */
+/** The CA checks' scope: AWS examines active and pending-transfer certificates, and CA certificates have no
+ *  pending-transfer status, so ACTIVE only. */
 export function activeCaCertificates(ctx: CheckContext) {
   return scoped(ctx)
     .selectFrom('ca_certificates')

@@ -1,4 +1,4 @@
-// CA_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): the key-quality rule over ACTIVE CA certificates.
+// CA_CERTIFICATE_KEY_QUALITY_CHECK: the key-quality rule over ACTIVE CA certificates.
 import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
 import { activeCaCertificates, caResource, countActiveCaCertificates } from './ca-certificate-expiring.js';
 import { KEY_QUALITY_CODES, keyQualityFindings } from './device-certificate-key-quality.js';

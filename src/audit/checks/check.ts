@@ -23,7 +23,7 @@ export type AuditResourceType =
 
 export type AuditSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 
-/** A `ResourceIdentifier` of the model: exactly the member(s) the resource type uses (audit.md §7.1). */
+/** A `ResourceIdentifier` of the model: exactly the member(s) the resource type uses. */
 export type ResourceIdentifier = Record<string, unknown>;
 
 export interface AuditResource {
@@ -33,7 +33,7 @@ export interface AuditResource {
   additionalInfo?: Record<string, string>;
 }
 
-/** What a check reports for one (resource, reason code) [Dec A40]. */
+/** What a check reports for one (resource, reason code) (docs/decisions.md#a40). */
 export interface CheckFinding {
   nonCompliantResource: AuditResource;
   /** At most 10. */
@@ -55,18 +55,19 @@ export interface CheckContext extends CheckSettings {
   db: Kysely<Database> | Transaction<Database>;
   accountId: string;
   region: string;
-  /** The task's start time (epoch ms, ddlocal clock): every check of a task evaluates at this instant (§3.1). */
+  /** The task's start time (epoch ms, ddlocal clock): every check of a task evaluates at this instant
+   *  (docs/decisions.md#a18). */
   now: number;
   /** The account's check configuration (`configuration` map of the check's AuditCheckConfiguration), e.g.
    *  `{ CERT_EXPIRATION_THRESHOLD_IN_DAYS: '30' }`; empty when none is set. */
   configuration: Record<string, string>;
   /** For a scheduled audit, the start of the same schedule's previous run: the connection checks read only the
-   *  events since then (§4.4). Undefined for on-demand audits and a schedule's first run. */
+   *  events since then. Undefined for on-demand audits and a schedule's first run. */
   previousRunStart?: number;
 }
 
 export interface CheckResult {
-  /** `totalResourcesCount` (§3.1): the resources examined. */
+  /** `totalResourcesCount`: the resources examined. */
   checked: number;
   findings: CheckFinding[];
 }

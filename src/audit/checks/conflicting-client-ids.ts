@@ -1,4 +1,4 @@
-// CONFLICTING_CLIENT_IDS_CHECK (audit.md §4.4, Dec A14, A26): a client id whose sessions overlap, or whose session
+// CONFLICTING_CLIENT_IDS_CHECK (docs/decisions.md#a14, #a26): a client id whose sessions overlap, or whose session
 // was ended by the broker with DUPLICATE_CLIENTID, is used by several devices that keep displacing each other.
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import {
@@ -11,8 +11,8 @@ import {
   sessionTimes,
   type Session,
 } from '../ingest/ingest.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-const DAY_MS = 86_400_000;
 const DUPLICATE_CLIENTID = 'DUPLICATE_CLIENTID';
 
 /** The sessions a DUPLICATE_CLIENTID disconnect implicates: the displaced one and those alive at that instant. */

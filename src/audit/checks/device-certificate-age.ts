@@ -1,8 +1,9 @@
-// DEVICE_CERTIFICATE_AGE_CHECK (audit.md §4.1, Dec A12): in-scope device certificates whose age, measured from
+// DEVICE_CERTIFICATE_AGE_CHECK (docs/decisions.md#a12): in-scope device certificates whose age, measured from
 // notBefore, reaches the configured threshold (default 365 days). One range query over the stored not_before facts.
 import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
-import { countInScopeDeviceCertificates, DAY_MS, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
+import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
 import { dayThreshold } from './day-threshold.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
 const AGE_THRESHOLD = dayThreshold('CERT_AGE_THRESHOLD_IN_DAYS', 365);
 

@@ -1,12 +1,12 @@
-// DEVICE_CERTIFICATE_EXPIRING_CHECK (audit.md §4.1): in-scope device certificates past or within the configured
+// DEVICE_CERTIFICATE_EXPIRING_CHECK: in-scope device certificates past or within the configured
 // threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
 // The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { dayThreshold } from './day-threshold.js';
 import { scoped } from '../../store/scoped.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-export const DAY_MS = 86_400_000;
-/** Device certificate checks examine these statuses (audit.md §3.1). */
+/** Device certificate checks examine these statuses, as AWS documents for them. */
 const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
 
 /** The findings of the expiring rule for rows already limited to `not_after ≤ now + threshold`. */

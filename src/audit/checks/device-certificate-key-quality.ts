@@ -1,6 +1,7 @@
-// DEVICE_CERTIFICATE_KEY_QUALITY_CHECK (audit.md §4.2): RSA keys of in-scope device certificates tested for ROCA
+// DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: RSA keys of in-scope device certificates tested for ROCA
 // (CVE-2017-15361) and against the configured Debian weak-key blocklists (CVE-2008-0166); EC keys cannot be affected.
-// One finding per code that applies [Dec A40]. The shared rule also serves CA_CERTIFICATE_KEY_QUALITY_CHECK.
+// One finding per code that applies (docs/decisions.md#a40). The shared rule also serves
+// CA_CERTIFICATE_KEY_QUALITY_CHECK.
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { isRocaVulnerable } from '../analysis/roca.js';
 import { loadWeakKeyBlocklist, weakKeyFingerprint } from '../analysis/weak-keys.js';

@@ -1,10 +1,9 @@
-// DEVICE_CERTIFICATE_SHARED_CHECK (audit.md §4.4, Dec A14): a certificate used by two sessions at the same time is
+// DEVICE_CERTIFICATE_SHARED_CHECK (docs/decisions.md#a14): a certificate used by two sessions at the same time is
 // shared by several devices. Sessions come from ingested lifecycle events; one query loads the window.
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { groupBy, isCertificateId, mostRecentFirst, overlappingSessions, sessionsInWindow, sessionTimes } from '../ingest/ingest.js';
+import { HOUR_MS, DAY_MS } from '../../kernel/clock.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 export const deviceCertificateSharedCheck = defineAuditCheck({
   name: 'DEVICE_CERTIFICATE_SHARED_CHECK',
@@ -12,7 +11,7 @@ export const deviceCertificateSharedCheck = defineAuditCheck({
   resourceIdentifier: 'deviceCertificateId',
   reasonCodes: ['CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES'],
   async run(ctx: CheckContext): Promise<CheckResult> {
-    // The last two hours are left out: AWS evaluates connections with that delay (§4.4).
+    // The last two hours are left out: AWS evaluates connections with that delay.
     const end = ctx.now - 2 * HOUR_MS;
     const start = ctx.previousRunStart !== undefined ? ctx.previousRunStart - 2 * HOUR_MS : ctx.now - 31 * DAY_MS;
     const sessions = await sessionsInWindow(ctx.db, ctx.accountId, ctx.region, start, end);

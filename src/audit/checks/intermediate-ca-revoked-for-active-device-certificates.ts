@@ -1,4 +1,4 @@
-// INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK (audit.md §4.3, Dec M11, A36): a registered,
+// INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTIFICATES_CHECK (docs/decisions.md#m11, #a36): a registered,
 // non-self-signed CA certificate X revoked by its issuer while ACTIVE device certificates chain to it — issued by X,
 // or by a registered CA whose chain through registered CA certificates reaches X. One finding per X; the device
 // certificates are its related resources.
@@ -6,7 +6,8 @@ import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFind
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';
 import { scoped } from '../../store/scoped.js';
 
-/** Only serials that fit the model's IssuerCertificateSerialNumber (≤ 20 characters) are reported [Dec A36]. */
+/** Only serials that fit the model's IssuerCertificateSerialNumber (≤ 20 characters) are reported
+ *  (docs/decisions.md#a36). */
 const MAX_SERIAL_CHARS = 20;
 
 type CaRow = { certificate_id: string; subject: string; issuer: string };

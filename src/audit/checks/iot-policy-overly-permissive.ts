@@ -1,4 +1,4 @@
-// IOT_POLICY_OVERLY_PERMISSIVE_CHECK (audit.md §5, Dec A11): the default version of every policy in the account and
+// IOT_POLICY_OVERLY_PERMISSIVE_CHECK (docs/decisions.md#a11): the default version of every policy in the account and
 // region; one finding per non-compliant version, listing its broadly allowed data-plane actions.
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { overlyPermissiveVerdict, type PolicyVerdict } from '../analysis/policy-analyser.js';
@@ -9,7 +9,7 @@ export interface DefaultPolicyVersion {
   document: string;
 }
 
-/** Every policy's default version in the audited scope, by policy name (one query; checks 11 and 12 share it). */
+/** Every policy's default version in the audited scope, by policy name (one query; both IoT policy checks use it). */
 async function readDefaultPolicyVersions(ctx: CheckContext): Promise<DefaultPolicyVersion[]> {
   const rows = await ctx.db
     .selectFrom('policies as p')
@@ -35,7 +35,8 @@ function policyVersionResource(version: DefaultPolicyVersion): AuditResource {
   };
 }
 
-/** Runs a per-document rule over every default version: one finding per (version, reason code) [Dec A11, A40]. */
+/** Runs a per-document rule over every default version: one finding per (version, reason code)
+ *  (docs/decisions.md#a11, #a40). */
 export async function runPolicyRule(ctx: CheckContext, rule: (document: string) => PolicyVerdict[]): Promise<CheckResult> {
   const versions = await readDefaultPolicyVersions(ctx);
   const findings: CheckFinding[] = [];

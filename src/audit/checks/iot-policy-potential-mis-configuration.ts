@@ -1,4 +1,4 @@
-// IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK (audit.md §5.5, Dec A11, A24): Deny statements of default policy
+// IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK (docs/decisions.md#a11, #a24): Deny statements of default policy
 // versions that do not deny what they appear to; a version can get both reason codes (two findings).
 import { defineAuditCheck } from './check.js';
 import { misconfigurationVerdicts } from '../analysis/policy-analyser.js';

@@ -1,4 +1,4 @@
-// IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK (audit.md §4.5, Dec A34): a role alias's role grants a
+// IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK (docs/decisions.md#a34): a role alias's role grants a
 // service that no recorded use in the last 365 days needed (`*` counts as the service `*`, never "used").
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { dataUnavailable, grantedServices } from '../analysis/iam-analysis.js';

@@ -1,4 +1,4 @@
-// IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK (audit.md §4.5, Dec A34): every role alias, examined through its IAM role.
+// IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK (docs/decisions.md#a34): every role alias, examined through its IAM role.
 // The loader below is shared with IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK.
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { iotArn } from '../../kernel/arn.js';
@@ -11,8 +11,8 @@ import {
   type AllowStatement,
   type RoleCode,
 } from '../analysis/iam-analysis.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-const DAY_MS = 86_400_000;
 
 export interface ExaminedAlias {
   roleAliasArn: string;

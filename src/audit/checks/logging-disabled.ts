@@ -1,5 +1,5 @@
-// LOGGING_DISABLED_CHECK (audit.md §4.6, Dec A39): one resource, the account; non-compliant unless V1 or V2 logging
-// is on. The decision itself lives in domain/logging.ts so the ENABLE_IOT_LOGGING mitigation uses the same rule.
+// LOGGING_DISABLED_CHECK (docs/decisions.md#a39): one resource, the account; non-compliant unless V1 or V2 logging
+// is on. The decision itself lives in src/registry/logging.ts so the ENABLE_IOT_LOGGING mitigation uses the same rule.
 import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
 import { isLoggingEnabled, normalizeV2, type LogLevel, type V1LoggingOptions, type V2LoggingOptions } from '../../registry/logging.js';
 import { fromJson } from '../../kernel/json.js';

@@ -1,4 +1,4 @@
-// REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an ACTIVE CA certificate revoked by its issuer.
+// REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: an ACTIVE CA certificate revoked by its issuer.
 // Self-signed CAs have no issuer that could revoke them and are skipped.
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage } from '../revocation/crls.js';

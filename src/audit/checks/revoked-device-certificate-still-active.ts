@@ -1,6 +1,6 @@
-// REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK (audit.md §4.3): an in-scope device certificate whose serial is on a
+// REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: an in-scope device certificate whose serial is on a
 // usable CRL of its issuer. Only certificates with a CRL source are read in full; unreadable sources fail the check
-// with DATA_UNAVAILABLE [Dec A33].
+// with DATA_UNAVAILABLE (docs/decisions.md#a33).
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage, type SubjectCertificate } from '../revocation/crls.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';

@@ -1,4 +1,4 @@
-// UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK (audit.md §4.5): unauthenticated identities may not touch any
+// UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK: unauthenticated identities may not touch any
 // IoT admin action, not even on one thing.
 import { cognitoRoleCheck } from './authenticated-cognito-role-overly-permissive.js';
 

@@ -14,10 +14,12 @@ export const CHECK_IDENTIFIERS: Readonly<Record<string, IdentifierMember>> = Obj
   AUDIT_CHECK_LIST.map((check) => [check.name, check.resourceIdentifier]),
 );
 
-/** Canonical names in alphabetical (code-point) order, as DescribeAccountAuditConfiguration lists them [Dec A2]. */
+/** Canonical names in alphabetical (code-point) order, as DescribeAccountAuditConfiguration lists them
+ *  (docs/decisions.md#a2). */
 export const CHECK_NAMES: readonly string[] = Object.keys(CHECK_IDENTIFIERS).sort();
 
-/** The reason codes each check can report; a mitigation reason-code filter may only name these [Dec M22]. */
+/** The reason codes each check can report; a mitigation reason-code filter may only name these
+ *  (docs/decisions.md#m22). */
 export const CHECK_REASON_CODES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
   AUDIT_CHECK_LIST.map((check) => [check.name, check.reasonCodes]),
 );
@@ -38,7 +40,7 @@ export function requireCheckName(name: string, where = 'checkName'): string {
   return canonical;
 }
 
-/** Validates a targetCheckNames list [Dec A1, A31] and returns the canonical names in the caller's order. */
+/** Validates a targetCheckNames list (docs/decisions.md#a1, #a31); returns canonical names in the caller's order. */
 export function canonicalTargetChecks(names: string[]): string[] {
   if (names.length === 0) throw invalidRequest('targetCheckNames must name at least one audit check');
   const seen = new Set<string>();
@@ -50,16 +52,16 @@ export function canonicalTargetChecks(names: string[]): string[] {
   });
 }
 
-/** Certificate ids match case-insensitively and without a 0x prefix [Dec A30]. */
+/** Certificate ids match case-insensitively and without a 0x prefix (docs/decisions.md#a30). */
 function normaliseCertificateId(id: string): string {
   const lower = id.toLowerCase();
   return lower.startsWith('0x') ? lower.slice(2) : lower;
 }
 
 /**
- * The suppression key of a resource identifier for a check [Dec A30]: exactly the check's identifier member must be
- * present (anything else → InvalidRequestException when `strict`). `accountId` is the caller's account, which an
- * `account` identifier must name.
+ * The suppression key of a resource identifier for a check (docs/decisions.md#a30): exactly the check's identifier
+ * member must be present (anything else → InvalidRequestException when `strict`). `accountId` is the caller's
+ * account, which an `account` identifier must name.
  */
 export function resourceKey(checkName: string, identifier: object, accountId?: string): string {
   const member = CHECK_IDENTIFIERS[checkName]!;

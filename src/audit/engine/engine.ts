@@ -1,4 +1,4 @@
-// The audit engine (audit.md §6–§7): creates audit tasks, evaluates their checks outside the request that started
+// The audit engine: creates audit tasks, evaluates their checks outside the request that started
 // them, stores findings, runs scheduled audits on ddlocal's clock and purges expired history.
 //
 // Tasks live only in the database: the runner polls for unfinished work, so a task left IN_PROGRESS by a crash or
@@ -18,9 +18,9 @@ import { dueInstant, type Schedule } from './schedule.js';
 import { notifyAuditTaskEnded } from './notification.js';
 import { BackgroundLoop, wakeSignal } from '../../kernel/background-loop.js';
 import { isServiceUnavailable } from '../../kernel/errors.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-export const DAY_MS = 86_400_000;
-/** Audit tasks and findings are kept 90 days after taskStartTime (§6.7). */
+/** Audit tasks and findings are kept 90 days after taskStartTime (docs/decisions.md#m20). */
 export const RETENTION_MS = 90 * DAY_MS;
 /** Findings per INSERT: keeps each statement under SQLite's bound-parameter limit. */
 const INSERT_BATCH = 500;
@@ -40,7 +40,7 @@ export interface NewTask {
   configurations: Record<string, Record<string, string>>;
 }
 
-/** 32 lowercase hex characters [Dec A37]. */
+/** 32 lowercase hex characters (docs/decisions.md#a37). */
 function newTaskId(): string {
   return randomBytes(16).toString('hex');
 }
@@ -94,8 +94,8 @@ function findingKey(checkName: string, identifier: Record<string, unknown>): str
 }
 
 /**
- * Stores one check's findings for a task (new UUID v4 ids [Dec A37], all with `findingTime`) and returns the number of
- * distinct non-compliant resources.
+ * Stores one check's findings for a task (new UUID v4 ids, docs/decisions.md#a37, all with `findingTime`) and returns
+ * the number of distinct non-compliant resources.
  */
 export async function storeFindings(
   db: Db,
@@ -156,7 +156,7 @@ async function previousRunStart(db: Db, task: AuditTaskRow): Promise<number | un
   return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
 }
 
-/** With role enforcement on [Dec M32], the account's audit role must be in the IAM store (audit.md §6.3). */
+/** With role enforcement on, the account's audit role must be in the IAM store (docs/decisions.md#m32). */
 async function missingAuditRole(db: Db, task: AuditTaskRow): Promise<string | undefined> {
   const config = await db
     .selectFrom('audit_configurations')
@@ -215,7 +215,8 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, opt
   } catch (err) {
     // The database failed, not the check: the check stays IN_PROGRESS and runs again when the database is back.
     if (isServiceUnavailable(err)) throw err;
-    // Checks signal missing external data with an error carrying errorCode (e.g. DATA_UNAVAILABLE [Dec A33]).
+    // Checks signal missing external data with an error carrying errorCode (e.g. DATA_UNAVAILABLE,
+    // docs/decisions.md#a33).
     // Such an error may carry `partial`: the findings proven from the data that was available, still reported.
     const e = err as { errorCode?: unknown; message?: unknown; partial?: Partial<CheckResult> };
     const partial = Array.isArray(e.partial?.findings) ? (e.partial as CheckResult) : undefined;
@@ -253,7 +254,8 @@ async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, chec
     const row = await where(tx.selectFrom('audit_task_checks').select('status')).executeTakeFirst();
     // Canceled (or finished by another runner) meanwhile: the results are dropped.
     if (!row || row.status !== 'IN_PROGRESS') return;
-    // findingTime is never before the task's start, even if the clock was moved back meanwhile (§6.2).
+    // findingTime is never before the task's start, even if the clock was moved back meanwhile
+    // (docs/decisions.md#a18).
     const findingTime = Math.max(clock.now(), task.task_start_time);
     if (outcome.kind === 'failed') {
       const partial = outcome.partial;
@@ -282,7 +284,7 @@ async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, chec
   });
 }
 
-/** Ends a task whose checks are all terminal: FAILED only if every check failed [Dec A28]. */
+/** Ends a task whose checks are all terminal: FAILED only if every check failed (docs/decisions.md#a28). */
 async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<void> {
   const checks = await db
     .selectFrom('audit_task_checks')
@@ -418,7 +420,8 @@ export class AuditRunner {
     await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
   }
 
-  /** Starts one run per schedule whose due instant has passed; missed instants collapse into one run [Dec A27]. */
+  /** Starts one run per schedule whose due instant has passed; missed instants collapse into one run
+   *  (docs/decisions.md#a27). */
   private async startDueScheduledAudits(): Promise<void> {
     const now = this.clock.now();
     const schedules = await this.store.transaction((tx) => tx.selectFrom('scheduled_audits').selectAll().execute());
@@ -431,7 +434,7 @@ export class AuditRunner {
           .where('scheduled_audit_name', '=', s.scheduled_audit_name)
           .executeTakeFirst();
         if (!current || current.last_due >= due) return;
-        // One run per schedule at a time: a due run waits for the previous one to end (§6.6).
+        // One run per schedule at a time: a due run waits for the previous one to end (docs/decisions.md#a27).
         const running = await scope(tx.selectFrom('audit_tasks').select('task_id'))
           .where('scheduled_audit_name', '=', s.scheduled_audit_name)
           .where('task_status', '=', 'IN_PROGRESS')

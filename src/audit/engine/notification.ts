@@ -1,4 +1,4 @@
-// The audit notification (audit.md §6.8): when an audit task ends and the account's SNS notification target is
+// The audit notification: when an audit task ends and the account's SNS notification target is
 // enabled, one summary message goes into the outbox in the transaction that ends the task.
 import type { Db } from '../../store/store.js';
 import type { AuditTaskRow } from '../../store/schema.js';

@@ -1,7 +1,9 @@
-// Due instants of scheduled audits [Dec A27]: runs start at 00:00 UTC of each due day; the first run is the first
-// due instant strictly after creation; BIWEEKLY counts weeks (Monday-based, UTC) from the week of creation.
-const DAY = 86_400_000;
-const WEEK = 7 * DAY;
+// Due instants of scheduled audits (docs/decisions.md#a27): runs start at 00:00 UTC of each due day; the first run
+// is the first due instant strictly after creation; BIWEEKLY counts weeks (Monday-based, UTC) from the week of
+// creation.
+import { DAY_MS } from '../../kernel/clock.js';
+
+const WEEK = 7 * DAY_MS;
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
 export interface Schedule {
@@ -11,18 +13,18 @@ export interface Schedule {
   created_at: number;
 }
 
-const midnight = (t: number) => Math.floor(t / DAY) * DAY;
+const midnight = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 
 /** 00:00 UTC of the Monday of t's week. */
 function mondayOf(t: number): number {
   const day = midnight(t);
-  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY;
+  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS;
 }
 
 function latestWeekday(now: number, dayOfWeek: string): number {
   const today = midnight(now);
   const back = (new Date(today).getUTCDay() - WEEKDAYS.indexOf(dayOfWeek) + 7) % 7;
-  return today - back * DAY;
+  return today - back * DAY_MS;
 }
 
 /** The run day of a month: dayOfMonth, falling back to the month's last day; LAST is the last day. */

@@ -1,5 +1,5 @@
-// The per-check results of an audit task as DescribeAuditTask and the audit notification report them (audit.md §6.3,
-// §6.8): stored statuses and counts, with the compliant/non-compliant split recomputed from suppressions active now.
+// The per-check results of an audit task as DescribeAuditTask and the audit notification report them:
+// stored statuses and counts, with the compliant/non-compliant split recomputed from suppressions active now.
 import type { Db } from '../../store/store.js';
 import type { AuditTaskRow } from '../../store/schema.js';
 import { activeSuppression } from './suppressed.js';
@@ -16,7 +16,8 @@ export interface AuditCheckDetails {
 }
 
 /**
- * Per-check details with the compliant/non-compliant split derived from the suppressions active now [Dec A6, A21].
+ * Per-check details with the compliant/non-compliant split derived from the suppressions active now
+ * (docs/decisions.md#a6, #a21).
  * Shared by DescribeAuditTask, the audit notification and the mitigation area, which report the same numbers.
  */
 export async function auditTaskDetails(db: Db, task: AuditTaskRow, now: number): Promise<Map<string, AuditCheckDetails>> {
@@ -42,7 +43,7 @@ export async function auditTaskDetails(db: Db, task: AuditTaskRow, now: number):
   for (const c of checks) {
     const completed = c.status === 'COMPLETED_COMPLIANT' || c.status === 'COMPLETED_NON_COMPLIANT';
     if (!completed) {
-      // A FAILED check may still report what it proved before data ran out [Dec A33].
+      // A FAILED check may still report what it proved before data ran out (docs/decisions.md#a33).
       details.set(c.check_name, {
         checkRunStatus: c.status as AuditCheckRunStatus,
         totalResourcesCount: c.total_resources ?? undefined,

@@ -1,4 +1,4 @@
-// The audit ingest endpoints (audit.md §9.1, §9.2, §9.4): the inputs AWS collects internally — connection lifecycle
+// The audit ingest endpoints (docs/decisions.md#x3): the inputs AWS collects internally — connection lifecycle
 // events, IAM roles and identity pools, role-alias service usage — arrive here, scoped to the caller's account and
 // region. Every record is validated before anything is stored, so a rejected batch stores nothing.
 import type { Kysely, Transaction } from 'kysely';
@@ -11,9 +11,9 @@ import { parseTimestampText } from '../../kernel/timestamps.js';
 import { parseJsonText, readJsonBody } from '../../kernel/json-body.js';
 import { fromJson, toJson } from '../../kernel/json.js';
 import { parseIotArn } from '../../kernel/arn.js';
+import { DAY_MS } from '../../kernel/clock.js';
 
-const DAY_MS = 86_400_000;
-/** §9.1: events older than this (against ddlocal's clock) cannot matter to any audit window and are ignored. */
+/** Events older than this (against ddlocal's clock) cannot matter to any audit window and are ignored. */
 const LIFECYCLE_EVENT_MAX_AGE_MS = 400 * DAY_MS;
 /** Rows per INSERT: well below SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
@@ -55,7 +55,7 @@ function optionalBoolean(record: Json, key: string, where: string): number | nul
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// §9.1 lifecycle events
+// Lifecycle events (docs/decisions.md#a14)
 
 const IDENTITY_POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CERTIFICATE_ID = /^[0-9a-fA-F]{64}$/;
@@ -79,7 +79,7 @@ function lifecycleEventRow(record: Json, index: number, scope: { account_id: str
     event_type: eventType,
     event_time: timestamp,
     client_id: clientId,
-    // Certificate ids are compared lower-case everywhere (audit.md §8.1).
+    // Certificate ids are compared lower-case everywhere (docs/decisions.md#a30).
     principal_id: CERTIFICATE_ID.test(principal) ? principal.toLowerCase() : principal,
     identity_pool_id: poolId,
     authenticated: optionalBoolean(record, 'authenticated', where),
@@ -114,7 +114,7 @@ async function ingestLifecycleEvents(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// §9.2 IAM store
+// IAM store (docs/decisions.md#a15)
 
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
@@ -296,7 +296,7 @@ function identityPoolRoutes(store: Store, clock: Clock): ExtensionRoute[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// §9.4 role-alias usage
+// Role-alias usage (docs/decisions.md#a34)
 
 const SERVICE_PREFIX = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -366,7 +366,7 @@ export function auditIngestRoutes(store: Store, clock: Clock): ExtensionRoute[] 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading the events back: sessions for the connection-based audit checks (audit.md §4.4)
+// Reading the events back: sessions for the connection-based audit checks (docs/decisions.md#a14)
 
 export interface Session {
   sessionId: string;
@@ -491,14 +491,14 @@ export function groupBy<T>(items: T[], key: (item: T) => string | undefined): Ma
   return groups;
 }
 
-/** `CONNECTION_TIME` / `DISCONNECTION_TIME` of a related resource (Dec A38), epoch-ms strings. */
+/** `CONNECTION_TIME` / `DISCONNECTION_TIME` of a related resource (docs/decisions.md#a38), epoch-ms strings. */
 export function sessionTimes(s: Session): Record<string, string> {
   const info: Record<string, string> = { CONNECTION_TIME: String(s.connectedAt) };
   if (s.disconnectedAt !== undefined) info.DISCONNECTION_TIME = String(s.disconnectedAt);
   return info;
 }
 
-/** Most recent first (§4.4), then by session id so equal times order deterministically. */
+/** Most recent first, then by session id so equal times order deterministically. */
 export const mostRecentFirst = (a: Session, b: Session) =>
   b.connectedAt - a.connectedAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 

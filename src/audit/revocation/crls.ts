@@ -1,4 +1,4 @@
-// Certificate revocation data for the revocation checks (audit.md §4.3, §9.3, Dec A13, A33): CRLs registered per CA
+// Certificate revocation data for the revocation checks (docs/decisions.md#a13, #a33): CRLs registered per CA
 // certificate through PUT /_ddlocal/crls/{caCertificateId}, and CRLs fetched from the certificates' CRL distribution
 // points (http/https/file). A CRL counts only when its issuer name is the certificate's issuer and, when the issuer's
 // certificate is known to ddlocal, its signature verifies with that key. Each URL is fetched once per audit task.
@@ -185,7 +185,8 @@ interface RegisteredCrl {
   revoked: Set<string>;
 }
 
-/** Error carrying the engine's errorCode for missing external data [Dec A33], with the findings proven anyway. */
+/** Error carrying the engine's errorCode for missing external data, with the findings proven anyway
+ *  (docs/decisions.md#a33). */
 export class RevocationDataUnavailable extends Error {
   readonly errorCode = 'DATA_UNAVAILABLE';
   constructor(
@@ -339,7 +340,7 @@ export class RevocationResolver {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// PUT/GET/DELETE /_ddlocal/crls/{caCertificateId} (§9.3)
+// PUT/GET/DELETE /_ddlocal/crls/{caCertificateId} (docs/decisions.md#x3)
 
 const PREFIX = '/_ddlocal/crls/';
 const CERTIFICATE_ID = /^[0-9a-f]{64}$/;

@@ -1,5 +1,5 @@
-// The CLI's error type and the aws usage/error layouts (cli.md §17.2) with ddlocal's program name. Every handled
-// error of argument processing is a CliError carrying the exact stderr text and the exit code.
+// The CLI's error type and the aws usage/error layouts with ddlocal's program name (docs/decisions.md#c1). Every
+// handled error of argument processing is a CliError carrying the exact stderr text and the exit code.
 
 const PROGRAM = 'ddlocal';
 
@@ -14,7 +14,7 @@ export class CliError extends Error {
   }
 }
 
-/** Exit code of usage, parameter and validation errors (cli.md §17.1). */
+/** Exit code of usage, parameter and validation errors (docs/decisions.md#c1). */
 const RC_USAGE = 252;
 
 const USAGE_BLOCK =

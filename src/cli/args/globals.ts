@@ -1,4 +1,4 @@
-// The aws CLI's global options (cli.md §12): accepted anywhere on the line, parsed the argparse way. ddlocal keeps
+// The aws CLI's global options: accepted anywhere on the line, parsed the argparse way. ddlocal keeps
 // the raw values; the command pipeline resolves environment and profile defaults.
 import { invalidChoiceMessage, plainError, usageError, type CliError } from './errors.js';
 
@@ -53,7 +53,8 @@ const GLOBALS: Record<string, GlobalSpec> = {
   'ca-bundle': { kind: 'value', apply: (g, v) => (g.caBundle = v) },
   'cli-read-timeout': { kind: 'int', apply: (g, v) => (g.cliReadTimeout = v) },
   'cli-connect-timeout': { kind: 'int', apply: (g, v) => (g.cliConnectTimeout = v) },
-  // Accepted for portability, no effect: no member in scope is a blob, and ddlocal never pages output [Dec C12].
+  // Accepted for portability, no effect: no member in scope is a blob, and ddlocal never pages output
+  // (docs/decisions.md#c12).
   'cli-binary-format': { kind: 'value', choices: BINARY_FORMAT_CHOICES, apply: () => {} },
   'no-cli-pager': { kind: 'flag', apply: () => {} },
   'no-cli-auto-prompt': { kind: 'flag', apply: () => {} },
@@ -82,7 +83,7 @@ export function looksLikeOption(token: string, known: (name: string) => boolean 
   return !token.includes(' ');
 }
 
-/** Strict integer option value [Dec C8]; argparse's `invalid int value` otherwise. */
+/** Strict integer option value (docs/decisions.md#c8); argparse's `invalid int value` otherwise. */
 export function strictInt(option: string, text: string): number {
   const n = Number(text);
   if (!STRICT_INT.test(text) || !Number.isSafeInteger(n)) {

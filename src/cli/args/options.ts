@@ -1,6 +1,6 @@
-// The argument table of one `ddlocal iot <command>` (cli.md §3): the model's input members (names.ts) plus the
-// options aws adds — paging (§16), --cli-input-json/yaml (§8), --generate-cli-skeleton (§9), the IoT outfile
-// customisations (§1) — and ddlocal's `--wait` (§18).
+// The argument table of one `ddlocal iot <command>`: the model's input members (names.ts) plus the
+// options aws adds — paging, --cli-input-json/yaml, --generate-cli-skeleton, the IoT outfile
+// customisations — and ddlocal's `--wait` (docs/decisions.md#c16).
 import { operation, shape as modelShape } from '../../model/model.js';
 import { operationOptions, optionName, type OperationOption } from '../names.js';
 
@@ -26,7 +26,7 @@ const OUTFILES: Record<string, string[]> = {
   CreateCertificateFromCsr: ['certificate-pem-outfile'],
 };
 
-/** ddlocal's only addition to an `iot` command [Dec C16]. */
+/** ddlocal's only addition to an `iot` command (docs/decisions.md#c16). */
 const WAIT_OPERATIONS = new Set(['StartAuditMitigationActionsTask']);
 
 export interface ArgumentTable {
@@ -35,7 +35,7 @@ export interface ArgumentTable {
   members: OperationOption[];
   /** Model members that a paging option of the same name hides while paging is on (names.ts `shadowedByPaging`). */
   shadowed: Map<string, OperationOption>;
-  /** Member names of the paginator's input tokens and limit (giving one turns auto-pagination off, §16). */
+  /** Member names of the paginator's input tokens and limit (giving one turns auto-pagination off). */
   pagingMembers: string[];
 }
 

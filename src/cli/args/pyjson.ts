@@ -1,4 +1,4 @@
-// JSON as the aws CLI reads it: Python's json.loads (cli.md §4). The accepted syntax is standard JSON plus Python's
+// JSON as the aws CLI reads it: Python's json.loads. The accepted syntax is standard JSON plus Python's
 // NaN / Infinity / -Infinity; key order is kept and a duplicate key keeps the last value. Errors carry Python's
 // message (`Expecting property name enclosed in double quotes: line 1 column 2 (char 1)`), because aws prints it.
 // Positions are counted in code points, as Python counts them.

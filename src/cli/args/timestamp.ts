@@ -1,5 +1,5 @@
-// Timestamp option values the CLI accepts (cli.md §13.3, Dec C17): epoch seconds, ISO-8601 / RFC 3339 dates and
-// date-times, RFC 2822 dates and month-name forms. A value without a zone is UTC. Validation (§11) uses this to
+// Timestamp option values the CLI accepts (docs/decisions.md#c17): epoch seconds, ISO-8601 / RFC 3339 dates and
+// date-times, RFC 2822 dates and month-name forms. A value without a zone is UTC. Validation (validate.ts) uses this to
 // decide whether a text is a timestamp; the request builder uses it to convert.
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -14,7 +14,7 @@ const RFC2822 = new RegExp(String.raw`^(?:[a-z]{3},?\s+)?(\d{1,2})\s+([a-z]{3})[
 const MONTH_FIRST = new RegExp(String.raw`^([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})` + TIME + '$', 'i');
 
 /** The instant a timestamp text denotes, or undefined when the CLI does not accept it. */
-export function parseTimestampText(text: string): Date | undefined {
+export function parseCliTimestamp(text: string): Date | undefined {
   const trimmed = text.trim();
   if (EPOCH.test(trimmed)) {
     const seconds = Number(trimmed);

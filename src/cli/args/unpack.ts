@@ -1,5 +1,5 @@
-// Unpacking one option value (cli.md §4, §7): file:// / fileb:// loading, then conversion by the member's type —
-// scalar, shorthand (+ model coercion), JSON, or a list of scalars — and the --cli-input-json/yaml documents (§8).
+// Unpacking one option value: file:// / fileb:// loading, then conversion by the member's type —
+// scalar, shorthand (+ model coercion), JSON, or a list of scalars — and the --cli-input-json/yaml documents.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -28,7 +28,7 @@ export function unpackMember(option: OperationOption, spec: OptionSpec, raw: Raw
   const cliName = `--${option.name}`;
   const s = modelShape(option.ref.shape);
   const loaded = loadParamFile(cliName, raw, ctx);
-  if (loaded instanceof Uint8Array) return loaded; // bytes are passed on; validation names the type (§7)
+  if (loaded instanceof Uint8Array) return loaded; // bytes are passed on; validation names the type
   if (spec.spec.kind === 'member' && spec.spec.arity === 'list') {
     if (typeof loaded === 'string') return unpackListFromFile(cliName, s, loaded);
     return unpackList(cliName, s, loaded as string[]);
@@ -37,7 +37,7 @@ export function unpackMember(option: OperationOption, spec: OptionSpec, raw: Raw
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// file:// and fileb:// (§7): for a list option only when exactly one token was given.
+// file:// and fileb://: for a list option only when exactly one token was given.
 
 function loadParamFile(cliName: string, raw: string | string[], ctx: Context): string | string[] | Uint8Array {
   const single = Array.isArray(raw) ? (raw.length === 1 ? raw[0]! : undefined) : raw;
@@ -95,7 +95,7 @@ function osErrorText(err: NodeJS.ErrnoException, path: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Conversion by type (§4).
+// Conversion by type.
 
 function unpackSingle(cliName: string, optionName: string, s: Shape, value: string): unknown {
   switch (s.type) {
@@ -149,8 +149,9 @@ function unpackList(cliName: string, s: Shape, tokens: string[]): unknown {
 }
 
 /**
- * List content read from one file:// token. JSON when it starts with `[`. aws would split any other text into
- * single characters; ddlocal refuses that for lists of scalars [Dec C3, C9] and takes it as one token otherwise.
+ * List content read from one file:// token. JSON when it starts with `[`. aws would split any other text into single
+ * characters; ddlocal refuses that for lists of scalars (docs/decisions.md#c3, #c9) and takes it as one token
+ * otherwise.
  */
 function unpackListFromFile(cliName: string, s: Shape, content: string): unknown {
   if (content.trim()[0] === '[') return parseJson(cliName, content);
@@ -195,7 +196,7 @@ function shapeName(s: Shape): string {
 let SHAPE_NAMES: Map<Shape, string> | undefined;
 
 // ---------------------------------------------------------------------------------------------------------------
-// --cli-input-json / --cli-input-yaml (§8)
+// --cli-input-json / --cli-input-yaml
 
 export function loadCliInput(format: 'json' | 'yaml', raw: string, ctx: Context): Record<string, unknown> {
   const cliName = `--cli-input-${format}`;

@@ -1,9 +1,9 @@
-// Client-side validation (cli.md §11): exactly the subset botocore's ParamValidator checks before a request is sent —
+// Client-side validation: exactly the subset botocore's ParamValidator checks before a request is sent —
 // required members, unknown keys, Python types, minimum lengths and minimum values — with its message texts and
 // order, so that `Parameter validation failed:` reads as aws's. Everything else is left to the server.
 import { shape as modelShape, type Shape } from '../../model/model.js';
 import { pyRepr } from './errors.js';
-import { parseTimestampText } from './timestamp.js';
+import { parseCliTimestamp } from './timestamp.js';
 
 /** A YAML date without a time (`2020-01-01`): Python's datetime.date, which is not a valid timestamp. */
 export class YamlDate {
@@ -121,7 +121,7 @@ function isPyNumber(v: unknown): boolean {
 function isTimestamp(v: unknown): boolean {
   if (v instanceof Date) return !Number.isNaN(v.getTime());
   if (typeof v === 'number') return Number.isFinite(v);
-  if (typeof v === 'string') return parseTimestampText(v) !== undefined;
+  if (typeof v === 'string') return parseCliTimestamp(v) !== undefined;
   return false;
 }
 

@@ -1,4 +1,4 @@
-// ADD_THINGS_TO_THING_GROUP (mitigation.md §7.1–7.2, Dec M8, M11, M14): every thing attached to the finding's
+// ADD_THINGS_TO_THING_GROUP (docs/decisions.md#m8, #m11, #m14): every thing attached to the finding's
 // device certificate(s) joins every listed thing group. Each addition goes through the registry's
 // addThingToStaticGroup, so the 10-group limit, overrideDynamicGroups, the one-group-per-hierarchy rule and dynamic
 // group refresh behave exactly as AddThingToThingGroup does.

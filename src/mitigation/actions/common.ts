@@ -47,7 +47,8 @@ export async function refusal(change: () => Promise<unknown>): Promise<ApiError 
 
 /**
  * The device certificates a finding is about: its non-compliant DEVICE_CERTIFICATE, or — for the intermediate-CA
- * check, whose resource is the issuer — every related device certificate [Dec M11]. Deduplicated, lower case.
+ * check, whose resource is the issuer — every related device certificate (docs/decisions.md#m11). Deduplicated,
+ * lower case.
  */
 export function deviceCertificateIds(ctx: ActionContext): string[] {
   const { nonCompliantResource, relatedResources } = ctx.finding;
@@ -104,8 +105,8 @@ export function joinWithin(parts: string[], limit = MAX_MESSAGE_LENGTH): string 
 
 /**
  * One outcome for an execution that touched several resources: every change that could be made was made, and the
- * execution FAILS naming each resource that could not be changed [§7.2]. `undo` is kept either way. Failures come
- * first in the message so that they are the parts kept when the message has to be shortened.
+ * execution FAILS naming each resource that could not be changed (docs/decisions.md#m8). `undo` is kept either way.
+ * Failures come first in the message so that they are the parts kept when the message has to be shortened.
  */
 export function settle<Undo>(done: string[], failures: string[], undo: Undo): ActionOutcome<Undo> {
   if (failures.length === 0) return { status: 'COMPLETED', message: joinWithin(done), undo };

@@ -1,4 +1,4 @@
-// ENABLE_IOT_LOGGING (mitigation.md §7.1–7.2, Dec M33): sets the account's V2 logging role and default level and
+// ENABLE_IOT_LOGGING (docs/decisions.md#m33): sets the account's V2 logging role and default level and
 // turns disableAllLogs off, keeping the event configurations — the logging module's enableIotLogging, which works on
 // the state GetV2LoggingOptions/SetV2LoggingOptions and LOGGING_DISABLED_CHECK use.
 import {

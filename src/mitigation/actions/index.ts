@@ -27,7 +27,7 @@ export const ACTION_IMPLEMENTATIONS: ReadonlyMap<MitigationActionType, ActionTyp
 
 /** The ActionParams member that selects each type. */
 export const PARAMS_MEMBER = Object.fromEntries(ACTION_TYPES.map((module) => [module.type, module.paramsMember])) as Readonly<
-  Record<MitigationActionType, string>
+  Record<MitigationActionType, (typeof ACTION_TYPES)[number]['paramsMember']>
 >;
 
 /** Whether findings of `checkName` (canonical) may be mitigated by an action of `actionType`. */

@@ -1,4 +1,4 @@
-// PUBLISH_FINDING_TO_SNS (mitigation.md §7.3, Dec M10, M28): writes the finding's message to the outbox in the
+// PUBLISH_FINDING_TO_SNS (docs/decisions.md#m10, #m28): writes the finding's message to the outbox in the
 // execution's transaction and leaves the execution IN_PROGRESS; the deliverer publishes it and reports back to the
 // MITIGATION_EXECUTION_ORIGIN handler, which settles the execution.
 import { enqueueSnsMessage } from '../../outbox/enqueue.js';
@@ -17,7 +17,10 @@ export interface MitigationExecutionRef {
 
 const snsSubject = (checkName: string) => `AWS IoT Device Defender audit finding: ${checkName}`;
 
-/** `<taskId>:<findingId>:<actionName>`: one message per execution, however often it is published [Dec M28]. */
+/**
+ * `<taskId>:<findingId>:<actionName>`: one message per execution, however often it is published
+ * (docs/decisions.md#m28).
+ */
 const snsDeduplicationId = (ref: MitigationExecutionRef) => `${ref.taskId}:${ref.findingId}:${ref.actionName}`;
 
 /** A resource as the message shows it: additionalInfo only when the finding has it. */
@@ -27,7 +30,7 @@ function resourceJson(resource: AuditResource): AuditResource {
   return out;
 }
 
-/** The message body (§7.3): one line of JSON, members in the documented order. */
+/** The message body (docs/decisions.md#m10): one line of JSON, members in the documented order. */
 function snsMessageBody(ctx: Pick<ActionContext, 'accountId' | 'region' | 'taskId'>, finding: FindingToMitigate, actionName: string): string {
   return JSON.stringify({
     version: '1',
@@ -69,7 +72,8 @@ async function apply(ctx: ActionContext): Promise<ActionOutcome<never>> {
     region: ctx.region,
     origin: MITIGATION_EXECUTION_ORIGIN,
     originRef: ref,
-    topicArn: ctx.action.actionParams.publishFindingToSnsParams.topicArn,
+    // The snapshot's type was chosen by this member being set, so it is there.
+    topicArn: ctx.action.actionParams.publishFindingToSnsParams!.topicArn,
     subject: snsSubject(ctx.finding.checkName),
     body: snsMessageBody(ctx, ctx.finding, ctx.action.name),
     deduplicationId: snsDeduplicationId(ref),

@@ -1,4 +1,4 @@
-// REPLACE_DEFAULT_POLICY_VERSION (mitigation.md §7.1–7.2, §7.4, Dec M9, M13): adds a version holding the blank
+// REPLACE_DEFAULT_POLICY_VERSION (docs/decisions.md#m9, #m13): adds a version holding the blank
 // policy to the policy the finding names and makes it the default, with CreatePolicyVersion's own code (document
 // rules, next version id, the 5-version limit). It acts even if the finding's version is no longer the default.
 import { createPolicyVersion, deletePolicyVersion, findPolicy, setDefaultPolicyVersion } from '../../registry/policies.js';
@@ -8,7 +8,7 @@ import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './c
 import { changedPart, restore, type PartResult } from './restore.js';
 import { scoped } from '../../store/scoped.js';
 
-/** The only template (§7.4): denies everything, and is a valid policy document. */
+/** The only template (docs/decisions.md#m9): denies everything, and is a valid policy document. */
 export const BLANK_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iot:*","Resource":"*"}]}';
 
 const TEMPLATES: Record<string, string> = { BLANK_POLICY };
@@ -32,7 +32,7 @@ function policyNameOf(ctx: ActionContext): string | undefined {
 async function apply(ctx: ActionContext): Promise<ActionOutcome<PolicyVersionUndo>> {
   const policyName = policyNameOf(ctx);
   if (policyName === undefined) return nothingToActOn(ctx, 'IoT policy');
-  const templateName: string = ctx.action.actionParams.replaceDefaultPolicyVersionParams?.templateName;
+  const templateName = ctx.action.actionParams.replaceDefaultPolicyVersionParams?.templateName ?? '';
   const document = TEMPLATES[templateName];
   // Create/UpdateMitigationAction accept only the model's template names, so this guards a corrupted snapshot.
   if (document === undefined) return failed(`Mitigation action ${ctx.action.name} names unknown policy template ${templateName}`);

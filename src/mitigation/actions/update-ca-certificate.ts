@@ -1,4 +1,4 @@
-// UPDATE_CA_CERTIFICATE (mitigation.md §7.1–7.2, Dec M34): deactivates the finding's CA certificate through
+// UPDATE_CA_CERTIFICATE (docs/decisions.md#m34): deactivates the finding's CA certificate through
 // the registry's updateCaCertificate, as UpdateCACertificate does. Already INACTIVE is success without a change; a deleted CA fails.
 import { findCaCertificate, updateCaCertificate as changeCaCertificate } from '../../registry/ca-certificates.js';
 import type { RequestContext } from '../../registry/context.js';

@@ -1,4 +1,4 @@
-// UPDATE_DEVICE_CERTIFICATE (mitigation.md §7.1–7.2, Dec M11, M17): deactivates the finding's device certificate,
+// UPDATE_DEVICE_CERTIFICATE (docs/decisions.md#m11, #m17): deactivates the finding's device certificate,
 // or every related device certificate of an intermediate-CA finding. The status change goes through the registry's
 // setCertificateStatus, as UpdateCertificate does, so the registry's rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump) apply unchanged.
 import { findCertificate, setCertificateStatus } from '../../registry/certificates.js';

@@ -1,9 +1,10 @@
-// Mitigation actions: Create/Update/Describe/Delete/ListMitigationActions (mitigation.md §1, §2). The task engine
-// reads actions through loadActionDefinitions when it snapshots them at task start (§3.4).
+// Mitigation actions: Create/Update/Describe/Delete/ListMitigationActions. The task engine reads actions through
+// loadActionDefinitions when it snapshots them at task start (docs/decisions.md#m15).
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
+  MitigationActionParams,
   CreateMitigationActionInput,
   CreateMitigationActionOutput,
   DeleteMitigationActionInput,
@@ -28,7 +29,7 @@ import { ACTION_IMPLEMENTATIONS, PARAMS_MEMBER } from '../actions/index.js';
 import { checkRoleArn } from '../actions/common.js';
 import { scoped } from '../../store/scoped.js';
 
-/** Mitigation actions per account and region [AWS quota] [Dec M20]. */
+/** Mitigation actions per account and region [AWS quota] (docs/decisions.md#m20). */
 export const MAX_MITIGATION_ACTIONS = 100;
 
 registerTaggableResource('mitigationaction', {
@@ -36,7 +37,8 @@ registerTaggableResource('mitigationaction', {
   exists: rowExists('mitigation_actions', 'action_name'),
 });
 
-type ActionParams = Record<string, any>;
+type ActionParams = MitigationActionParams;
+type ParamsMember = keyof MitigationActionParams;
 
 const MEMBER_TYPE = new Map<string, MitigationActionType>(
   Object.entries(PARAMS_MEMBER).map(([type, member]) => [member, type as MitigationActionType]),
@@ -44,9 +46,9 @@ const MEMBER_TYPE = new Map<string, MitigationActionType>(
 
 const arnOf = (ctx: Pick<RequestContext, 'accountId' | 'region'>, name: string) => iotArn(ctx, 'mitigationaction', name);
 
-/** The one member of actionParams decides the action type (§2.1); zero or several are refused by name. */
+/** The one member of actionParams decides the action type; zero or several are refused by name. */
 function actionTypeOf(actionName: string, params: ActionParams): MitigationActionType {
-  const present = Object.keys(params).filter((m) => params[m] !== undefined);
+  const present = (Object.keys(params) as ParamsMember[]).filter((m) => params[m] !== undefined);
   if (present.length === 1) return MEMBER_TYPE.get(present[0]!)!;
   const allowed = [...MEMBER_TYPE.keys()].join(', ');
   if (present.length === 0)
@@ -57,7 +59,7 @@ function actionTypeOf(actionName: string, params: ActionParams): MitigationActio
 }
 
 /** Rules the model cannot express: each action type's module checks its own parameters. */
-function checkTypeRules(actionName: string, type: MitigationActionType, p: Record<string, any>): void {
+function checkTypeRules(actionName: string, type: MitigationActionType, p: MitigationActionParams[ParamsMember]): void {
   ACTION_IMPLEMENTATIONS.get(type)!.checkParams?.(p, `Mitigation action ${actionName}`);
 }
 
@@ -79,7 +81,10 @@ function canonical(value: unknown): string {
   );
 }
 
-/** Tags as a set of key/value pairs, an absent value being the empty string, as the tag store keeps them [Dec M26]. */
+/**
+ * Tags as a set of key/value pairs, an absent value being the empty string, as the tag store keeps them
+ * (docs/decisions.md#m26).
+ */
 function tagSet(tags: Tag[] | undefined): string {
   return canonical(Object.fromEntries((tags ?? []).map((t) => [t.Key, t.Value ?? ''])));
 }
@@ -98,7 +103,7 @@ async function requireAction(ctx: RequestContext, name: string): Promise<Mitigat
   return row;
 }
 
-/** A re-create is a retry only when role, parameters and tags all match what exists [Dec M18, M26]. */
+/** A re-create is a retry only when role, parameters and tags all match what exists (docs/decisions.md#m18, #m26). */
 async function sameAsExisting(ctx: RequestContext, row: MitigationActionRow, roleArn: string, params: ActionParams, tags?: Tag[]) {
   if (row.role_arn !== roleArn || row.action_params !== canonical(params)) return false;
   return tagSet(await listTags(ctx, arnOf(ctx, row.action_name))) === tagSet(tags);
@@ -160,11 +165,11 @@ async function updateMitigationAction(
 ): Promise<UpdateMitigationActionOutput> {
   const row = await requireAction(ctx, input.actionName);
   const result = { actionArn: arnOf(ctx, row.action_name), actionId: row.action_id };
-  // The aws CLI sends {} when only --action-name is given: a successful no-op (§2.2).
+  // The aws CLI sends {} when only --action-name is given: a successful no-op (docs/decisions.md#m15).
   if (input.roleArn === undefined && input.actionParams === undefined) return result;
   const roleArn: string = input.roleArn ?? row.role_arn;
-  // Sent actionParams replace the stored ones, possibly changing the type [Dec M15]; omitted ones are kept (they
-  // were validated when stored), so only the role needs checking then.
+  // Sent actionParams replace the stored ones, possibly changing the type (docs/decisions.md#m15); omitted ones are
+  // kept (they were validated when stored), so only the role needs checking then.
   if (input.actionParams === undefined) checkRoleArn(`Mitigation action ${row.action_name}: roleArn`, roleArn);
   const definition =
     input.actionParams === undefined
@@ -204,7 +209,8 @@ async function deleteMitigationAction(
   input: DeleteMitigationActionInput,
   ctx: RequestContext,
 ): Promise<DeleteMitigationActionOutput> {
-  // Deleting a missing action succeeds [Dec M18]; tasks already started keep their snapshot [Dec M15].
+  // Deleting a missing action succeeds (docs/decisions.md#m18); tasks already started keep their snapshot
+  // (docs/decisions.md#m15).
   const row = await findAction(ctx, input.actionName);
   if (!row) return {};
   await scoped(ctx)
@@ -229,7 +235,7 @@ async function listMitigationActions(
 ): Promise<ListMitigationActionsOutput> {
   const filters = { actionType: input.actionType };
   const pageSize: number = input.maxResults ?? DEFAULT_PAGE_SIZE;
-  // Newest first; the name breaks ties between actions created in the same millisecond (§2.2).
+  // Newest first; the name breaks ties between actions created in the same millisecond.
   let q = scoped(ctx)
     .selectFrom('mitigation_actions')
     .select(['action_name', 'created_at'])
@@ -255,7 +261,8 @@ async function listMitigationActions(
 }
 
 /**
- * The current definitions of the named actions in one account and region, for the task engine's snapshot (§3.4).
+ * The current definitions of the named actions in one account and region, for the task engine's snapshot
+ * (docs/decisions.md#m15).
  * Names that do not exist are absent from the map; the caller reports them.
  */
 export async function loadActionDefinitions(

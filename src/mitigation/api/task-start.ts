@@ -1,6 +1,7 @@
-// StartAuditMitigationActionsTask (mitigation.md §3): validation in the order of Dec M25, the selection of §3.3 and,
-// in the request's transaction, the task row, the actions snapshot, one row per counted finding and one execution
-// per (finding, action). The mitigation runner (src/mitigation/engine.ts) does the work after the commit.
+// StartAuditMitigationActionsTask: validation in the order of docs/decisions.md#m25, the finding selection of
+// docs/decisions.md#m6 and, in the request's transaction, the task row, the actions snapshot, one row per counted
+// finding and one execution per (finding, action). The mitigation runner (src/mitigation/engine/engine.ts) does the
+// work after the commit.
 import type { RequestContext } from '../../registry/context.js';
 import type {
   StartAuditMitigationActionsTaskInput,
@@ -19,7 +20,7 @@ import type { ActionDefinition } from '../action.js';
 import { wakeMitigationRunners } from '../engine/wake.js';
 import { scoped } from '../../store/scoped.js';
 
-/** Audit mitigation tasks IN_PROGRESS per account and region [AWS quota] [Dec M20]. */
+/** Audit mitigation tasks IN_PROGRESS per account and region [AWS quota] (docs/decisions.md#m20). */
 const MAX_MITIGATION_TASKS_IN_PROGRESS = 10;
 /** Rows per INSERT: keeps each statement under SQLite's bound-parameter limit. */
 const INSERT_BATCH = 500;
@@ -30,13 +31,19 @@ export interface Target {
   auditCheckToReasonCodeFilter?: Record<string, string[]>;
 }
 
-/** A mapped check: the caller's spelling (statistics use it [Dec A20]) and its actions in mapping order. */
+/**
+ * A mapped check: the caller's spelling, which statistics use (docs/decisions.md#a20), and its actions in mapping
+ * order.
+ */
 export interface MappedCheck {
   callerName: string;
   actions: ActionDefinition[];
 }
 
-/** JSON with object keys sorted at every level: two requests are identical when these strings are [Dec M4]. */
+/**
+ * JSON with object keys sorted at every level: two requests are identical when these strings are
+ * (docs/decisions.md#m4).
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object')
@@ -72,7 +79,8 @@ async function idempotentAnswer(ctx: RequestContext, taskId: string, token: stri
     .executeTakeFirst();
   if (owner && owner.start_time >= withinRetention(ctx))
     throw invalidRequest(`clientRequestToken ${token} was already used by audit mitigation actions task ${owner.task_id}`);
-  // Past retention, a task id and a token are free again [§6.5]: drop what the purge has not removed yet.
+  // Past retention, a task id and a token are free again (docs/decisions.md#m4): drop what the purge has not removed
+  // yet.
   for (const stale of [existing?.task_id, owner?.task_id].filter((t): t is string => t !== undefined)) await deleteTask(ctx, stale);
   return undefined;
 }
@@ -87,7 +95,7 @@ async function deleteTask(ctx: RequestContext, taskId: string): Promise<void> {
       .execute();
 }
 
-/** Step 3 [Dec M3, M23]. */
+/** Step 3 (docs/decisions.md#m3, #m23). */
 function checkTargetRules(target: Target): void {
   const hasAudit = target.auditTaskId !== undefined;
   const hasFindings = target.findingIds !== undefined;
@@ -103,7 +111,7 @@ function checkTargetRules(target: Target): void {
   }
 }
 
-/** Step 4 [Dec M3, M24]. */
+/** Step 4 (docs/decisions.md#m3, #m24). */
 async function checkTargetExists(ctx: RequestContext, target: Target): Promise<void> {
   if (target.auditTaskId !== undefined) {
     const audit = await findAuditTask(ctx, target.auditTaskId);
@@ -124,7 +132,10 @@ async function checkTargetExists(ctx: RequestContext, target: Target): Promise<v
   if (unknown.length > 1) throw invalidRequest(`Findings ${unknown.join(', ')} do not exist`);
 }
 
-/** Step 5 [Dec M1, M2, M22]: mapping keys known and enabled; the reason-code filter consistent with the mapping. */
+/**
+ * Step 5 (docs/decisions.md#m1, #m2, #m22): mapping keys known and enabled; the reason-code filter consistent with
+ * the mapping.
+ */
 async function checkChecks(ctx: RequestContext, target: Target, mapping: Record<string, string[]>): Promise<Map<string, string>> {
   const canonicalOf = new Map<string, string>(); // canonical → caller spelling
   for (const name of Object.keys(mapping)) {
@@ -150,7 +161,10 @@ async function checkChecks(ctx: RequestContext, target: Target, mapping: Record<
   return canonicalOf;
 }
 
-/** Steps 6 and 7 [Dec M1, M2, M23]: actions exist, none repeats within a check, each type fits its check. */
+/**
+ * Steps 6 and 7 (docs/decisions.md#m1, #m2, #m23): actions exist, none repeats within a check, each type fits its
+ * check.
+ */
 async function resolveActions(
   ctx: RequestContext,
   mapping: Record<string, string[]>,
@@ -178,7 +192,7 @@ async function resolveActions(
   return { checks, snapshot };
 }
 
-/** Step 8 [AWS quota] [Dec M20]. */
+/** Step 8 [AWS quota] (docs/decisions.md#m20). */
 async function checkQuota(ctx: RequestContext): Promise<void> {
   const running = await scoped(ctx)
     .selectFrom('mitigation_tasks')
@@ -191,7 +205,10 @@ async function checkQuota(ctx: RequestContext): Promise<void> {
     );
 }
 
-/** The findings the target selects whose check is mapped (§3.3), oldest first [Dec M30], with suppression at now. */
+/**
+ * The findings the target selects whose check is mapped (docs/decisions.md#m6), oldest first (docs/decisions.md#m30),
+ * with suppression at now.
+ */
 async function selectFindings(ctx: RequestContext, target: Target, checks: Map<string, MappedCheck>) {
   let q = ctx.db
     .selectFrom('audit_findings as f')
@@ -207,15 +224,18 @@ async function selectFindings(ctx: RequestContext, target: Target, checks: Map<s
   return q.execute();
 }
 
-/** What validation steps 3–7 resolve: the mapped checks by canonical name, and the actions snapshot (§3.4). */
+/**
+ * What validation steps 3–7 resolve: the mapped checks by canonical name, and the actions snapshot
+ * (docs/decisions.md#m15).
+ */
 export interface ValidatedMitigationRequest {
   checks: Map<string, MappedCheck>;
   snapshot: ActionDefinition[];
 }
 
 /**
- * Validation steps 3–7 of §3.2 [Dec M25], in order. Shared by StartAuditMitigationActionsTask and the preview
- * extension (§9.1), which skips only idempotency (step 2) and the quota (step 8).
+ * Validation steps 3–7 of docs/decisions.md#m25, in order. Shared by StartAuditMitigationActionsTask and the preview
+ * extension (docs/decisions.md#m31), which skips only idempotency (step 2) and the quota (step 8).
  */
 export async function validateMitigationRequest(
   ctx: RequestContext,
@@ -228,7 +248,7 @@ export async function validateMitigationRequest(
   return resolveActions(ctx, mapping, canonicalOf);
 }
 
-/** A counted finding (§3.3) and what the task does with it. */
+/** A counted finding (docs/decisions.md#m6) and what the task does with it. */
 export interface SelectedFinding {
   findingId: string;
   auditTaskId: string;
@@ -237,11 +257,17 @@ export interface SelectedFinding {
   findingTime: number;
   /** The mapped check: the caller's spelling and the actions, in mapping order. */
   mapped: MappedCheck;
-  /** ACT: one PENDING execution per action; FILTERED: no executions; SUPPRESSED: SKIPPED executions [Dec M6]. */
+  /**
+   * ACT: one PENDING execution per action; FILTERED: no executions; SUPPRESSED: SKIPPED executions
+   * (docs/decisions.md#m6).
+   */
   disposition: 'ACT' | 'FILTERED' | 'SUPPRESSED';
 }
 
-/** The selection of §3.3 at ctx.now, in processing order [Dec M30]. Shared by Start and the preview extension. */
+/**
+ * The finding selection (docs/decisions.md#m6) at ctx.now, in processing order (docs/decisions.md#m30). Shared by
+ * Start and the preview extension.
+ */
 export async function selectMitigationFindings(
   ctx: RequestContext,
   target: Target,
@@ -263,7 +289,7 @@ export async function selectMitigationFindings(
   });
 }
 
-/** The message of an execution skipped because its finding is suppressed [Dec M6]. */
+/** The message of an execution skipped because its finding is suppressed (docs/decisions.md#m6). */
 export const suppressedMessage = (findingId: string) => `Skipped because finding ${findingId} is suppressed`;
 
 async function insertBatched<T extends 'mitigation_task_findings' | 'mitigation_executions'>(
@@ -308,7 +334,8 @@ export async function startAuditMitigationActionsTask(
       next_position: 0,
       lease_until: 0,
     });
-    if (f.disposition === 'FILTERED') continue; // excluded by the filter: counted as skipped, no execution rows [Dec M6]
+    // Excluded by the filter: counted as skipped, no execution rows (docs/decisions.md#m6).
+    if (f.disposition === 'FILTERED') continue;
     f.mapped.actions.forEach((action, position) =>
       executions.push({
         ...scope,

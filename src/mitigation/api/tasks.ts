@@ -1,6 +1,7 @@
-// Reading and canceling audit mitigation actions tasks (mitigation.md §6): DescribeAuditMitigationActionsTask,
+// Reading and canceling audit mitigation actions tasks: DescribeAuditMitigationActionsTask,
 // ListAuditMitigationActionsTasks, ListAuditMitigationActionsExecutions, CancelAuditMitigationActionsTask.
-// StartAuditMitigationActionsTask is in mitigation-task-start.ts; the work itself in src/mitigation/engine.ts.
+// StartAuditMitigationActionsTask is in src/mitigation/api/task-start.ts; the work itself in
+// src/mitigation/engine/engine.ts.
 import type { HandlerTable, RequestContext } from '../../registry/context.js';
 import type {
   CancelAuditMitigationActionsTaskInput,
@@ -38,7 +39,7 @@ interface CheckStatistics {
   canceledFindingsCount: number;
 }
 
-/** Per mapped check (caller spelling), counted from the task's findings and their outcomes (§5.4). */
+/** Per mapped check (caller spelling), counted from the task's findings and their outcomes (docs/decisions.md#m29). */
 async function taskStatistics(ctx: RequestContext, task: MitigationTaskRow): Promise<Record<string, CheckStatistics>> {
   const rows = await ctx.db
     .selectFrom('mitigation_task_findings')
@@ -49,7 +50,7 @@ async function taskStatistics(ctx: RequestContext, task: MitigationTaskRow): Pro
     .groupBy(['check_name', 'outcome'])
     .execute();
   const stats: Record<string, CheckStatistics> = {};
-  // Every mapped check appears, with zeros when nothing was counted for it [Dec M5].
+  // Every mapped check appears, with zeros when nothing was counted for it (docs/decisions.md#m5).
   for (const name of Object.keys(fromJson<Record<string, string[]>>(task.actions_mapping, {})))
     stats[name] = { totalFindingsCount: 0, failedFindingsCount: 0, succeededFindingsCount: 0, skippedFindingsCount: 0, canceledFindingsCount: 0 };
   for (const r of rows) {
@@ -116,7 +117,7 @@ async function listAuditMitigationActionsTasks(
       .whereRef('f.account_id', '=', 't.account_id')
       .whereRef('f.region', '=', 't.region')
       .whereRef('f.task_id', '=', 't.task_id');
-  // Tasks targeting the audit, and findingIds tasks that counted one of its findings [Dec M35].
+  // Tasks targeting the audit, and findingIds tasks that counted one of its findings (docs/decisions.md#m35).
   const { auditTaskId, findingId } = filters;
   if (auditTaskId !== undefined)
     q = q.where((eb) =>
@@ -184,13 +185,14 @@ async function cancelAuditMitigationActionsTask(
   if (task.task_status !== 'IN_PROGRESS')
     throw invalidRequest(`Audit mitigation actions task ${task.task_id} is ${task.task_status}; only an IN_PROGRESS task can be canceled`);
   const scoped = (q: any) => q.where('account_id', '=', ctx.accountId).where('region', '=', ctx.region).where('task_id', '=', task.task_id);
-  // PENDING executions never start; IN_PROGRESS ones (SNS in flight) finish normally; nothing is rolled back [Dec M7].
+  // PENDING executions never start; IN_PROGRESS ones (SNS in flight) finish normally; nothing is rolled back
+  // (docs/decisions.md#m7).
   await scoped(ctx.db.updateTable('mitigation_executions'))
     .set({ status: 'CANCELED', end_time: ctx.now, message: 'Task was canceled' })
     .where('status', '=', 'PENDING')
     .execute();
   // A READY finding's next execution was PENDING and is now CANCELED, and none failed (a failure ends the finding):
-  // its outcome is CANCELED [Dec M29]. WAITING findings settle when their SNS message does.
+  // its outcome is CANCELED (docs/decisions.md#m29). WAITING findings settle when their SNS message does.
   await scoped(ctx.db.updateTable('mitigation_task_findings')).set({ state: 'DONE', outcome: 'CANCELED' }).where('state', '=', 'READY').execute();
   await scoped(ctx.db.updateTable('mitigation_tasks')).set({ task_status: 'CANCELED', end_time: ctx.now }).execute();
   return {};

@@ -1,4 +1,4 @@
-// The mitigation task engine (mitigation.md §5): workers claim findings of IN_PROGRESS tasks and run each finding's
+// The mitigation task engine: workers claim findings of IN_PROGRESS tasks and run each finding's
 // executions strictly in mapping order.
 //
 // Exactly once: every execution runs in its own transaction that re-reads the claim, applies the action to the
@@ -35,7 +35,7 @@ function whereFinding<Q extends { where: (...a: any[]) => Q }>(q: Q, k: FindingK
     .where('finding_id', '=', k.finding_id);
 }
 
-/** A finding's outcome from its executions' statuses [Dec M29]. */
+/** A finding's outcome from its executions' statuses (docs/decisions.md#m29). */
 function findingOutcome(statuses: string[]): 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELED' {
   if (statuses.includes('FAILED')) return 'FAILED';
   if (statuses.includes('CANCELED')) return 'CANCELED';
@@ -67,7 +67,10 @@ async function advanceFinding(db: Db, k: FindingKey, completedPosition: number, 
   return 'DONE';
 }
 
-/** After a failed execution: the finding's later PENDING executions are SKIPPED and the finding FAILED [Dec M7]. */
+/**
+ * After a failed execution: the finding's later PENDING executions are SKIPPED and the finding FAILED
+ * (docs/decisions.md#m7).
+ */
 async function failFinding(db: Db, k: FindingKey, failedPosition: number, actionName: string, now: number): Promise<void> {
   await whereFinding(db.updateTable('mitigation_executions'), k)
     .set({ status: 'SKIPPED', end_time: now, message: `Skipped because action ${actionName} failed for this finding` })
@@ -79,7 +82,10 @@ async function failFinding(db: Db, k: FindingKey, failedPosition: number, action
     .execute();
 }
 
-/** Ends an IN_PROGRESS task whose findings are all DONE: FAILED if any finding failed, else COMPLETED [Dec M7]. */
+/**
+ * Ends an IN_PROGRESS task whose findings are all DONE: FAILED if any finding failed, else COMPLETED
+ * (docs/decisions.md#m7).
+ */
 async function finishTaskIfDone(db: Db, k: Pick<FindingKey, 'account_id' | 'region' | 'task_id'>, now: number): Promise<void> {
   const scoped = (q: any) => q.where('account_id', '=', k.account_id).where('region', '=', k.region).where('task_id', '=', k.task_id);
   const open = await scoped(db.selectFrom('mitigation_task_findings').select('finding_id')).where('state', '!=', 'DONE').limit(1).executeTakeFirst();
@@ -147,7 +153,7 @@ async function recordOutcome(
 
 /**
  * The outbox origin of PUBLISH_FINDING_TO_SNS executions: the deliverer reports delivery or failure here, in the
- * transaction that settles the message, and the finding moves on [Dec M28].
+ * transaction that settles the message, and the finding moves on (docs/decisions.md#m28).
  */
 export function mitigationOutboxOrigin(clock: Clock): OutboxOrigin {
   const settle = async (tx: Transaction<Database>, message: OutboxRow, outcome: { errorCode: string; reason: string } | undefined) => {
@@ -192,7 +198,10 @@ export interface MitigationRunnerOptions {
    * still holds — but lets work be taken over sooner after a crash.
    */
   leaseMs: number;
-  /** Role-permission enforcement [Dec M32]: an action whose role may not do the work FAILS (INSUFFICIENT_PERMISSIONS). */
+  /**
+   * Role-permission enforcement (docs/decisions.md#m32): an action whose role may not do the work FAILS
+   * (INSUFFICIENT_PERMISSIONS).
+   */
   enforceRolePermissions?: boolean;
 }
 
@@ -261,7 +270,7 @@ export class MitigationRunner {
     if (now - this.lastPurge > 60_000 || now < this.lastPurge) await this.purge(now);
   }
 
-  /** Takes up to CLAIM_BATCH READY findings whose lease has expired, oldest finding first [Dec M30]. */
+  /** Takes up to CLAIM_BATCH READY findings whose lease has expired, oldest finding first (docs/decisions.md#m30). */
   private async claim(): Promise<MitigationTaskFindingRow[]> {
     const wallNow = Date.now();
     // A little jitter makes every claim's lease value unique, so a worker recognises its own claim.
@@ -405,7 +414,10 @@ export class MitigationRunner {
     for (const t of tasks) await this.store.transaction((tx) => finishTaskIfDone(tx, t, this.clock.now()));
   }
 
-  /** Deletes tasks and executions older than the retention period (§6.5); task ids are per account and region. */
+  /**
+   * Deletes tasks and executions older than the retention period (docs/decisions.md#m20); task ids are per account
+   * and region.
+   */
   private async purge(now: number): Promise<void> {
     this.lastPurge = now;
     const cutoff = now - RETENTION_MS;

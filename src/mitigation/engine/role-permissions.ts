@@ -1,7 +1,7 @@
-// Role-permission enforcement [Dec M32] (off by default): with it on, a mitigation action's role — and the account's
-// audit role — must be in ddlocal's IAM store (PUT /_ddlocal/iam/roles/{name}, audit.md §9.2) and allow what the work
-// needs, or the work FAILS with INSUFFICIENT_PERMISSIONS. Policies are judged by their actions: an explicit Deny of
-// the action wins over any Allow, as in IAM; resources and conditions are not evaluated.
+// Role-permission enforcement (docs/decisions.md#m32), off by default: with it on, a mitigation action's role — and
+// the account's audit role — must be in ddlocal's IAM store (PUT /_ddlocal/iam/roles/{name}, docs/decisions.md#x3)
+// and allow what the work needs, or the work FAILS with INSUFFICIENT_PERMISSIONS. Policies are judged by their
+// actions: an explicit Deny of the action wins over any Allow, as in IAM; resources and conditions are not evaluated.
 import type { Db } from '../../store/store.js';
 import { fromJson } from '../../kernel/json.js';
 import { parsePolicyDocument, statementCoversAction, type Statement } from '../../audit/analysis/policy-analyser.js';

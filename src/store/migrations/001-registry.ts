@@ -1,4 +1,4 @@
-// The IoT registry tables (registry.md). Written with Kysely's schema builder so one migration serves SQLite and
+// The IoT registry tables. Written with Kysely's schema builder so one migration serves SQLite and
 // PostgreSQL alike.
 import type { Kysely, CreateTableBuilder } from 'kysely';
 import { textType, type TextType } from './dialect.js';
@@ -205,7 +205,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('role_aliases_pk', ['account_id', 'region', 'role_alias'])
     .execute();
-  // ListRoleAliases pages in creation order (Dec R14).
+  // ListRoleAliases pages in creation order (docs/decisions.md#r14).
   await db.schema
     .createIndex('role_aliases_by_creation')
     .on('role_aliases')

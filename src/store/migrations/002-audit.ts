@@ -1,4 +1,4 @@
-// Audit engine tables (audit.md §2, §6–§8): account audit configuration, audit tasks and their per-check state,
+// Audit engine tables: account audit configuration, audit tasks and their per-check state,
 // findings, suppressions and scheduled audits.
 import type { Kysely, CreateTableBuilder } from 'kysely';
 import { textType, type TextType } from './dialect.js';
@@ -78,7 +78,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await scoped(db.schema.createTable('audit_suppressions'))
     .addColumn('check_name', T, (c) => c.notNull()) // canonical
     .addColumn('resource_key', T, (c) => c.notNull())
-    .addColumn('given_check_name', T, (c) => c.notNull()) // the caller's spelling [Dec A20]
+    .addColumn('given_check_name', T, (c) => c.notNull()) // the caller's spelling (docs/decisions.md#a20)
     .addColumn('resource_identifier', T, (c) => c.notNull()) // JSON, as given
     .addColumn('expiration_date', 'bigint')
     .addColumn('suppress_indefinitely', 'integer', (c) => c.notNull())

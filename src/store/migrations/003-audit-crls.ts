@@ -1,4 +1,4 @@
-// CRLs registered through PUT /_ddlocal/crls/{caCertificateId} (audit.md §9.3): at most one per registered CA
+// CRLs registered through PUT /_ddlocal/crls/{caCertificateId} (docs/decisions.md#x3): at most one per registered CA
 // certificate. The revoked serials are stored parsed (JSON array, lower-case hex) so the revocation checks need not
 // re-decode the CRL; the PEM is kept for GET.
 import type { Kysely } from 'kysely';

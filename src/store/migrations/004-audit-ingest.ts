@@ -1,11 +1,11 @@
-// Tables for the audit inputs AWS collects internally and ddlocal takes through its ingest endpoints (audit.md §9.1,
-// §9.2, §9.4): lifecycle events, the IAM store (roles and identity pools) and role-alias service usage.
+// Tables for the audit inputs AWS collects internally and ddlocal takes through its ingest endpoints
+// (docs/decisions.md#x3): lifecycle events, the IAM store (roles and identity pools) and role-alias service usage.
 import type { Kysely } from 'kysely';
 import { textType } from './dialect.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   const T = textType(db);
-  // The primary key is the duplicate rule of §9.1: the same (session, type, timestamp) is stored once.
+  // The primary key is the duplicate rule (docs/decisions.md#x3): the same (session, type, timestamp) is stored once.
   await db.schema
     .createTable('lifecycle_events')
     .addColumn('account_id', T, (c) => c.notNull())

@@ -1,4 +1,4 @@
-// The outbox (mitigation.md §7.3): messages for systems outside the database (SNS) are written in the transaction
+// The outbox (docs/decisions.md#m28): messages for systems outside the database (SNS) are written in the transaction
 // that decides to send them and delivered afterwards, at least once, by the outbox deliverer (src/outbox/).
 import type { Kysely } from 'kysely';
 import { textType } from './dialect.js';

@@ -1,4 +1,4 @@
-// Mitigation (mitigation.md): actions, audit mitigation tasks, the findings each task counted, and one execution per
+// Mitigation: actions, audit mitigation tasks, the findings each task counted, and one execution per
 // (finding, action). The finding row is the unit a worker claims: its executions run strictly in mapping order.
 import type { CreateTableBuilder, Kysely } from 'kysely';
 import { textType } from './dialect.js';
@@ -40,7 +40,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('mitigation_tasks_by_status').on('mitigation_tasks').columns(['task_status']).execute();
 
-  // Every finding a task counted (§3.3): its check (as the caller spelled it), its processing state and outcome.
+  // Every finding a task counted (docs/decisions.md#m6): its check (as the caller spelled it), its processing state
+  // and outcome.
   await scoped(db.schema.createTable('mitigation_task_findings'))
     .addColumn('task_id', T, (c) => c.notNull())
     .addColumn('finding_id', T, (c) => c.notNull())
@@ -49,7 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('finding_time', 'bigint', (c) => c.notNull())
     // READY (has a PENDING execution to run) | WAITING (an execution awaits SNS) | DONE
     .addColumn('state', T, (c) => c.notNull())
-    // SUCCEEDED | FAILED | SKIPPED | CANCELED once DONE [Dec M29]
+    // SUCCEEDED | FAILED | SKIPPED | CANCELED once DONE (docs/decisions.md#m29)
     .addColumn('outcome', T)
     .addColumn('next_position', 'integer', (c) => c.notNull())
     // A worker's claim: wall-clock epoch ms until which no other worker takes this finding.
@@ -84,7 +85,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('end_time', 'bigint')
     .addColumn('error_code', T)
     .addColumn('message', T)
-    .addColumn('undo', T) // JSON before-values for the undo extension (§9.2)
+    .addColumn('undo', T) // JSON before-values for the undo extension (docs/decisions.md#m31)
     .addPrimaryKeyConstraint('mitigation_executions_pk', ['account_id', 'region', 'task_id', 'finding_id', 'position'])
     .execute();
 }

@@ -1,4 +1,4 @@
-// The undo extension (mitigation.md §9.2): when an execution's changes were restored, so that a repeated undo
+// The undo extension (docs/decisions.md#m31): when an execution's changes were restored, so that a repeated undo
 // answers ALREADY_UNDONE instead of judging the (restored) resource again.
 import type { Kysely } from 'kysely';
 

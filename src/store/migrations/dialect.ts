@@ -8,7 +8,8 @@ function isPostgres(db: Kysely<any>): boolean {
 }
 
 /**
- * Text columns compare in code-point order on both engines (Dec R14 orders lists by name in code-point order):
+ * Text columns compare in code-point order on both engines (docs/decisions.md#r14 orders lists by name in
+ * code-point order):
  * SQLite's default BINARY collation already does for UTF-8; PostgreSQL needs the "C" collation, whatever the
  * database's locale.
  */
