@@ -155,6 +155,53 @@ forEachStore('role-permission enforcement', { server: { enforceRolePermissions: 
     assert.equal((await s.iot.send(new GetPolicyCommand({ policyName: 'broad-b' }))).defaultVersionId, '2');
   });
 
+  test('role policies are judged on the resources the execution touches, with conditions, as IAM does', async () => {
+    const accountId = String(++accountSeq);
+    await putRole(server, accountId, 'mitigation', [allow('iot:UpdateCertificate')]);
+    const s = await mitigationScenario(server, accountId);
+    const run = async (taskId: string, finding: 'broad-a' | 'broad-b') => {
+      await s.iot.send(
+        new StartAuditMitigationActionsTaskCommand({
+          taskId,
+          target: { findingIds: [s.policyFinding(finding).findingId!] },
+          auditCheckToActionsMapping: { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: ['ResetPolicyVersionAction'] },
+        }),
+      );
+      await waitForMitigationTask(s.iot, taskId);
+      return (await executions(s.iot, taskId, s.policyFinding(finding).findingId!))[0]!;
+    };
+    const onlyB = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:CreatePolicyVersion', Resource: `arn:aws:iot:us-east-1:${accountId}:policy/broad-b` }],
+    };
+    await putRole(server, accountId, 'mitigation', [onlyB]);
+    const otherPolicy = await run('other-policy', 'broad-a');
+    assert.equal(otherPolicy.errorCode, 'INSUFFICIENT_PERMISSIONS');
+    assert.equal(
+      otherPolicy.message,
+      `Mitigation action ResetPolicyVersionAction: Role arn:aws:iam::${accountId}:role/mitigation does not allow ` +
+        `iot:CreatePolicyVersion on arn:aws:iot:us-east-1:${accountId}:policy/broad-a: no statement of its policies allows it`,
+    );
+    assert.equal((await s.iot.send(new GetPolicyCommand({ policyName: 'broad-a' }))).defaultVersionId, '1', 'nothing applied');
+
+    // A condition on the principal that does not hold denies; the same statement without it allows.
+    const wrongPrincipal = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'iot:CreatePolicyVersion',
+          Resource: 'arn:aws:iot:*:*:policy/broad-*',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${accountId}:role/someone-else` } },
+        },
+      ],
+    };
+    await putRole(server, accountId, 'mitigation', [wrongPrincipal]);
+    assert.equal((await run('wrong-principal', 'broad-a')).errorCode, 'INSUFFICIENT_PERMISSIONS');
+    await putRole(server, accountId, 'mitigation', [onlyB]);
+    assert.equal((await run('exact-resource', 'broad-b')).status, 'COMPLETED');
+  });
+
   test('an audit whose role is not in the IAM store: every check FAILS with INSUFFICIENT_PERMISSIONS', async () => {
     const s = await mitigationScenario(server, String(++accountSeq));
     const d = await s.iot.send(new DescribeAuditTaskCommand({ taskId: s.auditTaskId }));

@@ -57,6 +57,9 @@ export interface ActionContext {
   action: ActionDefinition;
 }
 
+/** One IAM action an action type needs: a name alone means the action has no resource (IAM's `*`). */
+export type Permission = string | { action: string; resources(ctx: ActionContext): string[] };
+
 export type ExecutionErrorCode = 'INSUFFICIENT_PERMISSIONS' | 'INVALID_STATE_OF_RESOURCE';
 
 /** `Undo` is the action type's undo record: the before-values of what it changed, stored with the execution. */
@@ -101,8 +104,11 @@ export interface ActionTypeModule<
   paramsMember: Member;
   /** The audit checks whose findings this type may act on; 'EVERY_CHECK' for a type that changes no resource. */
   appliesTo: readonly AuditCheckName[] | 'EVERY_CHECK';
-  /** IAM actions the action's role needs when role permissions are enforced. */
-  permissions: string[];
+  /**
+   * IAM actions the action's role needs when role permissions are enforced, each on the resources the execution would
+   * touch (`resources`), or on `*` for an action without resource-level permissions.
+   */
+  permissions: readonly Permission[];
   /**
    * Create/UpdateMitigationAction's rules for the params beyond what the model checks (the model has already
    * validated types, enums and lengths). Throws InvalidRequestException; `prefix` is "Mitigation action <name>".

@@ -19,9 +19,10 @@ export const ALLOWED_IMPORTS: Record<Layer, Layer[]> = {
   protocol: ['kernel', 'model'],
   registry: ['kernel', 'model', 'store'],
   outbox: ['kernel', 'store'],
+  iam: ['kernel'],
   audit: ['kernel', 'model', 'store', 'registry', 'outbox'],
-  mitigation: ['kernel', 'model', 'store', 'registry', 'outbox', 'audit'],
-  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation'],
+  mitigation: ['kernel', 'model', 'store', 'registry', 'outbox', 'audit', 'iam'],
+  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation', 'iam'],
   cli: ['kernel', 'model'],
   main: ['cli', 'server', 'kernel'],
 };

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../registry/context.js';
 import { addThingToStaticGroup, removeThingFromStaticGroup, type AddToGroupResult } from '../../registry/thing-group-membership.js';
 import { findGroup } from '../../registry/thing-groups.js';
 import { invalidRequest } from '../../kernel/errors.js';
+import { iotArn } from '../../kernel/arn.js';
 import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
 import {
   DEVICE_CERTIFICATE_CHECKS,
@@ -164,7 +165,10 @@ export const addThingsToThingGroup = defineActionType({
   type: 'ADD_THINGS_TO_THING_GROUP',
   paramsMember: 'addThingsToThingGroupParams',
   appliesTo: DEVICE_CERTIFICATE_CHECKS,
-  permissions: ['iot:ListPrincipalThings', 'iot:AddThingToThingGroup'],
+  permissions: [
+    { action: 'iot:ListPrincipalThings', resources: (ctx) => deviceCertificateIds(ctx).map((id) => iotArn(ctx, 'cert', id)) },
+    { action: 'iot:AddThingToThingGroup', resources: (ctx) => (ctx.action.actionParams.addThingsToThingGroupParams as Params).thingGroupNames.map((name) => iotArn(ctx, 'thinggroup', name)) },
+  ],
   checkParams,
   apply,
   preview: { describeChange },

@@ -77,7 +77,10 @@ export const enableIoTLogging = defineActionType({
   type: 'ENABLE_IOT_LOGGING',
   paramsMember: 'enableIoTLoggingParams',
   appliesTo: ['LOGGING_DISABLED_CHECK'],
-  permissions: ['iot:SetV2LoggingOptions', 'iam:PassRole'],
+  permissions: [
+    'iot:SetV2LoggingOptions',
+    { action: 'iam:PassRole', resources: (ctx) => [(ctx.action.actionParams.enableIoTLoggingParams as Params).roleArnForLogging] },
+  ],
   checkParams,
   apply,
   preview: { describeChange },

@@ -87,7 +87,7 @@ export const publishFindingToSns = defineActionType({
   paramsMember: 'publishFindingToSnsParams',
   // Publishing changes no resource, so any finding can be published.
   appliesTo: 'EVERY_CHECK',
-  permissions: ['sns:Publish'],
+  permissions: [{ action: 'sns:Publish', resources: (ctx) => [ctx.action.actionParams.publishFindingToSnsParams!.topicArn] }],
   checkParams,
   apply,
   // Even a rolled-back simulation would be a message in the making: the preview only says where it would go.

@@ -3,6 +3,7 @@
 // rules, next version id, the 5-version limit). It acts even if the finding's version is no longer the default.
 import { createPolicyVersion, deletePolicyVersion, findPolicy, setDefaultPolicyVersion } from '../../registry/policies.js';
 import type { RequestContext } from '../../registry/context.js';
+import { iotArn } from '../../kernel/arn.js';
 import { defineActionType, type ActionContext, type ActionDefinition, type ActionOutcome } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
 import { changedPart, restore, type PartResult } from './restore.js';
@@ -87,7 +88,15 @@ export const replaceDefaultPolicyVersion = defineActionType({
   type: 'REPLACE_DEFAULT_POLICY_VERSION',
   paramsMember: 'replaceDefaultPolicyVersionParams',
   appliesTo: ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'IOT_POLICY_POTENTIAL_MIS_CONFIGURATION_CHECK'],
-  permissions: ['iot:CreatePolicyVersion'],
+  permissions: [
+    {
+      action: 'iot:CreatePolicyVersion',
+      resources: (ctx) => {
+        const name = policyNameOf(ctx);
+        return name === undefined ? [] : [iotArn(ctx, 'policy', name)];
+      },
+    },
+  ],
   // The only parameter, `templateName`, is an enum of the templates above: the model checks it.
   apply,
   preview: { describeChange },

@@ -2,6 +2,7 @@
 // the registry's updateCaCertificate, as UpdateCACertificate does. Already INACTIVE is success without a change; a deleted CA fails.
 import { findCaCertificate, updateCaCertificate as changeCaCertificate } from '../../registry/ca-certificates.js';
 import type { RequestContext } from '../../registry/context.js';
+import { iotArn } from '../../kernel/arn.js';
 import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
 import { nothingToActOn, refusal, requestContext, withoutFinalPeriod } from './common.js';
 import { changedPart, restore, type PartResult } from './restore.js';
@@ -17,6 +18,13 @@ const TARGET_STATUS = 'INACTIVE';
 
 function failed(message: string): ActionOutcome<never> {
   return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message };
+}
+
+/** The CA certificate a finding is about, as an ARN (none when the finding names no CA certificate). */
+function caCertificateArns(ctx: ActionContext): string[] {
+  const resource = ctx.finding.nonCompliantResource;
+  const id = String(resource.resourceIdentifier.caCertificateId ?? '').toLowerCase();
+  return resource.resourceType === 'CA_CERTIFICATE' && id !== '' ? [iotArn(ctx, 'cacert', id)] : [];
 }
 
 async function apply(ctx: ActionContext): Promise<ActionOutcome<CaCertificateUndo>> {
@@ -51,7 +59,7 @@ export const updateCaCertificate = defineActionType({
   type: 'UPDATE_CA_CERTIFICATE',
   paramsMember: 'updateCACertificateParams',
   appliesTo: ['REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK', 'CA_CERTIFICATE_EXPIRING_CHECK', 'CA_CERTIFICATE_KEY_QUALITY_CHECK'],
-  permissions: ['iot:UpdateCACertificate'],
+  permissions: [{ action: 'iot:UpdateCACertificate', resources: (ctx) => caCertificateArns(ctx) }],
   // The only parameter, `action`, is an enum with the one value DEACTIVATE: the model checks it.
   apply,
   preview: { describeChange: (undo) => `status ${undo.previousStatus} -> ${undo.newStatus}` },

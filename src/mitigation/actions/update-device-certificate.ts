@@ -3,6 +3,7 @@
 // setCertificateStatus, as UpdateCertificate does, so the registry's rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump) apply unchanged.
 import { findCertificate, setCertificateStatus } from '../../registry/certificates.js';
 import type { RequestContext } from '../../registry/context.js';
+import { iotArn } from '../../kernel/arn.js';
 import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
 import { DEVICE_CERTIFICATE_CHECKS, deviceCertificateIds, joinWithin, nothingToActOn, refusal, requestContext, settle, withoutFinalPeriod } from './common.js';
 import { changedPart, restore, type PartResult } from './restore.js';
@@ -71,7 +72,7 @@ export const updateDeviceCertificate = defineActionType({
   type: 'UPDATE_DEVICE_CERTIFICATE',
   paramsMember: 'updateDeviceCertificateParams',
   appliesTo: DEVICE_CERTIFICATE_CHECKS,
-  permissions: ['iot:UpdateCertificate'],
+  permissions: [{ action: 'iot:UpdateCertificate', resources: (ctx) => deviceCertificateIds(ctx).map((id) => iotArn(ctx, 'cert', id)) }],
   // The only parameter, `action`, is an enum with the one value DEACTIVATE: the model checks it.
   apply,
   preview: { describeChange },

@@ -13,7 +13,7 @@ import type { Store, Db } from '../../store/store.js';
 import type { Database, MitigationExecutionRow, MitigationTaskFindingRow, OutboxRow } from '../../store/schema.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { OutboxOrigin } from '../../outbox/deliverer.js';
-import type { ActionDefinition, ActionOutcome, FindingToMitigate } from '../action.js';
+import type { ActionContext, ActionDefinition, ActionOutcome, FindingToMitigate } from '../action.js';
 import { ACTION_IMPLEMENTATIONS } from '../actions/index.js';
 import { RETENTION_MS } from '../../audit/engine/engine.js';
 import { fromJson } from '../../kernel/json.js';
@@ -368,14 +368,10 @@ export class MitigationRunner {
     if (!action) throw new Error(`action ${exec.action_name} is missing from the task's snapshot`);
     const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);
     if (!impl) throw new Error(`no implementation for action type ${action.actionType}`);
-    if (this.options.enforceRolePermissions) {
-      const denial = await roleDenial(tx, k.account_id, k.region, action.roleArn, impl.permissions);
-      if (denial) return { status: 'FAILED', errorCode: 'INSUFFICIENT_PERMISSIONS', message: `Mitigation action ${action.name}: ${denial}` };
-    }
     const finding = await loadFinding(tx, k);
     if (!finding)
       return { status: 'FAILED', errorCode: 'INVALID_STATE_OF_RESOURCE', message: `Finding ${k.finding_id} no longer exists (past its retention)` };
-    return impl.apply({
+    const ctx: ActionContext = {
       db: tx,
       accountId: k.account_id,
       region: k.region,
@@ -384,7 +380,12 @@ export class MitigationRunner {
       taskId: k.task_id,
       finding,
       action,
-    });
+    };
+    if (this.options.enforceRolePermissions) {
+      const denial = await roleDenial(ctx, impl.permissions);
+      if (denial) return { status: 'FAILED', errorCode: 'INSUFFICIENT_PERMISSIONS', message: `Mitigation action ${action.name}: ${denial}` };
+    }
+    return impl.apply(ctx);
   }
 
   /** The task's actions snapshot, cached: it never changes. */

@@ -1,12 +1,15 @@
-// Role-permission enforcement (docs/decisions.md#m32), off by default: with it on, a mitigation action's role — and
-// the account's audit role — must be in ddlocal's IAM store (PUT /_ddlocal/iam/roles/{name}, docs/decisions.md#x3)
-// and allow what the work needs, or the work FAILS with INSUFFICIENT_PERMISSIONS. Policies are judged by their
-// actions: an explicit Deny of the action wins over any Allow, as in IAM; resources and conditions are not evaluated.
+// Role-permission enforcement (docs/decisions.md#m32), off by default: with it on, a mitigation action's role must be
+// in ddlocal's IAM store (PUT /_ddlocal/iam/roles/{name}, docs/decisions.md#x3) and its policies must allow every
+// permission the action type declares, on the resources this execution would touch, or the execution FAILS with
+// INSUFFICIENT_PERMISSIONS. The policies are judged by the same IAM engine as callers in strict mode (src/iam/):
+// actions, resources and conditions, explicit Deny first — so a role policy that works here works in AWS, and the
+// reverse.
 import type { Db } from '../../store/store.js';
 import { fromJson } from '../../kernel/json.js';
-import { parsePolicyDocument, statementCoversAction, type Statement } from '../../audit/analysis/policy-analyser.js';
+import { compilePolicy, evaluate, type CompiledPolicy } from '../../iam/index.js';
+import type { ActionContext, Permission } from '../action.js';
 
-async function roleStatements(db: Db, accountId: string, region: string, roleArn: string): Promise<Statement[] | undefined> {
+async function rolePolicies(db: Db, accountId: string, region: string, roleArn: string): Promise<CompiledPolicy[] | undefined> {
   const row = await db
     .selectFrom('iam_roles')
     .select('policies')
@@ -15,25 +18,36 @@ async function roleStatements(db: Db, accountId: string, region: string, roleArn
     .where('role_arn', '=', roleArn)
     .executeTakeFirst();
   if (!row) return undefined;
-  return fromJson<unknown[]>(row.policies, []).flatMap((document) => {
+  return fromJson<unknown[]>(row.policies, []).flatMap((document, i) => {
     try {
-      return parsePolicyDocument(document);
+      return [compilePolicy({ name: `policies[${i}]`, document: document as object })];
     } catch {
-      return []; // a document the store accepted but the analyser cannot read grants nothing
+      return []; // a document IAM would refuse grants nothing
     }
   });
 }
 
-/** Why `roleArn` may not perform `permissions`, or undefined when it may. */
-export async function roleDenial(db: Db, accountId: string, region: string, roleArn: string, permissions: string[]): Promise<string | undefined> {
-  const statements = await roleStatements(db, accountId, region, roleArn);
-  if (!statements) {
+/** Why the role of `ctx.action` may not perform `permissions` for this execution, or undefined when it may. */
+export async function roleDenial(ctx: ActionContext, permissions: readonly Permission[]): Promise<string | undefined> {
+  const roleArn = ctx.action.roleArn;
+  const policies = await rolePolicies(ctx.db, ctx.accountId, ctx.region, roleArn);
+  if (!policies) {
     const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     return `Role ${roleArn} is not in ddlocal's IAM store (register it with PUT /_ddlocal/iam/roles/${name})`;
   }
-  const missing = permissions.filter((action) => {
-    const covering = statements.filter((s) => statementCoversAction(s, action));
-    return covering.some((s) => s.effect === 'Deny') || !covering.some((s) => s.effect === 'Allow');
-  });
-  return missing.length === 0 ? undefined : `Role ${roleArn} does not allow ${missing.join(', ')}`;
+  const context = { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': ctx.accountId, 'aws:CurrentTime': new Date(ctx.now) };
+  for (const permission of permissions) {
+    const { action, resources } = typeof permission === 'string' ? { action: permission, resources: undefined } : permission;
+    for (const resource of resources?.(ctx) ?? ['*']) {
+      const decision = evaluate({ action, resource, context }, policies);
+      if (decision.decision === 'allowed') continue;
+      const on = resource === '*' ? '' : ` on ${resource}`;
+      const why =
+        decision.decision === 'explicitDeny'
+          ? `explicitly denied by ${decision.statement!.policyName} Statement[${decision.statement!.index}]`
+          : 'no statement of its policies allows it';
+      return `Role ${roleArn} does not allow ${action}${on}: ${why}`;
+    }
+  }
+  return undefined;
 }
