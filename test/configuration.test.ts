@@ -46,6 +46,15 @@ const DEFAULTS: DdlocalConfig = {
   mitigationLeaseMs: 30_000,
   snsDeliveryDeadlineMs: 300_000,
   crlFileUrls: true,
+  authMode: 'open',
+  credentialsFile: undefined,
+  adminAccessKeyId: undefined,
+  adminSecretAccessKey: undefined,
+  adminAccountId: undefined,
+  adminSessionToken: undefined,
+  allowUnauthenticatedNetwork: false,
+  allowedHosts: [],
+  allowedOrigins: [],
 };
 
 /** The message readConfig throws for these flags and this environment. */
@@ -126,6 +135,15 @@ describe('the settings table', () => {
         DDLOCAL_MITIGATION_LEASE_SECONDS: '2.5',
         DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS: '0.5',
         DDLOCAL_CRL_FILE_URLS: 'false',
+        DDLOCAL_AUTH_MODE: 'strict',
+        DDLOCAL_CREDENTIALS_FILE: '/etc/ddlocal/credentials.yaml',
+        DDLOCAL_ACCESS_KEY_ID: 'ADMIN',
+        DDLOCAL_SECRET_ACCESS_KEY: 's3cret',
+        DDLOCAL_ACCOUNT_ID: '123456789012',
+        DDLOCAL_SESSION_TOKEN: 'token',
+        DDLOCAL_ALLOW_UNAUTHENTICATED_NETWORK: 'true',
+        DDLOCAL_ALLOWED_HOSTS: 'ddlocal.test,10.0.0.5:4580',
+        DDLOCAL_ALLOWED_ORIGINS: 'http://localhost:3000',
       },
     );
     assert.deepEqual(config, {
@@ -140,6 +158,15 @@ describe('the settings table', () => {
       mitigationLeaseMs: 2500,
       snsDeliveryDeadlineMs: 500,
       crlFileUrls: false,
+      authMode: 'strict',
+      credentialsFile: '/etc/ddlocal/credentials.yaml',
+      adminAccessKeyId: 'ADMIN',
+      adminSecretAccessKey: 's3cret',
+      adminAccountId: '123456789012',
+      adminSessionToken: 'token',
+      allowUnauthenticatedNetwork: true,
+      allowedHosts: ['ddlocal.test', '10.0.0.5:4580'],
+      allowedOrigins: ['http://localhost:3000'],
     });
     const flagged = readConfig(
       { host: '127.0.0.3', port: '81', data: 'x.db', databaseUrl: 'postgres://h/d', defaultRegion: 'ap-south-1', logLevel: 'warn' },

@@ -181,7 +181,7 @@ function startUpload(port: number, path: string, body: string, firstBytes: numbe
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.write(
-        `POST ${path} HTTP/1.1\r\nHost: ddlocal\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
           body.slice(0, firstBytes),
       );
       resolve({ socket, response });

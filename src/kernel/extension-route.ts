@@ -11,6 +11,13 @@ export interface ExtensionRequest {
   /** The account and region of the request, resolved as for AWS paths. */
   caller: AccountScope;
   requestId: string;
+  /**
+   * Whether the caller may act beyond its own account (other accounts' state, a global reset, the clock): always in
+   * open mode, only admin credentials in strict mode.
+   */
+  admin: boolean;
+  /** Strict mode: the verified caller (absent in open mode). */
+  principal?: { accessKeyId: string; principalArn: string };
 }
 
 export interface ExtensionResponse {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { inputShape, operation as modelOperation, outputShape } from '../model/model.js';
 import { ApiError, invalidRequest } from '../kernel/errors.js';
 import { resolveCaller } from './auth.js';
+import { SignatureMismatchError, verifySigV4, type CredentialLookup, type VerifiedIdentity } from './sigv4.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
 import { errorStatus } from './error-status.js';
 import { route } from './router.js';
@@ -16,6 +17,7 @@ import { validateInput } from '../model/validate.js';
 import { serializeStructure } from './serialize.js';
 import { isServiceUnavailable } from '../kernel/errors.js';
 import type { AccountScope } from '../kernel/scope.js';
+import { checkRequestOrigin, requestOriginPolicy, type RequestOriginPolicy } from './request-origin.js';
 
 /** One validated AWS IoT request, for the operations behind the protocol to run. */
 export interface OperationCall {
@@ -25,6 +27,10 @@ export interface OperationCall {
   input: Record<string, unknown>;
   caller: AccountScope;
   requestId: string;
+  /** Strict mode: who signed the request (absent in open mode, where nobody is verified). */
+  identity?: VerifiedIdentity;
+  /** The client's address, for the aws:SourceIp condition key. */
+  sourceIp?: string;
 }
 
 /** What the protocol needs of the operations: whether one exists, and running it. */
@@ -39,7 +45,14 @@ export interface HttpServerOptions {
   operations: Operations;
   extensions: ExtensionRoute[];
   defaultRegion: string;
+  /** The hosts and origins requests may come through; default: loopback hosts only, no other origin. */
+  requestOrigin?: RequestOriginPolicy;
+  /** Strict mode (docs/strict-mode.md): every request must be signed with a key of this table; absent: open mode. */
+  authentication?: { lookup: CredentialLookup; now(): number };
 }
+
+/** The one endpoint strict mode serves unsigned: a readiness probe that reveals nothing of any account. */
+const UNSIGNED_PATHS = new Set(['GET /_ddlocal/health']);
 
 class BodyTooLarge extends Error {}
 
@@ -79,6 +92,19 @@ function discardRest(req: IncomingMessage, alreadyRead: number, reject: (err: Er
   });
   req.once('end', () => reject(new BodyTooLarge()));
   req.resume();
+}
+
+/** Reads and drops the body of a request refused unread, so the client can read the refusal (as discardRest does). */
+function discardBody(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // A body Node cannot parse ends the read too; the refusal is answered all the same.
+    BODY_READERS.set(req, () => resolve());
+    discardRest(req, 0, () => resolve());
+    req.on('error', () => reject(new ClientAborted()));
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientAborted());
+    });
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -201,6 +227,7 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, operations, extensions, defaultRegion } = options;
+  const requestOrigin = options.requestOrigin ?? requestOriginPolicy();
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, requestId: string, log: Record<string, unknown>) {
     const method = req.method ?? 'GET';
@@ -210,6 +237,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
     log.method = method;
     log.path = rawPath;
+    // Before the body is read or anything routed: a refused request changes nothing (docs/decisions.md#w18).
+    const refusal = checkRequestOrigin(req.headersDistinct, req.httpVersion, requestOrigin);
+    if (refusal) {
+      await discardBody(req);
+      throw refusal;
+    }
 
     let body: Buffer;
     try {
@@ -219,7 +252,20 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (err instanceof UnreadableBody) throw invalidRequest(`The request body could not be read: ${err.message}`);
       throw err;
     }
-    const caller = resolveCaller(req.headers['authorization'], defaultRegion);
+    // Strict mode: the signature over the raw bytes is verified before the body is parsed or anything routed.
+    let identity: VerifiedIdentity | undefined;
+    if (options.authentication && !UNSIGNED_PATHS.has(`${method} ${rawPath}`)) {
+      try {
+        identity = verifySigV4({ method, rawPath, rawQuery, headers: req.rawHeaders, body, now: options.authentication.now() }, options.authentication.lookup);
+      } catch (err) {
+        // What ddlocal signed, for the operator comparing it with `aws --debug`; never sent to the client.
+        if (err instanceof SignatureMismatchError)
+          logger.debug({ requestId, canonicalRequest: err.canonicalRequest, stringToSign: err.stringToSign }, 'signature mismatch');
+        throw err;
+      }
+      log.principal = identity.principalArn;
+    }
+    const caller = identity ? { accountId: identity.accountId, region: identity.region } : resolveCaller(req.headers['authorization'], defaultRegion);
     log.account = caller.accountId;
     log.region = caller.region;
     const query = parseQuery(rawQuery);
@@ -230,7 +276,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
       );
       if (!ext) throw new ApiError('UnknownOperationException', `No ddlocal endpoint matches ${method} ${rawPath}`);
       log.operation = `ddlocal:${ext.path}`;
-      const out = await ext.handler({ method, path: rawPath, query, body, caller, requestId });
+      // Open mode has no identities: every caller may do what an admin may (docs/decisions.md#w11).
+      const admin = options.authentication ? identity?.admin === true : true;
+      const principal = identity && { accessKeyId: identity.accessKeyId, principalArn: identity.principalArn };
+      const out = await ext.handler({ method, path: rawPath, query, body, caller, requestId, admin, principal });
       const contentType = out.contentType ?? 'application/json';
       const text = contentType === 'application/json' ? JSON.stringify(out.body) : String(out.body);
       send(res, out.status ?? 200, { 'Content-Type': contentType, 'x-amzn-RequestId': requestId }, text);
@@ -245,7 +294,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const op = modelOperation(match.operation);
     const raw = gatherInput(op, { labels: match.labels, query, headers: req.headersDistinct, body });
     const input = validateInput(op.input?.shape ?? `${match.operation}Request`, inputShape(op), raw);
-    const output = await operations.invoke({ operation: match.operation, input, caller: { accountId: caller.accountId, region: caller.region }, requestId });
+    const output = await operations.invoke({
+      operation: match.operation,
+      input,
+      caller: { accountId: caller.accountId, region: caller.region },
+      requestId,
+      identity,
+      sourceIp: req.socket.remoteAddress,
+    });
     const json = serializeStructure(outputShape(op), op.output?.shape ?? `${match.operation}Response`, output);
     send(res, 200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId }, JSON.stringify(json));
     return 200;

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '../store/store.js';
 import { Clock } from '../kernel/clock.js';
 import { createHttpServer } from '../protocol/http-server.js';
+import { isLoopbackAddress, requestOriginPolicy } from '../protocol/request-origin.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
 import { transactionalOperations } from './operations.js';
 import { coreExtensionRoutes } from './core-routes.js';
@@ -15,7 +16,11 @@ import { OutboxDeliverer } from '../outbox/deliverer.js';
 import { MitigationRunner, mitigationOutboxOrigin } from '../mitigation/engine/engine.js';
 import { MITIGATION_EXECUTION_ORIGIN } from '../mitigation/actions/publish-finding-to-sns.js';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
-import { defaultSetting, environmentSetting } from './config.js';
+import { ConfigurationError, defaultSetting, environmentSetting, type AuthMode } from './config.js';
+import { readFileSync } from 'node:fs';
+import { buildCredentialsTable, ENVIRONMENT_VARIABLES, parseCredentialsFile, type CredentialsTable } from '../protocol/credentials.js';
+import { CallerAuthorization } from './caller-authorization.js';
+import { simulateRoutes } from './simulate-route.js';
 
 /**
  * Options left out take their default from the settings table (src/server/config.ts); the settings that have no
@@ -48,6 +53,42 @@ export interface DdlocalOptions {
   crlFileUrls?: boolean;
   /** How long close() waits for in-flight requests before cutting their connections; default 10 s. */
   shutdownGraceMs?: number;
+  /** Default DDLOCAL_AUTH_MODE, `open`. */
+  authMode?: AuthMode;
+  /** `strict` mode: the credentials file; default DDLOCAL_CREDENTIALS_FILE. */
+  credentialsFile?: string;
+  /**
+   * `strict` mode: credentials given directly (embedders, tests), in the credentials file's format; added to those of
+   * the file and the DDLOCAL_ACCESS_KEY_ID… environment credential.
+   */
+  credentials?: unknown[];
+  /** Whether `open` mode may listen on an address other than loopback; default DDLOCAL_ALLOW_UNAUTHENTICATED_NETWORK, no. */
+  allowUnauthenticatedNetwork?: boolean;
+  /** Hosts (`name` or `name:port`) accepted in the Host header besides loopback; default DDLOCAL_ALLOWED_HOSTS, none. */
+  allowedHosts?: string[];
+  /** Origins whose web pages may send requests; default DDLOCAL_ALLOWED_ORIGINS, none. */
+  allowedOrigins?: string[];
+}
+
+/**
+ * Refuses to expose `open` mode beyond this machine unless the operator said so, and then says what it means
+ * (docs/decisions.md#w20). Throws ConfigurationError before anything is opened.
+ */
+function checkNetworkExposure(host: string, options: DdlocalOptions, logger: Logger): void {
+  const authMode = options.authMode ?? environmentSetting('authMode');
+  if (authMode === 'strict' || isLoopbackAddress(host)) return;
+  if (!(options.allowUnauthenticatedNetwork ?? environmentSetting('allowUnauthenticatedNetwork')))
+    throw new ConfigurationError(
+      `refusing to listen on ${host} in open mode, where no caller is authenticated: anyone who can reach it could ` +
+        'change every account and the clock. Listen on 127.0.0.1 (the default), or pass --allow-unauthenticated-network ' +
+        '(DDLOCAL_ALLOW_UNAUTHENTICATED_NETWORK=true) if that is what you want',
+    );
+  // Logged now, long before the ready line: pino writes asynchronously, and a line still queued when `ddlocal serve`
+  // prints the ready line would come after it.
+  logger.warn(
+    `open mode on ${host} with --allow-unauthenticated-network: no caller is authenticated, anyone who can reach ` +
+      'this address can change every account and the clock',
+  );
 }
 
 export interface RunningDdlocal {
@@ -66,6 +107,59 @@ export interface RunningDdlocal {
   close(): Promise<void>;
 }
 
+/** The hosts and origins a request may come through (docs/decisions.md#w18, docs/decisions.md#w19). */
+function requestOriginPolicyOf(host: string, options: DdlocalOptions) {
+  try {
+    return requestOriginPolicy({
+      allowedHosts: options.allowedHosts ?? environmentSetting('allowedHosts'),
+      allowedOrigins: options.allowedOrigins ?? environmentSetting('allowedOrigins'),
+      listenHost: host,
+    });
+  } catch (err) {
+    throw new ConfigurationError((err as Error).message);
+  }
+}
+
+/**
+ * The credentials of strict mode: the credentials file, the options' own list and the environment's admin credential.
+ * Anything wrong is a start-up error naming the entry and the field (never the secret).
+ */
+function strictCredentials(options: DdlocalOptions): CredentialsTable {
+  const file = options.credentialsFile ?? environmentSetting('credentialsFile');
+  try {
+    let fileText: string | undefined;
+    if (file !== undefined) {
+      try {
+        fileText = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new Error(`cannot read the credentials file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    const env = {
+      [ENVIRONMENT_VARIABLES.accessKeyId]: environmentSetting('adminAccessKeyId'),
+      [ENVIRONMENT_VARIABLES.secretAccessKey]: environmentSetting('adminSecretAccessKey'),
+      [ENVIRONMENT_VARIABLES.accountId]: environmentSetting('adminAccountId'),
+      [ENVIRONMENT_VARIABLES.sessionToken]: environmentSetting('adminSessionToken'),
+    };
+    // Each source is checked on its own (messages name it), then together: one access key, one secret.
+    const entries = [
+      ...(fileText === undefined ? [] : parseCredentialsFile(fileText, file)),
+      ...(options.credentials ? parseCredentialsFile(JSON.stringify(options.credentials), 'the credentials option') : []),
+    ];
+    return buildCredentialsTable(entries.length > 0 ? JSON.stringify(entries) : undefined, env, file ?? 'the credentials option');
+  } catch (err) {
+    throw new ConfigurationError(`strict mode: ${(err as Error).message}`);
+  }
+}
+
+function compileCallerPolicies(credentials: CredentialsTable): CallerAuthorization {
+  try {
+    return new CallerAuthorization(credentials.entries);
+  } catch (err) {
+    throw new ConfigurationError(`strict mode: ${(err as Error).message}`);
+  }
+}
+
 export async function startDdlocal(options: DdlocalOptions = {}): Promise<RunningDdlocal> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? new Clock();
@@ -76,15 +170,23 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const weakKeyBlocklists = options.weakKeyBlocklists ?? environmentSetting('weakKeyBlocklists');
   const crlFileUrls = options.crlFileUrls ?? environmentSetting('crlFileUrls');
   const dataFile = options.dataFile ?? defaultSetting('data');
+  const host = options.host ?? defaultSetting('host');
+  checkNetworkExposure(host, options, logger);
+  const originPolicy = requestOriginPolicyOf(host, options);
+  const authMode = options.authMode ?? environmentSetting('authMode');
+  const credentials = authMode === 'strict' ? strictCredentials(options) : undefined;
+  const authorization = credentials && compileCallerPolicies(credentials);
   const store = await openStore({ dataFile, databaseUrl: options.databaseUrl, logger });
-  const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, 'open'), ...EXTENSION_ROUTES(store, clock)];
+  const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, authMode), ...EXTENSION_ROUTES(store, clock)];
+  if (credentials && authorization) extensions.push(...simulateRoutes(store, clock, credentials, authorization));
   const server = createHttpServer({
     logger,
-    operations: transactionalOperations(store, clock),
+    operations: transactionalOperations(store, clock, undefined, authorization),
     extensions,
     defaultRegion: options.defaultRegion ?? defaultSetting('defaultRegion'),
+    requestOrigin: originPolicy,
+    authentication: credentials && { lookup: credentials.lookup, now: () => clock.now() },
   });
-  const host = options.host ?? defaultSetting('host');
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -6,6 +6,7 @@
 //
 // Kept free of heavy imports: `ddlocal --help` loads it.
 import { delimiter } from 'node:path';
+import { parseHostAllowance, parseOriginAllowance } from '../protocol/request-origin.js';
 
 /** The settings after parsing: what `ddlocal serve` hands to startDdlocal. */
 export interface DdlocalConfig {
@@ -20,7 +21,19 @@ export interface DdlocalConfig {
   mitigationLeaseMs: number;
   snsDeliveryDeadlineMs: number;
   crlFileUrls: boolean;
+  authMode: AuthMode;
+  credentialsFile: string | undefined;
+  adminAccessKeyId: string | undefined;
+  adminSecretAccessKey: string | undefined;
+  adminAccountId: string | undefined;
+  adminSessionToken: string | undefined;
+  allowUnauthenticatedNetwork: boolean;
+  allowedHosts: string[];
+  allowedOrigins: string[];
 }
+
+/** `open`: callers are not authenticated (docs/decisions.md#w11); `strict`: SigV4 verified. */
+export type AuthMode = 'open' | 'strict';
 
 export type SettingKey = keyof DdlocalConfig;
 
@@ -29,8 +42,12 @@ export class ConfigurationError extends Error {}
 
 export interface Setting<K extends SettingKey = SettingKey> {
   key: K;
-  /** The `ddlocal serve` flag with its value placeholder, e.g. `--port <port>`; it wins over the environment variable. */
-  flag?: `--${string} <${string}>`;
+  /**
+   * The `ddlocal serve` flag with its value placeholder, e.g. `--port <port>`; it wins over the environment variable.
+   * `<name...>` takes the flag repeatedly (the values joined with commas); without a placeholder it is a switch, `true`
+   * when given.
+   */
+  flag?: `--${string}`;
   env: `DDLOCAL_${string}`;
   /** What applies when neither the flag nor the variable is set, written as a value would be; none: unset. */
   default?: string;
@@ -39,6 +56,9 @@ export interface Setting<K extends SettingKey = SettingKey> {
   /** Turns the text of the flag or variable into the value; throws ConfigurationError saying what is wrong. */
   parse(raw: string): DdlocalConfig[K];
 }
+
+/** A setting without a default: unset (or empty) is undefined. */
+const optionalText = (raw: string): string | undefined => (raw === '' ? undefined : raw);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DEFAULT_MITIGATION_LEASE_SECONDS = '30';
@@ -82,6 +102,24 @@ function parseEnforceRolePermissions(raw: string): boolean {
   if (['', 'false', '0', 'no', 'off'].includes(word)) return false;
   if (['true', '1', 'yes', 'on'].includes(word)) return true;
   throw new ConfigurationError(`DDLOCAL_ENFORCE_ROLE_PERMISSIONS must be true or false, got "${raw}"`);
+}
+
+function parseSwitch(env: string, raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (['', 'false', '0', 'no', 'off'].includes(word)) return false;
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  throw new ConfigurationError(`${env} must be true or false, got "${raw}"`);
+}
+
+/** A comma-separated list, each entry checked by `parse`; `what` names the setting and the entry's kind. */
+function parseList(raw: string, what: string, parse: (entry: string) => unknown): string[] {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const bad = entries.find((entry) => parse(entry) === undefined);
+  if (bad !== undefined) throw new ConfigurationError(`${what}, got '${bad}'`);
+  return entries;
 }
 
 /** Every setting, in the order of the README table. */
@@ -139,6 +177,83 @@ export const SETTINGS: readonly Setting[] = [
       return raw;
     },
   } satisfies Setting<'logLevel'>,
+  // Who may reach ddlocal: docs/decisions.md#w18, docs/decisions.md#w19, docs/decisions.md#w20.
+  {
+    key: 'authMode',
+    flag: '--auth-mode <mode>',
+    env: 'DDLOCAL_AUTH_MODE',
+    default: 'open',
+    doc:
+      '`open`: the access key id only picks the account, nothing is verified; `strict`: every request must carry a ' +
+      'valid SigV4 signature of a key in the credentials table, and callers get only what their IAM policies allow ' +
+      '(docs/strict-mode.md)',
+    parse: (raw) => {
+      if (raw === 'open' || raw === 'strict') return raw;
+      throw new ConfigurationError(`--auth-mode must be open or strict, got '${raw}'`);
+    },
+  } satisfies Setting<'authMode'>,
+  {
+    key: 'credentialsFile',
+    flag: '--credentials-file <file>',
+    env: 'DDLOCAL_CREDENTIALS_FILE',
+    doc:
+      '`strict` mode: a JSON or YAML list of access keys with their secret, account, principal ARN, admin flag and IAM ' +
+      'policies (docs/strict-mode.md)',
+    parse: optionalText,
+  } satisfies Setting<'credentialsFile'>,
+  {
+    key: 'adminAccessKeyId',
+    env: 'DDLOCAL_ACCESS_KEY_ID',
+    doc: '`strict` mode: the access key id of one admin credential given without a file (with the next two)',
+    parse: optionalText,
+  } satisfies Setting<'adminAccessKeyId'>,
+  {
+    key: 'adminSecretAccessKey',
+    env: 'DDLOCAL_SECRET_ACCESS_KEY',
+    doc: '`strict` mode: the secret access key of that admin credential',
+    parse: optionalText,
+  } satisfies Setting<'adminSecretAccessKey'>,
+  {
+    key: 'adminAccountId',
+    env: 'DDLOCAL_ACCOUNT_ID',
+    doc: '`strict` mode: the 12-digit account of that admin credential',
+    parse: optionalText,
+  } satisfies Setting<'adminAccountId'>,
+  {
+    key: 'adminSessionToken',
+    env: 'DDLOCAL_SESSION_TOKEN',
+    doc: '`strict` mode: a session token that admin credential requires in `X-Amz-Security-Token` (optional)',
+    parse: optionalText,
+  } satisfies Setting<'adminSessionToken'>,
+  {
+    key: 'allowUnauthenticatedNetwork',
+    flag: '--allow-unauthenticated-network',
+    env: 'DDLOCAL_ALLOW_UNAUTHENTICATED_NETWORK',
+    default: 'false',
+    doc:
+      'let `open` mode listen on an address other than loopback (the variable: `true`), where anyone who can reach ' +
+      'the port can change every account and the clock; without it such a start is refused',
+    parse: (raw) => parseSwitch('DDLOCAL_ALLOW_UNAUTHENTICATED_NETWORK', raw),
+  } satisfies Setting<'allowUnauthenticatedNetwork'>,
+  {
+    key: 'allowedHosts',
+    flag: '--allowed-host <host...>',
+    env: 'DDLOCAL_ALLOWED_HOSTS',
+    doc:
+      'host names or addresses (`name`: any port, `name:port`: that port), comma-separated or repeated, accepted in ' +
+      'the `Host` header besides loopback names and the listening address; other hosts get `403`',
+    parse: (raw) =>
+      parseList(raw, '--allowed-host must be host names or addresses with an optional port, such as ddlocal.internal or 10.0.0.5:4580', parseHostAllowance),
+  } satisfies Setting<'allowedHosts'>,
+  {
+    key: 'allowedOrigins',
+    flag: '--allowed-origin <origin...>',
+    env: 'DDLOCAL_ALLOWED_ORIGINS',
+    doc:
+      'origins such as `http://localhost:3000`, comma-separated or repeated, whose web pages may send requests; ' +
+      'browser requests from other origins get `403`',
+    parse: (raw) => parseList(raw, '--allowed-origin must be origins such as http://localhost:3000', parseOriginAllowance),
+  } satisfies Setting<'allowedOrigins'>,
   {
     key: 'weakKeyBlocklists',
     env: 'DDLOCAL_WEAK_KEY_BLOCKLISTS',
@@ -192,12 +307,21 @@ function settingOf<K extends SettingKey>(key: K): Setting<K> {
   return SETTINGS.find((s) => s.key === key) as Setting<K>;
 }
 
-function valueOf<K extends SettingKey>(setting: Setting<K>, flagValue: string | undefined, env: NodeJS.ProcessEnv): DdlocalConfig[K] {
-  return setting.parse(flagValue ?? env[setting.env] ?? setting.default ?? '');
+/** A flag's value as text: a repeated flag's values joined with commas, a switch `true`. */
+function flagText(value: FlagValue | undefined): string | undefined {
+  if (Array.isArray(value)) return value.join(',');
+  return value === true ? 'true' : (value as string | undefined);
 }
 
+function valueOf<K extends SettingKey>(setting: Setting<K>, flagValue: FlagValue | undefined, env: NodeJS.ProcessEnv): DdlocalConfig[K] {
+  return setting.parse(flagText(flagValue) ?? env[setting.env] ?? setting.default ?? '');
+}
+
+/** A flag's value as the command line gives it: text, every value of a repeated flag, or `true` for a switch. */
+export type FlagValue = string | readonly string[] | true;
+
 /** The flag values given on the `ddlocal serve` command line, by setting key; a flag not given is undefined. */
-export type FlagValues = Partial<Record<SettingKey, string>>;
+export type FlagValues = Partial<Record<SettingKey, FlagValue>>;
 
 /**
  * All settings: each from its flag, else its environment variable, else its default. A variable whose flag is given
@@ -230,7 +354,7 @@ export function settingEnv(key: SettingKey): string {
 const plainText = (markdown: string) => markdown.replace(/`/g, '');
 
 /** `--port` of `--port <port>`. */
-export const flagName = (flag: string) => flag.slice(0, flag.indexOf(' '));
+export const flagName = (flag: string) => (flag.includes(' ') ? flag.slice(0, flag.indexOf(' ')) : flag);
 
 /** The `--help` description of a flag: its documentation, variable and default. */
 export function flagHelp(setting: Setting): string {

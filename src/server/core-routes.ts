@@ -1,6 +1,6 @@
 // ddlocal's own endpoints under /_ddlocal/ (README "Extension endpoints"): health, reset and clock control.
 // Later areas add theirs through the same ExtensionRoute table.
-import { invalidRequest } from '../kernel/errors.js';
+import { ApiError, invalidRequest } from '../kernel/errors.js';
 import { readJsonObjectBody } from '../kernel/json-body.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
 import type { Store } from '../store/store.js';
@@ -17,13 +17,20 @@ function checkClockTarget(ms: number, what: string): void {
     throw invalidRequest(`${what} would move the clock outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z`);
 }
 
+/** In strict mode, what reaches beyond the caller's own account needs an admin credential (docs/decisions.md#w21). */
+function requireAdmin(admin: boolean, what: string): void {
+  if (!admin) throw new ApiError('AccessDeniedException', `${what} needs an admin credential (admin: true in the credentials file)`);
+}
+
 function clockRoutes(clock: Clock): ExtensionRoute[] {
   return [
     { method: 'GET', path: '/_ddlocal/clock', handler: async () => ({ body: clock.state() }) },
     {
       method: 'POST',
       path: '/_ddlocal/clock',
-      handler: async ({ body }) => {
+      handler: async ({ body, admin }) => {
+        // One clock serves every account, so moving it is not a per-account action.
+        requireAdmin(admin, 'Moving ddlocal\'s clock');
         const request = readJsonObjectBody(body);
         const keys = Object.keys(request);
         if (keys.length !== 1 || !['advanceSeconds', 'set', 'freeze', 'reset'].includes(keys[0]!))
@@ -64,7 +71,7 @@ export function coreExtensionRoutes(store: Store, clock: Clock, authMode: string
     {
       method: 'POST',
       path: '/_ddlocal/reset',
-      handler: async ({ body }) => {
+      handler: async ({ body, admin, caller }) => {
         const request = readJsonObjectBody(body);
         for (const key of Object.keys(request))
           if (key !== 'accountId' && key !== 'region') throw invalidRequest(`Unknown reset option ${key}; use accountId and region`);
@@ -74,6 +81,8 @@ export function coreExtensionRoutes(store: Store, clock: Clock, authMode: string
         if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)))
           throw invalidRequest('region must be an AWS region name such as us-east-1');
         if (region !== undefined && accountId === undefined) throw invalidRequest('region needs accountId');
+        if (accountId === undefined) requireAdmin(admin, 'A reset of every account (and the clock)');
+        else if (accountId !== caller.accountId) requireAdmin(admin, `A reset of account ${accountId}, which is not the caller's account ${caller.accountId},`);
         await store.reset({ accountId: accountId as string | undefined, region: region as string | undefined });
         if (accountId === undefined) clock.reset();
         return { body: {} };

@@ -5,6 +5,7 @@ import type { OperationName } from '../model/types.generated.js';
 import type { Operations } from '../protocol/http-server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../kernel/clock.js';
+import type { CallerAuthorization } from './caller-authorization.js';
 import { thingHandlers } from '../registry/things.js';
 import { policyHandlers } from '../registry/policies.js';
 import { policyAttachmentHandlers } from '../registry/policy-attachments.js';
@@ -54,16 +55,26 @@ type DispatchedHandler = ((input: Record<string, unknown>, ctx: RequestContext) 
 
 /**
  * The operations as the protocol layer sees them: each call runs its handler in one store transaction, with one
- * consistent "now" from ddlocal's clock (READ COMMITTED where the handler asks for it).
+ * consistent "now" from ddlocal's clock (READ COMMITTED where the handler asks for it). In strict mode the caller's
+ * policies are checked first, in the same transaction, so a denied call changes nothing.
  */
-export function transactionalOperations(store: Store, clock: Clock, handlers: HandlerTable = HANDLERS): Operations {
+export function transactionalOperations(
+  store: Store,
+  clock: Clock,
+  handlers: HandlerTable = HANDLERS,
+  authorization?: CallerAuthorization,
+): Operations {
   return {
     implements: (operation) => Object.hasOwn(handlers, operation),
-    invoke({ operation, input, caller, requestId }) {
+    invoke({ operation, input, caller, requestId, identity, sourceIp }) {
       // The protocol checked `implements` and validated the input against this operation's input shape, which is
       // what the handler's type promises it; the table cannot say which handler the name picks, so it is erased here.
       const handler = handlers[operation as OperationName] as unknown as DispatchedHandler;
-      return store.transaction((db) => handler(input, { ...caller, requestId, db, clock, now: clock.now() }), {
+      return store.transaction(async (db) => {
+        const ctx = { ...caller, requestId, db, clock, now: clock.now() };
+        if (authorization && identity) await authorization.authorize(ctx, operation, input, identity, { sourceIp });
+        return handler(input, ctx);
+      }, {
         readCommitted: handler.readCommitted,
       });
     },

@@ -62,8 +62,15 @@ export async function serve(flags: FlagValues): Promise<void> {
       mitigationLeaseMs: config.mitigationLeaseMs,
       snsDeliveryDeadlineMs: config.snsDeliveryDeadlineMs,
       crlFileUrls: config.crlFileUrls,
+      authMode: config.authMode,
+      credentialsFile: config.credentialsFile,
+      allowUnauthenticatedNetwork: config.allowUnauthenticatedNetwork,
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
     });
   } catch (err) {
+    // The settings are well-formed but not usable together (open mode on a network address without the flag).
+    if (err instanceof ConfigurationError) fail(EXIT_USAGE, err.message);
     fail(EXIT_START, startFailure(err, config));
   }
   let stopping = false;
