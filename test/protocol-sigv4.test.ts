@@ -5,10 +5,10 @@
 // are handed to it as the HTTP server would receive them: raw path and query, Node-style raw headers, body bytes.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { NodeSha256 } from './helpers/signing.js';
 import { buildCredentialsTable } from '../src/protocol/credentials.js';
 import { canonicalQuery, canonicalUri, SignatureMismatchError, verifySigV4, type ReceivedRequest, type VerifiedIdentity } from '../src/protocol/sigv4.js';
 import { errorStatus } from '../src/protocol/error-status.js';
@@ -93,28 +93,6 @@ const withAuthorization = (wire: Wire, edit: (authorization: string) => string) 
 
 // ---------------------------------------------------------------------------------------------------------------
 // Signing with @smithy/signature-v4
-
-/** The signer's hash: SHA-256, or HMAC-SHA256 when constructed with a secret, from node:crypto. */
-class NodeSha256 implements Checksum {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(this.secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
-const toBytes = (data: SourceData): Buffer =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
 
 /** The query string the SDK's HTTP handler writes for a query object (RFC 3986 encoding, a list as repeated names). */
 function wireQuery(query: Record<string, string | string[]>): string {
