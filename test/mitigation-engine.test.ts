@@ -107,6 +107,19 @@ describe('PUBLISH_FINDING_TO_SNS through a mitigation task (moto SNS)', () => {
   });
 });
 
+/** Runs ResetPolicyVersionAction on one policy finding of the scenario; returns its execution. */
+async function resetPolicyVersion(s: Awaited<ReturnType<typeof mitigationScenario>>, taskId: string, finding: 'broad-a' | 'broad-b') {
+  await s.iot.send(
+    new StartAuditMitigationActionsTaskCommand({
+      taskId,
+      target: { findingIds: [s.policyFinding(finding).findingId!] },
+      auditCheckToActionsMapping: { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: ['ResetPolicyVersionAction'] },
+    }),
+  );
+  await waitForMitigationTask(s.iot, taskId);
+  return (await executions(s.iot, taskId, s.policyFinding(finding).findingId!))[0]!;
+}
+
 forEachStore('role-permission enforcement', { server: { enforceRolePermissions: true } }, (suite) => {
   let server: TestServer;
   before(() => ({ server } = suite));
@@ -116,17 +129,7 @@ forEachStore('role-permission enforcement', { server: { enforceRolePermissions: 
     // The audit that produces the findings needs its role in the store too; this one cannot create policy versions.
     await putRole(server, accountId, 'mitigation', [allow('iot:UpdateCertificate')]);
     const s = await mitigationScenario(server, accountId);
-    const run = async (taskId: string, finding: 'broad-a' | 'broad-b') => {
-      await s.iot.send(
-        new StartAuditMitigationActionsTaskCommand({
-          taskId,
-          target: { findingIds: [s.policyFinding(finding).findingId!] },
-          auditCheckToActionsMapping: { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: ['ResetPolicyVersionAction'] },
-        }),
-      );
-      await waitForMitigationTask(s.iot, taskId);
-      return (await executions(s.iot, taskId, s.policyFinding(finding).findingId!))[0]!;
-    };
+    const run = (taskId: string, finding: 'broad-a' | 'broad-b') => resetPolicyVersion(s, taskId, finding);
     const lacking = await run('lacking', 'broad-a');
     assert.equal(lacking.status, 'FAILED');
     assert.equal(lacking.errorCode, 'INSUFFICIENT_PERMISSIONS');
@@ -159,17 +162,7 @@ forEachStore('role-permission enforcement', { server: { enforceRolePermissions: 
     const accountId = String(++accountSeq);
     await putRole(server, accountId, 'mitigation', [allow('iot:UpdateCertificate')]);
     const s = await mitigationScenario(server, accountId);
-    const run = async (taskId: string, finding: 'broad-a' | 'broad-b') => {
-      await s.iot.send(
-        new StartAuditMitigationActionsTaskCommand({
-          taskId,
-          target: { findingIds: [s.policyFinding(finding).findingId!] },
-          auditCheckToActionsMapping: { IOT_POLICY_OVERLY_PERMISSIVE_CHECK: ['ResetPolicyVersionAction'] },
-        }),
-      );
-      await waitForMitigationTask(s.iot, taskId);
-      return (await executions(s.iot, taskId, s.policyFinding(finding).findingId!))[0]!;
-    };
+    const run = (taskId: string, finding: 'broad-a' | 'broad-b') => resetPolicyVersion(s, taskId, finding);
     const onlyB = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'iot:CreatePolicyVersion', Resource: `arn:aws:iot:us-east-1:${accountId}:policy/broad-b` }],

@@ -32,5 +32,12 @@ export type ExtensionHandler = (req: ExtensionRequest) => Promise<ExtensionRespo
 export interface ExtensionRoute {
   method: string;
   path: string;
+  /**
+   * The IAM action that authorizes it in strict mode, in ddlocal's own namespace (`ddlocal:Reset`): callers other
+   * than an account's root or an admin need a policy allowing it, as for an AWS action (docs/decisions.md#w21).
+   * `none` for an endpoint that shows callers only what concerns themselves (the health probe, simulating one's own
+   * access), which every verified caller may use.
+   */
+  action: `ddlocal:${string}` | 'none';
   handler: ExtensionHandler;
 }

@@ -242,5 +242,5 @@ async function previewMitigationTask(store: Store, clock: Clock, req: ExtensionR
 }
 
 export function previewRoutes(store: Store, clock: Clock): ExtensionRoute[] {
-  return [{ method: 'POST', path: PREVIEW_PATH, handler: async (req) => ({ body: await previewMitigationTask(store, clock, req) }) }];
+  return [{ method: 'POST', path: PREVIEW_PATH, action: 'ddlocal:PreviewAuditMitigationActionsTask', handler: async (req) => ({ body: await previewMitigationTask(store, clock, req) }) }];
 }

@@ -161,6 +161,7 @@ export function undoRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'POST',
       path: UNDO_PREFIX,
+      action: 'ddlocal:UndoAuditMitigationActionsTask',
       handler: async (req) => {
         const taskId = taskIdOf(req);
         const body = await store.transaction((db) =>

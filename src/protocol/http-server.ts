@@ -48,7 +48,12 @@ export interface HttpServerOptions {
   /** The hosts and origins requests may come through; default: loopback hosts only, no other origin. */
   requestOrigin?: RequestOriginPolicy;
   /** Strict mode (docs/strict-mode.md): every request must be signed with a key of this table; absent: open mode. */
-  authentication?: { lookup: CredentialLookup; now(): number };
+  authentication?: {
+    lookup: CredentialLookup;
+    now(): number;
+    /** Throws AccessDeniedException unless the verified caller may use an extension route's `ddlocal:` action. */
+    authorizeExtension(identity: VerifiedIdentity, action: string, request: { caller: AccountScope; sourceIp?: string }): void;
+  };
 }
 
 /** The one endpoint strict mode serves unsigned: a readiness probe that reveals nothing of any account. */
@@ -276,6 +281,8 @@ export function createHttpServer(options: HttpServerOptions): Server {
       );
       if (!ext) throw new ApiError('UnknownOperationException', `No ddlocal endpoint matches ${method} ${rawPath}`);
       log.operation = `ddlocal:${ext.path}`;
+      if (options.authentication && identity && ext.action !== 'none')
+        options.authentication.authorizeExtension(identity, ext.action, { caller, sourceIp: req.socket.remoteAddress });
       // Open mode has no identities: every caller may do what an admin may (docs/decisions.md#w11).
       const admin = options.authentication ? identity?.admin === true : true;
       const principal = identity && { accessKeyId: identity.accessKeyId, principalArn: identity.principalArn };

@@ -185,7 +185,13 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     extensions,
     defaultRegion: options.defaultRegion ?? defaultSetting('defaultRegion'),
     requestOrigin: originPolicy,
-    authentication: credentials && { lookup: credentials.lookup, now: () => clock.now() },
+    authentication: credentials &&
+      authorization && {
+        lookup: credentials.lookup,
+        now: () => clock.now(),
+        authorizeExtension: (identity, action, { caller, sourceIp }) =>
+          authorization.authorizeDdlocalAction({ ...caller, now: clock.now() }, identity, action, { sourceIp }),
+      },
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -24,10 +24,11 @@ function requireAdmin(admin: boolean, what: string): void {
 
 function clockRoutes(clock: Clock): ExtensionRoute[] {
   return [
-    { method: 'GET', path: '/_ddlocal/clock', handler: async () => ({ body: clock.state() }) },
+    { method: 'GET', path: '/_ddlocal/clock', action: 'ddlocal:GetClock', handler: async () => ({ body: clock.state() }) },
     {
       method: 'POST',
       path: '/_ddlocal/clock',
+      action: 'ddlocal:SetClock',
       handler: async ({ body, admin }) => {
         // One clock serves every account, so moving it is not a per-account action.
         requireAdmin(admin, 'Moving ddlocal\'s clock');
@@ -66,11 +67,13 @@ export function coreExtensionRoutes(store: Store, clock: Clock, authMode: string
     {
       method: 'GET',
       path: '/_ddlocal/health',
+      action: 'none',
       handler: async () => ({ body: { status: 'ok', version: VERSION, store: store.kind, authMode } }),
     },
     {
       method: 'POST',
       path: '/_ddlocal/reset',
+      action: 'ddlocal:Reset',
       handler: async ({ body, admin, caller }) => {
         const request = readJsonObjectBody(body);
         for (const key of Object.keys(request))

@@ -19,6 +19,7 @@ export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
       // would.
       method: 'GET',
       path: '/_ddlocal/ca',
+      action: 'ddlocal:GetCaCertificate',
       handler: async ({ caller }) => {
         const now = clock.now();
         const ca = await store.transaction((db) => issuingCa({ db, accountId: caller.accountId, region: caller.region, now }));

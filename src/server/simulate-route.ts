@@ -26,6 +26,8 @@ export function simulateRoutes(store: Store, clock: Clock, credentials: Credenti
     {
       method: 'POST',
       path: '/_ddlocal/iam/simulate',
+      // Anyone may ask about their own access; asking about another key needs an admin (checked below).
+      action: 'none',
       handler: async ({ body, caller, admin, principal, requestId }) => {
         const request = readJsonObjectBody(body);
         for (const key of Object.keys(request))

@@ -173,6 +173,7 @@ function iamRoleRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'PUT',
       path: prefix,
+      action: 'ddlocal:PutIamRole',
       handler: async (req) => {
         const name = roleName(req);
         const body = readJsonBody(req.body);
@@ -196,6 +197,7 @@ function iamRoleRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'GET',
       path: prefix,
+      action: 'ddlocal:GetIamRole',
       handler: async (req) => {
         const name = roleName(req);
         const row = await store.transaction((db) =>
@@ -208,6 +210,7 @@ function iamRoleRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'DELETE',
       path: prefix,
+      action: 'ddlocal:DeleteIamRole',
       handler: async (req) => {
         const name = roleName(req);
         const result = await store.transaction((db) =>
@@ -233,6 +236,7 @@ function identityPoolRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'PUT',
       path: prefix,
+      action: 'ddlocal:PutIdentityPool',
       handler: async (req) => {
         const id = poolId(req);
         const body = readJsonBody(req.body);
@@ -270,6 +274,7 @@ function identityPoolRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'GET',
       path: prefix,
+      action: 'ddlocal:GetIdentityPool',
       handler: async (req) => {
         const id = poolId(req);
         const row = await store.transaction((db) => inScope(req, id)(db).executeTakeFirst());
@@ -283,6 +288,7 @@ function identityPoolRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'DELETE',
       path: prefix,
+      action: 'ddlocal:DeleteIdentityPool',
       handler: async (req) => {
         const id = poolId(req);
         const result = await store.transaction((db) =>
@@ -342,6 +348,7 @@ export function auditIngestRoutes(store: Store, clock: Clock): ExtensionRoute[] 
     {
       method: 'POST',
       path: '/_ddlocal/lifecycle-events',
+      action: 'ddlocal:PutLifecycleEvents',
       handler: async (req) => {
         const records = recordsOf(readJsonBody(req.body), 'events', 'event');
         const scope = { account_id: req.caller.accountId, region: req.caller.region };
@@ -355,6 +362,7 @@ export function auditIngestRoutes(store: Store, clock: Clock): ExtensionRoute[] 
     {
       method: 'POST',
       path: '/_ddlocal/role-alias-usage',
+      action: 'ddlocal:PutRoleAliasUsage',
       handler: async (req) => {
         const records = recordsOf(readJsonBody(req.body), 'records', 'usage record');
         const now = clock.now();

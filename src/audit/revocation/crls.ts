@@ -380,6 +380,7 @@ export function crlRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'PUT',
       path: PREFIX,
+      action: 'ddlocal:PutCrl',
       handler: async (req) => {
         const id = caIdOf(req);
         const text = crlBody(req, id);
@@ -424,6 +425,7 @@ export function crlRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'GET',
       path: PREFIX,
+      action: 'ddlocal:GetCrl',
       handler: async (req) => {
         const id = caIdOf(req);
         const row = await select(req, id);
@@ -441,6 +443,7 @@ export function crlRoutes(store: Store, clock: Clock): ExtensionRoute[] {
     {
       method: 'DELETE',
       path: PREFIX,
+      action: 'ddlocal:DeleteCrl',
       handler: async (req) => {
         const id = caIdOf(req);
         const result = await store.transaction((db) =>
