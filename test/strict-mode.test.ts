@@ -9,6 +9,7 @@
 // bytes on the wire are exactly the signed ones but for the one thing each case changes.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { DDLOCAL_BIN } from './helpers/cli-runner.js';
 import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -319,7 +320,9 @@ function runCli(cli: readonly string[], server: TestServer, key: SigningKey, arg
     PYTHONIOENCODING: 'utf-8',
   });
   return new Promise((resolve) => {
-    execFile(cli[0]!, [...cli.slice(1), '--endpoint-url', server.url, '--output', 'json', ...args], { encoding: 'utf8', env, timeout: 120_000 }, (err, stdout, stderr) => {
+    // `ddlocal iot`, like `aws iot`, takes the global options after the service name too.
+    const argv = cli[1] === DDLOCAL_BIN ? [DDLOCAL_BIN, args[0]!, '--endpoint-url', server.url, '--output', 'json', ...args.slice(1)] : [...cli.slice(1), '--endpoint-url', server.url, '--output', 'json', ...args];
+    execFile(cli[0]!, argv, { encoding: 'utf8', env, timeout: 120_000 }, (err, stdout, stderr) => {
       let json: any;
       try {
         json = stdout.trim() ? JSON.parse(stdout) : undefined;
@@ -495,6 +498,13 @@ forEachStore('strict mode end to end', { server: () => ({ authMode: 'strict', cr
     test('the AWS CLI v2', { skip: oneStoreOnly }, async () => {
       assert.ok(AWS_CLI_V2, 'the AWS CLI v2 is installed (.ci/run installs Debian package awscli)');
       assert.deepEqual(await cliObservations([AWS_CLI_V2], server, DEVELOPER, 'cliv2', 254), expectedObservations('cliv2'));
+    });
+
+    test('ddlocal iot signs with the credentials of the environment, as aws does', { skip: oneStoreOnly }, async () => {
+      assert.deepEqual(await cliObservations([process.execPath, DDLOCAL_BIN], server, DEVELOPER, 'ddlocal-iot', 254), expectedObservations('ddlocal-iot'));
+      const wrong = await runCli([process.execPath, DDLOCAL_BIN], server, { ...DEVELOPER, secretAccessKey: 'not-the-secret' }, ['iot', 'list-things']);
+      assert.equal(wrong.status, 254);
+      assert.match(wrong.stderr, /\(InvalidSignatureException\) when calling the ListThings operation: The request signature we calculated does not match/);
     });
 
     test('the AWS CLI v1', { skip: oneStoreOnly }, async (t) => {
