@@ -10,7 +10,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { DDLOCAL_BIN } from './helpers/cli-runner.js';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -47,6 +47,7 @@ import { AWS_CLI_V2 } from './helpers/aws-cli.js';
 import { assertAwsError, rawRequest, type RawResponse } from './helpers/raw-http.js';
 import { NodeSha256, type SigningKey } from './helpers/signing.js';
 import { makeCertificate } from './helpers/certs.js';
+import { findAwsCliV1, pythonWithBoto3 } from './helpers/aws-clients.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The credentials table: two accounts, an admin, and callers whose policies each test relies on
@@ -368,33 +369,7 @@ async function cliObservations(cli: readonly string[], server: TestServer, key: 
   };
 }
 
-/** The first python3 on PATH (or Debian's) that can import boto3, as test/boto3.test.ts looks for it. */
-function pythonWithBoto3(): string {
-  for (const candidate of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(candidate, ['-c', 'import boto3'], { encoding: 'utf8' }).status === 0) return candidate;
-  }
-  throw new Error('no python3 with boto3 found; install python3-boto3');
-}
 
-/**
- * The AWS CLI v1 as `python3 -m awscli` — the python3 on PATH or Debian's. Debian's `awscli` package is the v2
- * (its module answers `aws-cli/2…`), and no Debian package carries v1, so .ci/run cannot install it: on a machine
- * without it the v1 test is skipped with this reason rather than failed.
- */
-function findAwsCliV1(): { command: string[] } | { missing: string } {
-  const seen: string[] = [];
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-m', 'awscli', '--version'], { encoding: 'utf8' });
-    const version = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').pop() ?? '';
-    if (r.status === 0 && /^aws-cli\/1\./.test(version)) return { command: [python, '-m', 'awscli'] };
-    seen.push(`${python} -m awscli --version: ${r.error ? r.error.message : version.slice(0, 120)}`);
-  }
-  return {
-    missing:
-      `the AWS CLI v1 is not installed (${seen.join('; ')}). Debian packages only the v2; install the v1 with ` +
-      '`python3 -m pip install awscli` (PyPI) for the python3 on PATH',
-  };
-}
 
 const AWS_CLI_V1 = findAwsCliV1();
 const BOTO3_SCRIPT = fileURLToPath(new URL('../../test/python/strict_mode.py', import.meta.url));

@@ -19,6 +19,8 @@ import time
 import boto3
 from botocore.config import Config
 
+from client_errors import error_of as client_error_of
+
 endpoint, account, command = sys.argv[1], sys.argv[2], sys.argv[3]
 iot = boto3.client(
     "iot",
@@ -46,15 +48,7 @@ out = {}
 
 
 def error_of(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except iot.exceptions.ClientError as err:
-        return {
-            "code": err.response["Error"]["Code"],
-            "status": err.response["ResponseMetadata"]["HTTPStatusCode"],
-            "message": err.response["Error"]["Message"],
-        }
-    return None
+    return client_error_of(iot, fn, **kwargs)
 
 
 def wait_until(describe, done, what):

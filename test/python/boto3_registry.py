@@ -8,6 +8,8 @@ import sys
 import boto3
 from botocore.config import Config
 
+from client_errors import error_of as client_error_of
+
 endpoint, account = sys.argv[1], sys.argv[2]
 iot = boto3.client(
     "iot",
@@ -21,16 +23,7 @@ out = {}
 
 
 def error_of(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except iot.exceptions.ClientError as err:
-        return {
-            "code": err.response["Error"]["Code"],
-            "status": err.response["ResponseMetadata"]["HTTPStatusCode"],
-            "message": err.response["Error"]["Message"],
-            "requestId": err.response["ResponseMetadata"].get("RequestId"),
-        }
-    return None
+    return client_error_of(iot, fn, with_request_id=True, **kwargs)
 
 
 # Things and pagination through boto3's own paginator (token style).

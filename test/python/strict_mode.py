@@ -12,6 +12,8 @@ import sys
 import boto3
 from botocore.config import Config
 
+from client_errors import error_of as client_error_of
+
 endpoint, access_key, secret_key, prefix = sys.argv[1:5]
 session_token = sys.argv[5] if len(sys.argv) > 5 else None
 iot = boto3.client(
@@ -26,15 +28,7 @@ iot = boto3.client(
 
 
 def error_of(fn, **kwargs):
-    try:
-        fn(**kwargs)
-    except iot.exceptions.ClientError as err:
-        return {
-            "code": err.response["Error"]["Code"],
-            "status": err.response["ResponseMetadata"]["HTTPStatusCode"],
-            "message": err.response["Error"]["Message"],
-        }
-    return None
+    return client_error_of(iot, fn, **kwargs)
 
 
 thing = f"{prefix}-thing"
