@@ -196,7 +196,7 @@ describe('allow-lists and the listening address widen what is served', () => {
       return true;
     });
     await assert.rejects(startDdlocal({ port: 0, dataFile: ':memory:', authMode: 'strict' }), {
-      message: 'strict mode: strict mode has no credentials: give a credentials file or set DDLOCAL_ACCESS_KEY_ID, DDLOCAL_SECRET_ACCESS_KEY and DDLOCAL_ACCOUNT_ID',
+      message: 'strict mode has no credentials: give a credentials file or set DDLOCAL_ACCESS_KEY_ID, DDLOCAL_SECRET_ACCESS_KEY and DDLOCAL_ACCOUNT_ID',
     });
     await assert.rejects(startDdlocal({ port: 0, dataFile: ':memory:', allowedOrigins: ['dashboard.test'] }), {
       message: "allowed origin 'dashboard.test' is not an origin such as http://localhost:3000",
@@ -289,7 +289,7 @@ describe('ddlocal serve on a non-loopback address', () => {
     assert.equal(await strict.exited, 2);
     assert.equal(
       strict.stderr(),
-      'ddlocal serve: strict mode: strict mode has no credentials: give a credentials file or set DDLOCAL_ACCESS_KEY_ID, ' +
+      'ddlocal serve: strict mode has no credentials: give a credentials file or set DDLOCAL_ACCESS_KEY_ID, ' +
         'DDLOCAL_SECRET_ACCESS_KEY and DDLOCAL_ACCOUNT_ID\n',
     );
     const badHost = await serve(['--allowed-host', 'http://ddlocal.test']);

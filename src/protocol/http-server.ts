@@ -1,6 +1,6 @@
-// The HTTP front door: one request → request id, body limit, caller resolution, routing (extension endpoints first,
-// then the model table), input gathering and validation, the handler in one store transaction, and a model-exact
-// response. Every failure becomes an AWS-shaped error; only a ddlocal bug can produce a 500 (docs/decisions.md#w4).
+// The HTTP front door: one request → request id, Host and Origin check, body limit, caller resolution (strict mode:
+// SigV4 verification over the raw bytes), routing (extension endpoints first, then the model table), input gathering
+// and validation, the handler in one store transaction, and a model-exact response. Every failure becomes an AWS-shaped error; only a ddlocal bug can produce a 500 (docs/decisions.md#w4).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';

@@ -148,7 +148,8 @@ function strictCredentials(options: DdlocalOptions): CredentialsTable {
     ];
     return buildCredentialsTable(entries.length > 0 ? JSON.stringify(entries) : undefined, env, file ?? 'the credentials option');
   } catch (err) {
-    throw new ConfigurationError(`strict mode: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new ConfigurationError(message.startsWith('strict mode') ? message : `strict mode: ${message}`);
   }
 }
 
