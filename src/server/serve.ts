@@ -1,7 +1,7 @@
 // `ddlocal serve`: runs the server until SIGTERM/SIGINT, then lets in-flight requests finish and closes the store.
 // Start-up problems (bad flags, a port in use, an unreachable database) end the process with one plain sentence on
 // stderr and a non-zero exit code — never a stack trace, since the reader is a person or a script, not a debugger.
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import { startDdlocal, type RunningDdlocal } from './app.js';
 import { VERSION } from '../kernel/version.js';
 import { DataFileInUseError } from '../store/sqlite.js';
@@ -47,7 +47,10 @@ function startFailure(err: unknown, config: DdlocalConfig): string {
 
 export async function serve(flags: FlagValues): Promise<void> {
   const config = configuration(flags);
-  const logger = pino({ level: config.logLevel, base: undefined });
+  // The log lines and the ready line go through one stream, so they reach stdout in the order they were written: a
+  // warning logged during start-up always comes before the ready line, however loaded the machine.
+  const stdout = destination({ dest: 1, sync: false });
+  const logger = pino({ level: config.logLevel, base: undefined }, stdout);
   let running: RunningDdlocal;
   try {
     running = await startDdlocal({
@@ -99,5 +102,5 @@ export async function serve(flags: FlagValues): Promise<void> {
   // Printed only once the signal handlers are in place: a supervisor that stops ddlocal as soon as it reads this
   // line must get the graceful shutdown, not the default "killed by signal".
   const storeText = running.store.kind === 'postgres' ? 'postgres' : `sqlite ${config.data}`;
-  process.stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
+  stdout.write(`ddlocal ${VERSION} listening on ${running.url} (store: ${storeText})\n`);
 }
