@@ -36,16 +36,12 @@ function runAwsCli(args: string[], env: Record<string, string>): Promise<{ statu
 
 describe('validation messages and bindings (probe server)', () => {
   let probe: ProbeServer;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (e: unknown) => void unhandled.push(e);
   before(async () => {
     probe = await startProbeServer();
-    process.on('unhandledRejection', onUnhandled);
   });
   after(async () => {
-    process.off('unhandledRejection', onUnhandled);
     assertNoInternalFailure(probe.logs);
-    assert.deepEqual(unhandled, []);
+    assert.deepEqual(probe.unhandled, []);
     await probe.close();
   });
   const req = (method: string, path: string, body?: string | object, headers?: Record<string, string> | string[]) =>

@@ -8,8 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import {
   CreatePolicyCommand,
   CreateThingCommand,
@@ -20,18 +18,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { startDdlocal } from '../src/server/app.js';
 import { errorOf, iotClient } from './helpers/server.js';
-
-/** A pino logger writing JSON lines into an array, so the test can read what an operator would read. */
-function memoryLogger() {
-  const lines: Record<string, any>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
+import { memoryLogger } from './helpers/memory-logger.js';
 
 /** Mounts a tmpfs of `size` on a new temporary folder; undefined where mounting is not permitted. */
 function smallDisk(size: string): { dir: string; cleanup(): void } | undefined {

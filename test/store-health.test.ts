@@ -2,20 +2,8 @@
 // after a restart, failures on connections that died with the old server alternate with successes on new ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { StoreHealth } from '../src/store/health.js';
-
-function memoryLogger() {
-  const lines: Record<string, any>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
+import { memoryLogger } from './helpers/memory-logger.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -26,6 +26,8 @@ export interface ProbeServer {
   server: Server;
   calls: ProbeCall[];
   logs: string[];
+  /** Promise rejections nobody handled while the server ran: a request path that forgot to await or catch. */
+  unhandled: unknown[];
   lastAuthorization?: string;
   close(): Promise<void>;
 }
@@ -44,6 +46,8 @@ const PROBED_OPERATIONS: OperationName[] = [
 export async function startProbeServer(): Promise<ProbeServer> {
   const calls: ProbeCall[] = [];
   const logs: string[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => void unhandled.push(e);
   const handlers: HandlerTable = {};
   for (const operation of PROBED_OPERATIONS) {
     // Fits every operation: it takes any input and returns no output members.
@@ -63,6 +67,7 @@ export async function startProbeServer(): Promise<ProbeServer> {
     defaultRegion: 'us-east-1',
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.on('unhandledRejection', onUnhandled);
   const port = (server.address() as AddressInfo).port;
   const probe: ProbeServer = {
     url: `http://127.0.0.1:${port}`,
@@ -70,7 +75,9 @@ export async function startProbeServer(): Promise<ProbeServer> {
     server,
     calls,
     logs,
+    unhandled,
     async close() {
+      process.off('unhandledRejection', onUnhandled);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await store.close();
