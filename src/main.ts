@@ -72,6 +72,9 @@ async function runProgram(): Promise<void> {
   // Listed for `ddlocal --help`; never reached through commander (see above).
   program.command('iot').description('AWS IoT commands with the arguments of `aws iot <command>`: ddlocal iot <command> …');
 
+  const { COMMANDS } = await import('./cli/commands/index.js');
+  for (const register of COMMANDS) register(program);
+
   await program.parseAsync(process.argv);
 }
 
