@@ -23,6 +23,9 @@ if (files.length === 0) {
 // the end, even when a test forgets its own or is killed. Readable by the postgres user, which runs test clusters.
 const runTmp = mkdtempSync(join(tmpdir(), 'ddlocal-test-run-'));
 chmodSync(runTmp, 0o755);
+// The shared PostgreSQL cluster too: tmpdir() reads TMPDIR, so it is made inside runTmp and removed with it even if
+// the run dies before cluster.stop().
+process.env.TMPDIR = runTmp;
 const cluster = await startPgCluster();
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',

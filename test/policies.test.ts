@@ -237,7 +237,7 @@ forEachStore('policies', (suite) => {
     await expectError(iot.send(new DeletePolicyCommand({ policyName: name })), 'DeleteConflictException', 409, /non-default version/);
     await iot.send(new DeletePolicyVersionCommand({ policyName: name, policyVersionId: '2' }));
     await iot.send(new AttachPolicyCommand({ policyName: name, target: COGNITO_ID }));
-    await expectError(iot.send(new DeletePolicyCommand({ policyName: name })), 'DeleteConflictException', 409, new RegExp(`attached to ${COGNITO_ID}`));
+    await expectError(iot.send(new DeletePolicyCommand({ policyName: name })), 'DeleteConflictException', 409, /^The policy cannot be deleted as the policy is attached to one or more principals \(name=p-del\)$/);
     await iot.send(new DetachPolicyCommand({ policyName: name, target: COGNITO_ID }));
     await iot.send(new DeletePolicyCommand({ policyName: name }));
     await expectError(iot.send(new GetPolicyCommand({ policyName: name })), 'ResourceNotFoundException', 404);

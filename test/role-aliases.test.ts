@@ -198,22 +198,22 @@ forEachStore('role aliases', (suite) => {
     assert.equal(seen.length, 100);
   });
 
-  test('ListRoleAliases: newest first, oldest first when ascending, paged without gaps or duplicates', async () => {
+  test('ListRoleAliases: alphabetical, descending with ascendingOrder=false, paged without gaps or duplicates', async () => {
     const client = server.iot('200000000002');
     const names: string[] = [];
     for (let i = 0; i < 7; i++) {
-      // Reverse-alphabetical names make creation order and name order disagree.
+      // Reverse-alphabetical names make creation order and name order disagree: the list follows the names.
       const name = `list-${String.fromCharCode(122 - i)}`;
       names.push(name);
       await client.send(new CreateRoleAliasCommand({ roleAlias: name, roleArn: ROLE }));
       server.clock.advance(1);
     }
-    const desc = await collect(client, 3);
-    assert.deepEqual(desc.seen, [...names].reverse());
-    assert.equal(desc.pages, 3);
-    const asc = await collect(client, 3, true);
-    assert.deepEqual(asc.seen, names);
+    const asc = await collect(client, 3);
+    assert.deepEqual(asc.seen, [...names].reverse());
     assert.equal(asc.pages, 3);
+    const desc = await collect(client, 3, false);
+    assert.deepEqual(desc.seen, names);
+    assert.equal(desc.pages, 3);
     // One page when everything fits: no marker.
     const all = await client.send(new ListRoleAliasesCommand({ pageSize: 7 }));
     assert.equal(all.roleAliases!.length, 7);
@@ -244,8 +244,8 @@ forEachStore('role aliases', (suite) => {
       server.clock.reset();
       server.clock.set(Math.max(frozenAt, server.clock.now()));
     }
-    assert.deepEqual((await collect(client, 2)).seen, ['same-e', 'same-d', 'same-c', 'same-b', 'same-a']);
-    assert.deepEqual((await collect(client, 2, true)).seen, ['same-a', 'same-b', 'same-c', 'same-d', 'same-e']);
+    assert.deepEqual((await collect(client, 2)).seen, ['same-a', 'same-b', 'same-c', 'same-d', 'same-e']);
+    assert.deepEqual((await collect(client, 2, false)).seen, ['same-e', 'same-d', 'same-c', 'same-b', 'same-a']);
   });
 
   test('ListRoleAliases: foreign or garbled markers are InvalidRequestException', async () => {
@@ -254,7 +254,7 @@ forEachStore('role aliases', (suite) => {
     const page = await client.send(new ListRoleAliasesCommand({ pageSize: 1 }));
     assert.ok(page.nextMarker);
     await expectError(
-      client.send(new ListRoleAliasesCommand({ pageSize: 1, marker: page.nextMarker, ascendingOrder: true })),
+      client.send(new ListRoleAliasesCommand({ pageSize: 1, marker: page.nextMarker, ascendingOrder: false })),
       'InvalidRequestException',
       400,
       /marker/,

@@ -41,6 +41,7 @@ export const IMPLEMENTED_OPERATIONS: readonly string[] = [
   'DescribeAuditTask',
   'DescribeCACertificate',
   'DescribeCertificate',
+  'DescribeEndpoint',
   'DescribeMitigationAction',
   'DescribeRoleAlias',
   'DescribeScheduledAudit',

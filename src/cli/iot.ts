@@ -9,6 +9,7 @@ import type { ResolvedConfig } from './client-config.js';
 import { inputSkeletonJson, inputSkeletonYaml, outputSample } from './skeleton.js';
 import type { OutputOptions } from './output.js';
 import type { Sender } from './send.js';
+import { mentionsHelp } from './help/request.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -88,6 +89,12 @@ function writeOutfiles(parsed: ParsedCommand, output: Record<string, unknown>, i
 }
 
 export async function runIot(argv: string[], io: CliIo): Promise<number> {
+  // `help`, `--help`, `-h` (docs/cli-help.md): the help modules and the documentation load only for these lines.
+  if (mentionsHelp(argv)) {
+    const { runHelp } = await import('./help/run.js');
+    const rc = await runHelp(argv, io);
+    if (rc !== undefined) return rc;
+  }
   let parsed: ParsedCommand;
   try {
     parsed = parseIotCommand(argv, { cwd: io.cwd, env: io.env });
@@ -133,12 +140,12 @@ export async function runIot(argv: string[], io: CliIo): Promise<number> {
     // A bad --query (unparsable, or nested too deeply) fails before the request is sent, as with aws: a command that
     // changes something must not change it and then fail to print the result.
     if (options.query !== undefined) compileQuery(options.query);
-    sender = createSender(config, g, debug);
+    sender = createSender(config, g, debug, io.env);
     const { pages, merged } = await send(parsed, sender);
     writeOutfiles(parsed, merged, io);
     if (parsed.wait) {
       const { followTask } = await import('./wait.js');
-      return await followTask(String(merged.taskId ?? parsed.params.taskId), sender, io, options);
+      return await followTask(String(merged.taskId ?? parsed.params.taskId), sender, io, options, parsed.operation);
     }
     io.stdout(renderResult(parsed.operation, pages, merged, options));
     return 0;

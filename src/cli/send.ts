@@ -6,11 +6,10 @@ import { Agent as HttpsAgent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import { createRequire } from 'node:module';
 import type * as IotSdk from '@aws-sdk/client-iot';
-import type * as CredentialProviderNode from '@aws-sdk/credential-provider-node';
 import type * as NodeHttpHandlerModule from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import { CliError, type GlobalOptions } from './arguments.js';
 import type { ResolvedConfig } from './client-config.js';
+import { credentialsProvider } from './credentials.js';
 import { MODEL } from '../model/model.js';
 
 // The SDK packages are CommonJS bundles (no "exports" map). Importing them from ESM runs Node's CommonJS export
@@ -18,11 +17,7 @@ import { MODEL } from '../model/model.js';
 // (measured in bench/cli.mjs), which is most of a one-shot command's own time.
 const require = createRequire(import.meta.url);
 const iot = require('@aws-sdk/client-iot') as typeof IotSdk;
-const { defaultProvider } = require('@aws-sdk/credential-provider-node') as typeof CredentialProviderNode;
 const { NodeHttpHandler } = require('@smithy/node-http-handler') as typeof NodeHttpHandlerModule;
-
-/** Credentials for the default local endpoint when none are configured: the default account (docs/decisions.md#c10). */
-const LOCAL_FALLBACK: AwsCredentialIdentity = { accessKeyId: '000000000000', secretAccessKey: 'ddlocal' };
 
 export interface Sender {
   send(operation: string, params: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -30,21 +25,6 @@ export interface Sender {
   lastUrl(): string | undefined;
   maxAttempts: number;
   destroy(): void;
-}
-
-function credentialsProvider(config: ResolvedConfig) {
-  // The chain's own notices (e.g. "Multiple credential sources detected" for --profile with AWS_ACCESS_KEY_ID set)
-  // would otherwise go to stderr through console.warn; aws prints nothing there.
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const chain = defaultProvider({ ...(config.profile ? { profile: config.profile } : {}), logger: quiet });
-  return async (): Promise<AwsCredentialIdentity> => {
-    try {
-      return await chain();
-    } catch {
-      if (config.defaultLocal) return LOCAL_FALLBACK;
-      throw new CliError(253, '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n');
-    }
-  };
 }
 
 /** Query-string names of an operation's timestamp members. */
@@ -69,7 +49,7 @@ function seconds(value: number | undefined): number | undefined {
   return value === 0 ? 0 : value * 1000;
 }
 
-export function createSender(config: ResolvedConfig, globals: GlobalOptions, debug: (line: string) => void): Sender {
+export function createSender(config: ResolvedConfig, globals: GlobalOptions, debug: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Sender {
   // The SDK's notice about future Node.js versions would otherwise appear on stderr after every command, where the
   // aws CLI's users expect only the command's own errors.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -79,7 +59,7 @@ export function createSender(config: ResolvedConfig, globals: GlobalOptions, deb
   const client = new iot.IoTClient({
     endpoint: config.endpoint,
     region: config.region,
-    credentials: globals.noSignRequest ? LOCAL_FALLBACK : credentialsProvider(config),
+    credentials: credentialsProvider(config, globals, env),
     maxAttempts,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: seconds(globals.cliConnectTimeout),

@@ -1,57 +1,45 @@
-// `start-audit-mitigation-actions-task … --wait` (docs/decisions.md#c16): follow the task to its end — a progress bar
-// with per-check counts on a terminal, one line per change otherwise — then print the final description and exit 0
-// for COMPLETED, 1 for FAILED or CANCELED.
+// `--wait` (docs/decisions.md#c16, docs/cli-extras.md): after `start-audit-mitigation-actions-task` or
+// `start-on-demand-audit-task`, follow the task to its end — a progress bar with rate and ETA on a terminal, one line
+// per change otherwise (wait/progress.ts) — then print the final description and exit 0 for COMPLETED, 1 for FAILED
+// or CANCELED. Each task kind says how to describe it and how to count its progress (wait/audit.ts, mitigation.ts).
 import type { Sender } from './send.js';
 import type { CliIo } from './iot.js';
 import { renderResult, type OutputOptions } from './output.js';
+import { ProgressDisplay, type ProgressSnapshot } from './wait/progress.js';
+import { auditProgress } from './wait/audit.js';
+import { mitigationProgress } from './wait/mitigation.js';
 
 const POLL_MS = 500;
-const BAR_WIDTH = 24;
 
-interface CheckStatistics {
-  totalFindingsCount?: number;
-  succeededFindingsCount?: number;
-  failedFindingsCount?: number;
-  skippedFindingsCount?: number;
-  canceledFindingsCount?: number;
+interface TaskKind {
+  describe: string;
+  progress(task: Record<string, unknown>): { snapshot: ProgressSnapshot; perCheck: string[] };
 }
 
-function counts(statistics: Record<string, CheckStatistics>) {
-  let total = 0;
-  let done = 0;
-  const perCheck = Object.entries(statistics).map(([check, s]) => {
-    const finished = (s.succeededFindingsCount ?? 0) + (s.failedFindingsCount ?? 0) + (s.skippedFindingsCount ?? 0) + (s.canceledFindingsCount ?? 0);
-    total += s.totalFindingsCount ?? 0;
-    done += finished;
-    return `${check} ${finished}/${s.totalFindingsCount ?? 0} (${s.succeededFindingsCount ?? 0} ok, ${s.failedFindingsCount ?? 0} failed, ${s.skippedFindingsCount ?? 0} skipped, ${s.canceledFindingsCount ?? 0} canceled)`;
-  });
-  return { total, done, perCheck };
-}
+/** The operations that accept --wait, by the operation that starts the task. */
+export const WAITABLE: Record<string, TaskKind> = {
+  StartAuditMitigationActionsTask: { describe: 'DescribeAuditMitigationActionsTask', progress: mitigationProgress },
+  StartOnDemandAuditTask: { describe: 'DescribeAuditTask', progress: auditProgress },
+};
 
-function bar(done: number, total: number): string {
-  const fraction = total === 0 ? 1 : done / total;
-  const filled = Math.round(fraction * BAR_WIDTH);
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
-}
-
-export async function followTask(taskId: string, sender: Sender, io: CliIo, options: OutputOptions): Promise<number> {
-  let last = '';
+export async function followTask(
+  taskId: string,
+  sender: Sender,
+  io: CliIo,
+  options: OutputOptions,
+  startOperation = 'StartAuditMitigationActionsTask',
+): Promise<number> {
+  const kind = WAITABLE[startOperation];
+  if (!kind) throw new Error(`--wait is not defined for ${startOperation}`);
+  const display = new ProgressDisplay(io, taskId);
   for (;;) {
-    const task = await sender.send('DescribeAuditMitigationActionsTask', { taskId });
-    const status = String(task.taskStatus);
-    const { total, done, perCheck } = counts((task.taskStatistics ?? {}) as Record<string, CheckStatistics>);
-    const line = `${taskId} ${status} ${done}/${total} findings: ${perCheck.join('; ')}`;
-    if (io.isTty) {
-      // Progress goes to stderr so that stdout carries only the final description, as without --wait.
-      io.stderr(`\r\x1b[2K${bar(done, total)} ${status} ${done}/${total} findings`);
-    } else if (line !== last) {
-      io.stderr(`${line}\n`);
-    }
-    last = line;
-    if (status !== 'IN_PROGRESS') {
-      if (io.isTty) io.stderr(`\n${perCheck.map((c) => `  ${c}`).join('\n')}\n`);
-      io.stdout(renderResult('DescribeAuditMitigationActionsTask', [task], task, options));
-      return status === 'COMPLETED' ? 0 : 1;
+    const task = await sender.send(kind.describe, { taskId });
+    const { snapshot, perCheck } = kind.progress(task);
+    display.show(snapshot);
+    if (snapshot.status !== 'IN_PROGRESS') {
+      display.finish(perCheck);
+      io.stdout(renderResult(kind.describe, [task], task, options));
+      return snapshot.status === 'COMPLETED' ? 0 : 1;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

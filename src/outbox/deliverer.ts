@@ -14,6 +14,7 @@ import type { Database, OutboxRow } from '../store/schema.js';
 import { outboxWork } from './enqueue.js';
 import { BackgroundLoop } from '../kernel/background-loop.js';
 import { classifyPublishError, type PublishFailure } from './sns-errors.js';
+import { NO_TELEMETRY, type Telemetry } from '../kernel/telemetry.js';
 
 /** What an origin (audit notifications, mitigation executions) does when its message's fate is known. */
 export interface OutboxOrigin {
@@ -31,6 +32,8 @@ export interface OutboxDelivererOptions {
   deliveryDeadlineMs: number;
   /** How long one publish attempt may take before its claim can be retaken; default 60 s. */
   leaseMs?: number;
+  /** Told of each attempt's outcome, for metrics; default: nobody. */
+  telemetry?: Telemetry;
 }
 
 const DEDUPLICATION_ATTRIBUTE = 'ddlocal.deduplicationId';
@@ -49,6 +52,7 @@ export class OutboxDeliverer {
   private readonly clients = new Map<string, SNSClient>();
   private readonly deadlineMs: number;
   private readonly loop: BackgroundLoop;
+  private readonly telemetry: Telemetry;
 
   constructor(
     private readonly store: Store,
@@ -56,6 +60,7 @@ export class OutboxDeliverer {
     private readonly options: OutboxDelivererOptions,
   ) {
     this.deadlineMs = options.deliveryDeadlineMs;
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
     this.loop = new BackgroundLoop({
       pass: () => this.pass(),
       logger,
@@ -123,20 +128,24 @@ export class OutboxDeliverer {
   private async deliver(message: OutboxRow): Promise<void> {
     let snsMessageId: string | undefined;
     let failure: PublishFailure | undefined;
+    // The SDK's name for what went wrong (AuthorizationErrorException, TimeoutError, ECONNREFUSED…), for the log.
+    let errorClass: string | undefined;
     try {
       snsMessageId = await this.publish(message);
     } catch (err) {
       failure = classifyPublishError(err);
+      errorClass = errorClassOf(err);
     }
     if (!failure) return this.settle(message, { status: 'DELIVERED', snsMessageId });
-    if (failure.permanent) return this.settle(message, { status: 'FAILED', errorCode: failure.errorCode, reason: failure.message });
+    if (failure.permanent)
+      return this.settle(message, { status: 'FAILED', errorCode: failure.errorCode, reason: failure.message }, errorClass);
     const retryAt = Date.now() + retryDelay(message.attempts);
     if (retryAt > message.enqueued_at + this.deadlineMs)
       return this.settle(message, {
         status: 'FAILED',
         errorCode: 'INVALID_STATE_OF_RESOURCE',
         reason: `SNS did not accept the message before the delivery deadline (${message.attempts} attempts); last error: ${failure.message}`,
-      });
+      }, errorClass);
     await this.store.transaction((tx) =>
       tx
         .updateTable('outbox')
@@ -145,7 +154,19 @@ export class OutboxDeliverer {
         .where('status', '=', 'PENDING')
         .execute(),
     );
-    this.logger.warn({ messageId: message.message_id, topicArn: message.topic_arn, error: failure.message }, 'SNS publish failed; will retry');
+    this.telemetry.outboxDelivery('retry');
+    this.logger.warn(
+      {
+        event: 'sns.delivery.retry',
+        messageId: message.message_id,
+        origin: message.origin,
+        topicArn: message.topic_arn,
+        attempts: message.attempts,
+        errorClass,
+        error: failure.message,
+      },
+      `SNS publish to ${message.topic_arn} failed (${errorClass}); will retry: ${failure.message}`,
+    );
   }
 
   private async publish(message: OutboxRow): Promise<string | undefined> {
@@ -185,6 +206,7 @@ export class OutboxDeliverer {
   private async settle(
     message: OutboxRow,
     outcome: { status: 'DELIVERED'; snsMessageId?: string } | { status: 'FAILED'; errorCode: string; reason: string },
+    errorClass?: string,
   ): Promise<void> {
     const origin = this.options.origins?.[message.origin];
     await this.store.transaction(async (tx) => {
@@ -203,10 +225,28 @@ export class OutboxDeliverer {
       if (outcome.status === 'DELIVERED') await origin?.delivered?.(tx, message);
       else await origin?.failed?.(tx, message, outcome.errorCode, outcome.reason);
     });
-    const log = { messageId: message.message_id, origin: message.origin, topicArn: message.topic_arn };
-    if (outcome.status === 'DELIVERED') this.logger.info({ ...log, snsMessageId: outcome.snsMessageId }, 'SNS message delivered');
-    else this.logger.warn({ ...log, errorCode: outcome.errorCode, reason: outcome.reason }, 'SNS message could not be delivered');
+    const log = { messageId: message.message_id, origin: message.origin, topicArn: message.topic_arn, attempts: message.attempts };
+    // One line per delivered message would flood the log of a mitigation task publishing thousands of findings:
+    // successes are debug, failures (rare, and needing attention) warn.
+    if (outcome.status === 'DELIVERED') {
+      this.telemetry.outboxDelivery('delivered');
+      this.logger.debug({ event: 'sns.delivery.delivered', ...log, snsMessageId: outcome.snsMessageId }, `SNS message delivered to ${message.topic_arn}`);
+    } else {
+      this.telemetry.outboxDelivery('failed');
+      this.logger.warn(
+        { event: 'sns.delivery.failed', ...log, errorClass, errorCode: outcome.errorCode, reason: outcome.reason },
+        `SNS message to ${message.topic_arn} could not be delivered (${errorClass ?? outcome.errorCode}): ${outcome.reason}`,
+      );
+    }
   }
+}
+
+/** The error's class as the SDK or Node names it: the exception name, else the system error code. */
+function errorClassOf(err: unknown): string {
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
+  const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  return name ?? code ?? 'Error';
 }
 
 /**

@@ -18,6 +18,7 @@ import { serializeStructure } from './serialize.js';
 import { isServiceUnavailable } from '../kernel/errors.js';
 import type { AccountScope } from '../kernel/scope.js';
 import { checkRequestOrigin, requestOriginPolicy, type RequestOriginPolicy } from './request-origin.js';
+import { NO_TELEMETRY, type Telemetry } from '../kernel/telemetry.js';
 
 /** One validated AWS IoT request, for the operations behind the protocol to run. */
 export interface OperationCall {
@@ -31,6 +32,8 @@ export interface OperationCall {
   identity?: VerifiedIdentity;
   /** The client's address, for the aws:SourceIp condition key. */
   sourceIp?: string;
+  /** The authority the client addressed (`Host`, or the socket's own address without one), for DescribeEndpoint. */
+  host?: string;
 }
 
 /** What the protocol needs of the operations: whether one exists, and running it. */
@@ -47,6 +50,15 @@ export interface HttpServerOptions {
   defaultRegion: string;
   /** The hosts and origins requests may come through; default: loopback hosts only, no other origin. */
   requestOrigin?: RequestOriginPolicy;
+  /** Told of every answered request (operation, status, duration), for metrics; default: nobody. */
+  telemetry?: Telemetry;
+  /**
+   * Paths outside `/_ddlocal/` served as if they were the extension path given, e.g. `/metrics`, where Prometheus
+   * looks by default; only for `GET` and only when that extension route exists.
+   */
+  pathAliases?: Record<string, string>;
+  /** Strict mode: `METHOD /path` of extension routes served without a signature, besides the health probe. */
+  unsignedRoutes?: string[];
   /** Strict mode (docs/strict-mode.md): every request must be signed with a key of this table; absent: open mode. */
   authentication?: {
     lookup: CredentialLookup;
@@ -230,18 +242,30 @@ function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }
   socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${errorStatus(apiError.code)} Bad Request\r\n${head}\r\n`, 'latin1'), body]));
 }
 
+/** `address:port` of the socket a request arrived on (IPv6 in brackets): the authority of an HTTP/1.0 request without Host. */
+function socketAuthority(req: IncomingMessage): string {
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  return `${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+}
+
 export function createHttpServer(options: HttpServerOptions): Server {
   const { logger, operations, extensions, defaultRegion } = options;
   const requestOrigin = options.requestOrigin ?? requestOriginPolicy();
+  const telemetry = options.telemetry ?? NO_TELEMETRY;
+  const unsignedRoutes = new Set([...UNSIGNED_PATHS, ...(options.unsignedRoutes ?? [])]);
+  const pathAliases = new Map(
+    Object.entries(options.pathAliases ?? {}).filter(([, target]) => extensions.some((e) => e.method === 'GET' && e.path === target)),
+  );
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, requestId: string, log: Record<string, unknown>) {
     const method = req.method ?? 'GET';
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
-    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const requestedPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const rawPath = (method === 'GET' && pathAliases.get(requestedPath)) || requestedPath;
     const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
     log.method = method;
-    log.path = rawPath;
+    log.path = requestedPath;
     // Before the body is read or anything routed: a refused request changes nothing (docs/decisions.md#w18).
     const refusal = checkRequestOrigin(req.headersDistinct, req.httpVersion, requestOrigin);
     if (refusal) {
@@ -259,9 +283,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     // Strict mode: the signature over the raw bytes is verified before the body is parsed or anything routed.
     let identity: VerifiedIdentity | undefined;
-    if (options.authentication && !UNSIGNED_PATHS.has(`${method} ${rawPath}`)) {
+    if (options.authentication && !unsignedRoutes.has(`${method} ${rawPath}`)) {
       try {
-        identity = verifySigV4({ method, rawPath, rawQuery, headers: req.rawHeaders, body, now: options.authentication.now() }, options.authentication.lookup);
+        identity = verifySigV4({ method, rawPath: requestedPath, rawQuery, headers: req.rawHeaders, body, now: options.authentication.now() }, options.authentication.lookup);
       } catch (err) {
         // What ddlocal signed, for the operator comparing it with `aws --debug`; never sent to the client.
         if (err instanceof SignatureMismatchError)
@@ -308,6 +332,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       requestId,
       identity,
       sourceIp: req.socket.remoteAddress,
+      host: req.headers.host || socketAuthority(req),
     });
     const json = serializeStructure(outputShape(op), op.output?.shape ?? `${match.operation}Response`, output);
     send(res, 200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId }, JSON.stringify(json));
@@ -349,8 +374,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
         res.destroy();
       })
       .finally(() => {
-        log.ms = Math.round((performance.now() - started) * 10) / 10;
+        const seconds = (performance.now() - started) / 1000;
+        log.ms = Math.round(seconds * 10_000) / 10;
         logger.info(log, 'request');
+        // Labels come from the model's operation names and the registered routes only, never from the raw path, so a
+        // client cannot grow the number of series.
+        telemetry.requestFinished(typeof log.operation === 'string' ? log.operation : 'unknown', String(log.status), seconds);
       });
   }
 

@@ -14,6 +14,8 @@ export interface RequestContext {
   clock: Clock;
   /** Epoch ms at the start of the request, from ddlocal's clock: one consistent "now" per request. */
   now: number;
+  /** The `host[:port]` the client addressed; absent when a handler is called outside an HTTP request. */
+  requestHost?: string;
 }
 
 /**

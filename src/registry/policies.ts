@@ -147,7 +147,9 @@ async function createPolicy(input: CreatePolicyInput, ctx: RequestContext): Prom
   const policyName: string = input.policyName;
   const document: string = input.policyDocument;
   const arn = policyArn(ctx, policyName);
-  if (await findPolicy(ctx, policyName)) throw alreadyExists(`Policy ${policyName} already exists`, policyName, arn);
+  // AWS's own wording, which scripts and moto-based tests match on [AWS].
+  if (await findPolicy(ctx, policyName))
+    throw alreadyExists(`Policy cannot be created - name already exists (name=${policyName})`, policyName, arn);
   validatePolicyDocument(document);
   await ctx.db
     .insertInto('policies')
@@ -204,16 +206,17 @@ async function listPolicies(input: ListPoliciesInput, ctx: RequestContext): Prom
 async function deletePolicy(input: DeletePolicyInput, ctx: RequestContext): Promise<DeletePolicyOutput> {
   const policy = await requirePolicy(ctx, input.policyName);
   const name = policy.policy_name;
-  const count = await countVersions(ctx, name);
-  if (count > 1)
-    throw deleteConflict(`Policy ${name} has ${count - 1} non-default version(s); delete them before deleting the policy`);
-  const target = await scoped(ctx)
+  // Attachments are checked before versions, and the message is AWS's own wording [AWS].
+  const attached = await scoped(ctx)
     .selectFrom('policy_targets')
     .select('target')
     .where('policy_name', '=', name)
-    .orderBy('seq') // name the earliest attachment, so the message is the same on every store
     .executeTakeFirst();
-  if (target) throw deleteConflict(`Policy ${name} is attached to ${target.target}; detach it from every target first`);
+  if (attached)
+    throw deleteConflict(`The policy cannot be deleted as the policy is attached to one or more principals (name=${name})`);
+  const count = await countVersions(ctx, name);
+  if (count > 1)
+    throw deleteConflict(`Policy ${name} has ${count - 1} non-default version(s); delete them before deleting the policy`);
   for (const table of ['policy_versions', 'policies'] as const)
     await ctx.db
       .deleteFrom(table)

@@ -16,10 +16,9 @@ import type {
 import { scope } from './context.js';
 import type { RoleAliasRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, limitExceeded, notFound } from '../kernel/errors.js';
-import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
+import { alreadyExists, invalidRequest, limitExceeded, notFound } from '../kernel/errors.js';
+import { DEFAULT_PAGE_SIZE, decodeToken, pageOf } from '../kernel/pagination.js';
 import { deleteTags, putTags } from './tag-store.js';
-import { afterCreationCursor, creationCursor } from './creation-order.js';
 import { scoped } from '../store/scoped.js';
 
 /** At most 100 role aliases per account and region (docs/decisions.md#r16). */
@@ -108,24 +107,30 @@ async function updateRoleAlias(input: UpdateRoleAliasInput, ctx: RequestContext)
 }
 
 /**
- * Marker style, creation order newest first unless ascending (docs/decisions.md#r14); equal creation times ordered by
- * name.
+ * Marker style, alphabetical (code-point order on both stores): ascending unless `ascendingOrder=false`, as AWS
+ * documents the parameter ("in ascending alphabetical order") and answers (docs/decisions.md#r14).
  */
 async function listRoleAliases(input: ListRoleAliasesInput, ctx: RequestContext): Promise<ListRoleAliasesOutput> {
-  const ascending = input.ascendingOrder === true;
+  const ascending = input.ascendingOrder !== false;
   const filters = { ascending };
   const pageSize: number = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const dir = ascending ? 'asc' : 'desc';
   let q = scoped(ctx)
     .selectFrom('role_aliases')
-    .select(['role_alias', 'created_at'])
-    .orderBy('created_at', dir)
-    .orderBy('role_alias', dir)
+    .select('role_alias')
+    .orderBy('role_alias', ascending ? 'asc' : 'desc')
     .limit(pageSize + 1);
-  const cursor = creationCursor('ListRoleAliases', filters, input.marker);
-  if (cursor) q = q.where(afterCreationCursor(cursor, 'role_alias', ascending));
-  const page = pageOf(await q.execute(), pageSize, 'ListRoleAliases', filters, (r) => [Number(r.created_at), r.role_alias]);
+  const after = nameCursor(filters, input.marker);
+  if (after !== undefined) q = q.where('role_alias', ascending ? '>' : '<', after);
+  const page = pageOf(await q.execute(), pageSize, 'ListRoleAliases', filters, (r) => [r.role_alias]);
   return { roleAliases: page.items.map((r) => r.role_alias), nextMarker: page.next };
+}
+
+/** The last role alias of the previous page, or undefined on the first; a foreign or forged marker is refused. */
+function nameCursor(filters: unknown, marker: string | undefined): string | undefined {
+  if (marker === undefined) return undefined;
+  const [name] = decodeToken('ListRoleAliases', filters, marker, 'marker');
+  if (typeof name !== 'string') throw invalidRequest('marker is invalid: it was not issued by ddlocal for ListRoleAliases');
+  return name;
 }
 
 async function deleteRoleAlias(input: DeleteRoleAliasInput, ctx: RequestContext): Promise<DeleteRoleAliasOutput> {

@@ -210,8 +210,8 @@ async function deleteThing(input: DeleteThingInput, ctx: RequestContext): Promis
     .select('principal')
     .where('thing_name', '=', thing.thing_name)
     .executeTakeFirst();
-  if (principal)
-    throw invalidRequest(`Thing ${thing.thing_name} still has attached principals (e.g. ${principal.principal}); detach them first`);
+  // AWS's own wording (docs/decisions.md#r8).
+  if (principal) throw invalidRequest(`Cannot delete. Thing ${thing.thing_name} is still attached to one or more principals`);
   const where = { account_id: ctx.accountId, region: ctx.region, thing_name: thing.thing_name };
   await ctx.db
     .deleteFrom('thing_group_members')

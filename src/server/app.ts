@@ -16,7 +16,8 @@ import { OutboxDeliverer } from '../outbox/deliverer.js';
 import { MitigationRunner, mitigationOutboxOrigin } from '../mitigation/engine/engine.js';
 import { MITIGATION_EXECUTION_ORIGIN } from '../mitigation/actions/publish-finding-to-sns.js';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
-import { ConfigurationError, defaultSetting, environmentSetting, type AuthMode } from './config.js';
+import { ConfigurationError, defaultSetting, environmentSetting, type AuthMode, type MetricsMode } from './config.js';
+import { DdlocalMetrics, METRICS_PATH, PROMETHEUS_DEFAULT_PATH } from './metrics.js';
 import { readFileSync } from 'node:fs';
 import { buildCredentialsTable, ENVIRONMENT_VARIABLES, parseCredentialsFile, type CredentialsTable } from '../protocol/credentials.js';
 import { CallerAuthorization } from './caller-authorization.js';
@@ -68,6 +69,10 @@ export interface DdlocalOptions {
   allowedHosts?: string[];
   /** Origins whose web pages may send requests; default DDLOCAL_ALLOWED_ORIGINS, none. */
   allowedOrigins?: string[];
+  /** Prometheus metrics at /metrics and /_ddlocal/metrics (docs/observability.md); default DDLOCAL_METRICS, `on`. */
+  metrics?: MetricsMode;
+  /** How often a running mitigation task logs its progress; default DDLOCAL_MITIGATION_PROGRESS_LOG_SECONDS, 10 s. */
+  mitigationProgressLogMs?: number;
 }
 
 /**
@@ -103,6 +108,8 @@ export interface RunningDdlocal {
   mitigationRunner: MitigationRunner;
   /** Publishes outbox messages (SNS) after their transactions commit (src/outbox/). */
   outbox: OutboxDeliverer;
+  /** This server's Prometheus metrics; undefined when metrics are off. */
+  metrics: DdlocalMetrics | undefined;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -170,6 +177,8 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const mitigationLeaseMs = options.mitigationLeaseMs ?? environmentSetting('mitigationLeaseMs');
   const weakKeyBlocklists = options.weakKeyBlocklists ?? environmentSetting('weakKeyBlocklists');
   const crlFileUrls = options.crlFileUrls ?? environmentSetting('crlFileUrls');
+  const metricsMode = options.metrics ?? environmentSetting('metrics');
+  const mitigationProgressLogMs = options.mitigationProgressLogMs ?? environmentSetting('mitigationProgressLogMs');
   const dataFile = options.dataFile ?? defaultSetting('data');
   const host = options.host ?? defaultSetting('host');
   checkNetworkExposure(host, options, logger);
@@ -180,8 +189,14 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const store = await openStore({ dataFile, databaseUrl: options.databaseUrl, logger });
   const extensions: ExtensionRoute[] = [...coreExtensionRoutes(store, clock, authMode), ...EXTENSION_ROUTES(store, clock)];
   if (credentials && authorization) extensions.push(...simulateRoutes(store, clock, credentials, authorization));
+  const metrics = metricsMode === 'off' ? undefined : new DdlocalMetrics(store, logger);
+  if (metrics) extensions.push(metrics.route());
   const server = createHttpServer({
     logger,
+    telemetry: metrics,
+    // Prometheus scrapes /metrics unless told otherwise; no AWS IoT operation uses that path.
+    pathAliases: metrics ? { [PROMETHEUS_DEFAULT_PATH]: METRICS_PATH } : undefined,
+    unsignedRoutes: metricsMode === 'unsigned' ? [`GET ${METRICS_PATH}`] : undefined,
     operations: transactionalOperations(store, clock, undefined, authorization),
     extensions,
     defaultRegion: options.defaultRegion ?? defaultSetting('defaultRegion'),
@@ -210,14 +225,20 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   // After a successful listen, a server 'error' (e.g. EMFILE while accepting) without a listener would crash.
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   // Started after listen succeeded; also resumes tasks a previous process left IN_PROGRESS.
-  const auditRunner = new AuditRunner(store, clock, logger, { enforceRolePermissions, weakKeyBlocklists, crlFileUrls });
+  const auditRunner = new AuditRunner(store, clock, logger, { enforceRolePermissions, weakKeyBlocklists, crlFileUrls, telemetry: metrics });
   auditRunner.start();
-  const mitigationRunner = new MitigationRunner(store, clock, logger, { enforceRolePermissions, leaseMs: mitigationLeaseMs });
+  const mitigationRunner = new MitigationRunner(store, clock, logger, {
+    enforceRolePermissions,
+    leaseMs: mitigationLeaseMs,
+    telemetry: metrics,
+    progressLogMs: mitigationProgressLogMs,
+  });
   mitigationRunner.start();
   const outbox = new OutboxDeliverer(store, logger, {
     snsClientConfig: options.sns,
     deliveryDeadlineMs: snsDeliveryDeadlineMs,
     origins: { [MITIGATION_EXECUTION_ORIGIN]: mitigationOutboxOrigin(clock) },
+    telemetry: metrics,
   });
   outbox.start();
   const port = (server.address() as AddressInfo).port;
@@ -232,6 +253,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     auditRunner,
     mitigationRunner,
     outbox,
+    metrics,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {

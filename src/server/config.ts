@@ -16,6 +16,9 @@ export interface DdlocalConfig {
   databaseUrl: URL | undefined;
   defaultRegion: string;
   logLevel: string;
+  logFormat: LogFormat;
+  metrics: MetricsMode;
+  mitigationProgressLogMs: number;
   weakKeyBlocklists: string[];
   enforceRolePermissions: boolean;
   mitigationLeaseMs: number;
@@ -31,6 +34,15 @@ export interface DdlocalConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
 }
+
+/** `auto`: readable lines on a terminal, JSON lines otherwise (docs/observability.md). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * `/metrics` (docs/observability.md): `on` served, in strict mode to signed callers allowed `ddlocal:GetMetrics`;
+ * `unsigned` served without a signature in strict mode too; `off` not served.
+ */
+export type MetricsMode = 'on' | 'unsigned' | 'off';
 
 /** `open`: callers are not authenticated (docs/decisions.md#w11); `strict`: SigV4 verified. */
 export type AuthMode = 'open' | 'strict';
@@ -63,6 +75,14 @@ const optionalText = (raw: string): string | undefined => (raw === '' ? undefine
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DEFAULT_MITIGATION_LEASE_SECONDS = '30';
 const DEFAULT_SNS_DELIVERY_DEADLINE_SECONDS = '300';
+const DEFAULT_MITIGATION_PROGRESS_LOG_SECONDS = '10';
+
+function parseProgressLogInterval(raw: string): number {
+  const seconds = Number(raw === '' ? DEFAULT_MITIGATION_PROGRESS_LOG_SECONDS : raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigurationError(`DDLOCAL_MITIGATION_PROGRESS_LOG_SECONDS must be a number of seconds, 0 or more, got "${raw}"`);
+  return seconds * 1000;
+}
 
 function parsePort(raw: string): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535)
@@ -177,6 +197,37 @@ export const SETTINGS: readonly Setting[] = [
       return raw;
     },
   } satisfies Setting<'logLevel'>,
+  {
+    key: 'logFormat',
+    flag: '--log-format <format>',
+    env: 'DDLOCAL_LOG_FORMAT',
+    default: 'auto',
+    doc: '`pretty`: readable, coloured lines; `json`: one JSON object per line; `auto`: `pretty` when stdout is a terminal, else `json`',
+    parse: (raw) => {
+      if (raw === 'auto' || raw === 'json' || raw === 'pretty') return raw;
+      throw new ConfigurationError(`--log-format must be auto, json or pretty, got '${raw}'`);
+    },
+  } satisfies Setting<'logFormat'>,
+  {
+    key: 'metrics',
+    flag: '--metrics <mode>',
+    env: 'DDLOCAL_METRICS',
+    default: 'on',
+    doc:
+      'Prometheus metrics at `GET /metrics` and `/_ddlocal/metrics`: `on` (in `strict` mode only for signed callers ' +
+      'allowed `ddlocal:GetMetrics`), `unsigned` (also unsigned scrapers in `strict` mode), `off` (docs/observability.md)',
+    parse: (raw) => {
+      if (raw === 'on' || raw === 'unsigned' || raw === 'off') return raw;
+      throw new ConfigurationError(`--metrics must be on, unsigned or off, got '${raw}'`);
+    },
+  } satisfies Setting<'metrics'>,
+  {
+    key: 'mitigationProgressLogMs',
+    env: 'DDLOCAL_MITIGATION_PROGRESS_LOG_SECONDS',
+    default: DEFAULT_MITIGATION_PROGRESS_LOG_SECONDS,
+    doc: 'how often a running mitigation task logs its progress (findings done, total, rate)',
+    parse: parseProgressLogInterval,
+  } satisfies Setting<'mitigationProgressLogMs'>,
   // Who may reach ddlocal: docs/decisions.md#w18, docs/decisions.md#w19, docs/decisions.md#w20.
   {
     key: 'authMode',

@@ -7,6 +7,7 @@ import { auditIngestRoutes } from '../audit/ingest/ingest.js';
 import { crlRoutes } from '../audit/revocation/crls.js';
 import { previewRoutes } from '../mitigation/preview.js';
 import { undoRoutes } from '../mitigation/undo.js';
+import { fleetRoutes } from '../fleet/fleet-routes.js';
 
 export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
   return [
@@ -14,6 +15,7 @@ export function EXTENSION_ROUTES(store: Store, clock: Clock): ExtensionRoute[] {
     ...crlRoutes(store, clock),
     ...previewRoutes(store, clock),
     ...undoRoutes(store, clock),
+    ...fleetRoutes(store, clock),
     {
       // The caller's ddlocal CA certificate (docs/decisions.md#x4), created on first use like CreateKeysAndCertificate
       // would.

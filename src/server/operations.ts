@@ -25,6 +25,7 @@ import { auditSuppressionHandlers } from '../audit/api/suppressions.js';
 import { scheduledAuditHandlers } from '../audit/api/scheduled-audits.js';
 import { mitigationActionHandlers } from '../mitigation/api/actions.js';
 import { mitigationTaskHandlers } from '../mitigation/api/tasks.js';
+import { endpointHandlers } from '../registry/endpoint.js';
 
 export const HANDLERS: HandlerTable = {
   ...thingHandlers,
@@ -46,6 +47,7 @@ export const HANDLERS: HandlerTable = {
   ...scheduledAuditHandlers,
   ...mitigationActionHandlers,
   ...mitigationTaskHandlers,
+  ...endpointHandlers,
 };
 
 /** A handler seen through the name-keyed dispatch, with the operation it serves erased. */
@@ -66,12 +68,12 @@ export function transactionalOperations(
 ): Operations {
   return {
     implements: (operation) => Object.hasOwn(handlers, operation),
-    invoke({ operation, input, caller, requestId, identity, sourceIp }) {
+    invoke({ operation, input, caller, requestId, identity, sourceIp, host }) {
       // The protocol checked `implements` and validated the input against this operation's input shape, which is
       // what the handler's type promises it; the table cannot say which handler the name picks, so it is erased here.
       const handler = handlers[operation as OperationName] as unknown as DispatchedHandler;
       return store.transaction(async (db) => {
-        const ctx = { ...caller, requestId, db, clock, now: clock.now() };
+        const ctx = { ...caller, requestId, db, clock, now: clock.now(), requestHost: host };
         if (authorization && identity) await authorization.authorize(ctx, operation, input, identity, { sourceIp });
         return handler(input, ctx);
       }, {

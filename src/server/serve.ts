@@ -6,6 +6,7 @@ import { startDdlocal, type RunningDdlocal } from './app.js';
 import { VERSION } from '../kernel/version.js';
 import { DataFileInUseError } from '../store/sqlite.js';
 import { ConfigurationError, readConfig, settingEnv, type DdlocalConfig, type FlagValues } from './config.js';
+import { logDestination, resolvedLogFormat } from './log-output.js';
 
 /** Exit codes: 2 = the options themselves are wrong, 1 = they are well-formed but the server could not start. */
 const EXIT_USAGE = 2;
@@ -49,8 +50,10 @@ export async function serve(flags: FlagValues): Promise<void> {
   const config = configuration(flags);
   // The log lines and the ready line go through one stream, so they reach stdout in the order they were written: a
   // warning logged during start-up always comes before the ready line, however loaded the machine.
+  // Pretty lines are formatted synchronously into that same stream (src/server/log-output.ts).
   const stdout = destination({ dest: 1, sync: false });
-  const logger = pino({ level: config.logLevel, base: undefined }, stdout);
+  const format = resolvedLogFormat(config.logFormat, process.stdout.isTTY === true);
+  const logger = pino({ level: config.logLevel, base: undefined }, logDestination(format, stdout, process.stdout.isTTY === true));
   let running: RunningDdlocal;
   try {
     running = await startDdlocal({
@@ -70,6 +73,8 @@ export async function serve(flags: FlagValues): Promise<void> {
       allowUnauthenticatedNetwork: config.allowUnauthenticatedNetwork,
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
+      metrics: config.metrics,
+      mitigationProgressLogMs: config.mitigationProgressLogMs,
     });
   } catch (err) {
     // The settings are well-formed but not usable together (open mode on a network address without the flag).

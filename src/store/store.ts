@@ -30,6 +30,8 @@ export interface Store {
    * Fails with StoreUnavailableError when the database cannot serve it.
    */
   transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>, options?: { readCommitted?: boolean }): Promise<T>;
+  /** Transactions run again since the store opened, by cause (read by the metrics); absent in test doubles. */
+  readonly retries?: { readonly conflict: number; readonly reconnect: number };
   /** Deletes all account data, or only one account's (optionally one region's). */
   reset(scope?: { accountId?: string; region?: string }): Promise<void>;
   close(): Promise<void>;

@@ -22,9 +22,13 @@ export const ALLOWED_IMPORTS: Record<Layer, Layer[]> = {
   iam: ['kernel'],
   audit: ['kernel', 'model', 'store', 'registry', 'outbox'],
   mitigation: ['kernel', 'model', 'store', 'registry', 'outbox', 'audit', 'iam'],
-  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation', 'iam'],
+  fleet: ['kernel', 'model', 'store', 'registry', 'audit', 'mitigation'],
+  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation', 'iam', 'fleet'],
   cli: ['kernel', 'model'],
   main: ['cli', 'server', 'kernel'],
+  // The package's public entries (src/index.ts, src/testing.ts): composition-root level, beside main.ts.
+  index: ['server', 'kernel'],
+  testing: ['index'],
 };
 
 export interface ImportEdge {

@@ -19,6 +19,7 @@ import { notifyAuditTaskEnded } from './notification.js';
 import { BackgroundLoop, wakeSignal } from '../../kernel/background-loop.js';
 import { isServiceUnavailable } from '../../kernel/errors.js';
 import { DAY_MS } from '../../kernel/clock.js';
+import type { Telemetry } from '../../kernel/telemetry.js';
 
 /** Audit tasks and findings are kept 90 days after taskStartTime (docs/decisions.md#m20). */
 export const RETENTION_MS = 90 * DAY_MS;
@@ -185,6 +186,14 @@ type Outcome =
 export interface AuditRunnerOptions extends CheckSettings {
   /** Whether an audit needs the account's audit role in ddlocal's IAM store. */
   enforceRolePermissions?: boolean;
+  /** Told of tasks started and ended and of findings stored, for metrics; default: nobody. */
+  telemetry?: Telemetry;
+}
+
+/** What one check left behind: the findings it stored (a check whose results were dropped stores none). */
+interface StoredCheck {
+  status: string;
+  findings: number;
 }
 
 /** Evaluates one check in its own read transaction; a throwing check is a FAILED check, never a crashed runner. */
@@ -230,21 +239,37 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, opt
   }
 }
 
-async function runCheck(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, options: AuditRunnerOptions): Promise<void> {
+async function runCheck(
+  store: Store,
+  clock: Clock,
+  task: AuditTaskRow,
+  checkName: string,
+  options: AuditRunnerOptions,
+): Promise<StoredCheck | undefined> {
   const outcome = await evaluate(store, task, checkName, options);
+  let stored: StoredCheck | undefined;
   try {
-    await storeOutcome(store, clock, task, checkName, outcome);
+    stored = await storeOutcome(store, clock, task, checkName, outcome);
   } catch (err) {
     if (isServiceUnavailable(err)) throw err;
     // Results the database refuses must not leave the check IN_PROGRESS for ever (and block every later task):
     // the check FAILS, naming the cause, without its findings.
     const message = `ddlocal could not store the results of ${checkName}: ${(err as Error).message ?? String(err)}`;
-    await storeOutcome(store, clock, task, checkName, { kind: 'failed', errorCode: 'INTERNAL_FAILURE', message });
+    stored = await storeOutcome(store, clock, task, checkName, { kind: 'failed', errorCode: 'INTERNAL_FAILURE', message });
   }
+  // Counted after the commit: a transaction that ran twice stored its findings once.
+  if (stored && outcome.severity) options.telemetry?.auditFindingsStored(checkName, outcome.severity, stored.findings);
+  return stored;
 }
 
-async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, checkName: string, outcome: Outcome): Promise<void> {
-  await store.transaction(async (tx) => {
+async function storeOutcome(
+  store: Store,
+  clock: Clock,
+  task: AuditTaskRow,
+  checkName: string,
+  outcome: Outcome,
+): Promise<StoredCheck | undefined> {
+  return store.transaction(async (tx): Promise<StoredCheck | undefined> => {
     const where = (q: any) =>
       q
         .where('account_id', '=', task.account_id)
@@ -253,7 +278,7 @@ async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, chec
         .where('check_name', '=', checkName);
     const row = await where(tx.selectFrom('audit_task_checks').select('status')).executeTakeFirst();
     // Canceled (or finished by another runner) meanwhile: the results are dropped.
-    if (!row || row.status !== 'IN_PROGRESS') return;
+    if (!row || row.status !== 'IN_PROGRESS') return undefined;
     // findingTime is never before the task's start, even if the clock was moved back meanwhile
     // (docs/decisions.md#a18).
     const findingTime = Math.max(clock.now(), task.task_start_time);
@@ -271,21 +296,19 @@ async function storeOutcome(store: Store, clock: Clock, task: AuditTaskRow, chec
           non_compliant_resources: nonCompliant,
         })
         .execute();
-      return;
+      return { status: 'FAILED', findings: partial?.findings.length ?? 0 };
     }
     const nonCompliant = await storeFindings(tx, task, checkName, outcome.severity, outcome.result.findings, findingTime);
+    const status = nonCompliant > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT';
     await where(tx.updateTable('audit_task_checks'))
-      .set({
-        status: nonCompliant > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT',
-        total_resources: outcome.result.checked,
-        non_compliant_resources: nonCompliant,
-      })
+      .set({ status, total_resources: outcome.result.checked, non_compliant_resources: nonCompliant })
       .execute();
+    return { status, findings: outcome.result.findings.length };
   });
 }
 
 /** Ends a task whose checks are all terminal: FAILED only if every check failed (docs/decisions.md#a28). */
-async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<void> {
+async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<'COMPLETED' | 'FAILED' | undefined> {
   const checks = await db
     .selectFrom('audit_task_checks')
     .select('status')
@@ -293,7 +316,7 @@ async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<void
     .where('region', '=', task.region)
     .where('task_id', '=', task.task_id)
     .execute();
-  if (checks.some((c) => c.status === 'IN_PROGRESS')) return;
+  if (checks.some((c) => c.status === 'IN_PROGRESS')) return undefined;
   const status = checks.every((c) => c.status === 'FAILED') ? 'FAILED' : 'COMPLETED';
   const ended = await db
     .updateTable('audit_tasks')
@@ -304,7 +327,9 @@ async function finishTask(db: Db, task: AuditTaskRow, now: number): Promise<void
     .where('task_status', '=', 'IN_PROGRESS')
     .executeTakeFirst();
   // Only the transaction that ended the task notifies, so a second runner cannot send it twice.
-  if (Number(ended.numUpdatedRows) === 1) await notifyAuditTaskEnded(db, task, status, now);
+  if (Number(ended.numUpdatedRows) !== 1) return undefined;
+  await notifyAuditTaskEnded(db, task, status, now);
+  return status;
 }
 
 /** Reads the account's enabled checks and their configuration maps, for a task snapshot. */
@@ -338,6 +363,8 @@ function wakeAuditRunners(): void {
 export class AuditRunner {
   private lastPurge = 0;
   private readonly loop: BackgroundLoop;
+  /** Tasks whose start this process has logged, with the findings it stored for them (for the end line). */
+  private readonly running = new Map<string, { startedMs: number; findings: Record<string, number> }>();
 
   constructor(
     private readonly store: Store,
@@ -402,22 +429,89 @@ export class AuditRunner {
   }
 
   private async runTask(task: AuditTaskRow): Promise<void> {
-    const pending = await this.store.transaction((tx) =>
+    const checks = await this.store.transaction((tx) =>
       tx
         .selectFrom('audit_task_checks')
-        .select('check_name')
+        .select(['check_name', 'status'])
         .where('account_id', '=', task.account_id)
         .where('region', '=', task.region)
         .where('task_id', '=', task.task_id)
-        .where('status', '=', 'IN_PROGRESS')
         .orderBy('position')
         .execute(),
     );
+    const pending = checks.filter((c) => c.status === 'IN_PROGRESS');
+    const progress = this.announceStart(task, checks.map((c) => c.check_name), pending.length < checks.length);
     for (const { check_name } of pending) {
       if (this.loop.halted) return;
-      await runCheck(this.store, this.clock, task, check_name, this.options);
+      const stored = await runCheck(this.store, this.clock, task, check_name, this.options);
+      if (stored) progress.findings[check_name] = stored.findings;
     }
-    await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
+    const status = await this.store.transaction((tx) => finishTask(tx, task, this.clock.now()));
+    if (status) await this.announceEnd(task, status);
+    // Ended elsewhere (canceled, or by another process): nothing more to report from here.
+    else this.running.delete(task.task_id);
+  }
+
+  /** Logs (once per process) that a task's evaluation begins; a task resumed after a restart says so. */
+  private announceStart(task: AuditTaskRow, checks: string[], resumed: boolean) {
+    let progress = this.running.get(task.task_id);
+    if (!progress) {
+      progress = { startedMs: Date.now(), findings: {} };
+      this.running.set(task.task_id, progress);
+      this.options.telemetry?.auditTaskStarted(task.task_type);
+      this.logger.info(
+        { event: 'audit.task.started', taskId: task.task_id, taskType: task.task_type, accountId: task.account_id, region: task.region, checks, resumed },
+        `audit task ${task.task_id} ${resumed ? 'resumed' : 'started'}: ${checks.length} check${checks.length === 1 ? '' : 's'}`,
+      );
+    }
+    return progress;
+  }
+
+  /** Logs how a task ended, with the per-check counts describe-audit-task reports. */
+  private async announceEnd(task: AuditTaskRow, status: string): Promise<void> {
+    const progress = this.running.get(task.task_id);
+    this.running.delete(task.task_id);
+    this.options.telemetry?.auditTaskFinished(task.task_type, status);
+    const rows = await this.store.transaction((tx) =>
+      tx
+        .selectFrom('audit_task_checks')
+        .select(['check_name', 'status', 'total_resources', 'non_compliant_resources'])
+        .where('account_id', '=', task.account_id)
+        .where('region', '=', task.region)
+        .where('task_id', '=', task.task_id)
+        .orderBy('position')
+        .execute(),
+    );
+    const checks: Record<string, { status: string; resources: number | null; nonCompliant: number | null; findings?: number }> = {};
+    let resources = 0;
+    let nonCompliant = 0;
+    let findings = 0;
+    for (const r of rows) {
+      const stored = progress?.findings[r.check_name];
+      checks[r.check_name] = { status: r.status, resources: r.total_resources, nonCompliant: r.non_compliant_resources, findings: stored };
+      resources += Number(r.total_resources ?? 0);
+      nonCompliant += Number(r.non_compliant_resources ?? 0);
+      findings += stored ?? 0;
+    }
+    const failed = rows.filter((r) => r.status === 'FAILED').length;
+    this.logger.info(
+      {
+        event: 'audit.task.ended',
+        taskId: task.task_id,
+        taskType: task.task_type,
+        accountId: task.account_id,
+        region: task.region,
+        status,
+        resources,
+        nonCompliant,
+        findings,
+        failedChecks: failed,
+        checks,
+        seconds: progress ? (Date.now() - progress.startedMs) / 1000 : undefined,
+      },
+      `audit task ${task.task_id} ${status}: ${resources} resources checked, ${nonCompliant} non-compliant, ` +
+        `${findings} findings, ${failed} of ${rows.length} checks failed`,
+    );
   }
 
   /** Starts one run per schedule whose due instant has passed; missed instants collapse into one run

@@ -27,7 +27,7 @@ const OUTFILES: Record<string, string[]> = {
 };
 
 /** ddlocal's only addition to an `iot` command (docs/decisions.md#c16). */
-const WAIT_OPERATIONS = new Set(['StartAuditMitigationActionsTask']);
+const WAIT_OPERATIONS = new Set(['StartAuditMitigationActionsTask', 'StartOnDemandAuditTask']);
 
 export interface ArgumentTable {
   options: Map<string, OptionSpec>;

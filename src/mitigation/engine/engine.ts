@@ -21,6 +21,8 @@ import { mitigationWork, wakeMitigationRunners } from './wake.js';
 import { BackgroundLoop } from '../../kernel/background-loop.js';
 import { isServiceUnavailable } from '../../kernel/errors.js';
 import { roleDenial } from './role-permissions.js';
+import { NO_TELEMETRY, type Telemetry } from '../../kernel/telemetry.js';
+import { MitigationProgressLog } from './progress-log.js';
 
 const CLAIM_BATCH = 50;
 const POLL_MS = 200;
@@ -203,12 +205,21 @@ export interface MitigationRunnerOptions {
    * (INSUFFICIENT_PERMISSIONS).
    */
   enforceRolePermissions?: boolean;
+  /** Told of executions started and finished, for metrics; default: nobody. */
+  telemetry?: Telemetry;
+  /**
+   * How often a running task's progress is logged (the DDLOCAL_MITIGATION_PROGRESS_LOG_SECONDS setting); default
+   * 10 s. Checked between claimed batches, so 0 logs after every batch.
+   */
+  progressLogMs?: number;
 }
 
 export class MitigationRunner {
   private lastPurge = 0;
   private readonly snapshots = new Map<string, ActionDefinition[]>();
   private readonly loop: BackgroundLoop;
+  private readonly telemetry: Telemetry;
+  private readonly progress: MitigationProgressLog;
 
   constructor(
     private readonly store: Store,
@@ -224,6 +235,8 @@ export class MitigationRunner {
       wakeDelayMs: 10,
       signal: mitigationWork,
     });
+    this.telemetry = options.telemetry ?? NO_TELEMETRY;
+    this.progress = new MitigationProgressLog(store, logger, options.progressLogMs ?? 10_000);
   }
 
   start(): void {
@@ -261,11 +274,15 @@ export class MitigationRunner {
     while (!this.halted) {
       const claimed = await this.claim();
       if (claimed.length === 0) break;
+      await this.progress.noticeTasks(claimed);
       let i = 0;
       for (; i < claimed.length && !this.halted; i++) await this.processFinding(claimed[i]!);
       if (i < claimed.length) await this.release(claimed.slice(i));
+      await this.progress.reportIfDue();
     }
     await this.finishDoneTasks();
+    await this.progress.reportIfDue();
+    await this.progress.reportEnded();
     const now = this.clock.now();
     if (now - this.lastPurge > 60_000 || now < this.lastPurge) await this.purge(now);
   }
@@ -319,7 +336,14 @@ export class MitigationRunner {
       if (this.loop.isStopped) return;
       let position: number | undefined;
       let actionName = '';
+      // The action type counted as in progress (once, however often the transaction runs) and the committed outcome.
+      let running: string | undefined;
+      let finalStatus: string | undefined;
+      const started = (actionType: string) => {
+        if (running === undefined) this.telemetry.mitigationExecutionStarted((running = actionType));
+      };
       try {
+        let outcomeStatus: string | undefined;
         const step = await this.store.transaction(async (tx) => {
           const row = await whereFinding(tx.selectFrom('mitigation_task_findings').selectAll(), claim).executeTakeFirst();
           // Canceled, or taken over by another worker after our lease expired.
@@ -333,8 +357,11 @@ export class MitigationRunner {
           }
           position = exec.position;
           actionName = exec.action_name;
-          return recordOutcome(tx, claim, exec, await this.apply(tx, claim, exec), this.clock.now());
+          const outcome = await this.apply(tx, claim, exec, started);
+          outcomeStatus = outcome.status;
+          return recordOutcome(tx, claim, exec, outcome, this.clock.now());
         });
+        finalStatus = outcomeStatus;
         if (step === 'stop') return;
       } catch (err) {
         // The action threw (a defect, not a resource state): its changes rolled back; the execution FAILS visibly
@@ -347,10 +374,15 @@ export class MitigationRunner {
           errorCode: 'INVALID_STATE_OF_RESOURCE',
           message: `ddlocal could not apply ${actionName}: ${(err as Error).message}`,
         };
-        await this.store.transaction(async (tx) => {
-          if (await this.stillOurs(tx, claim, position!)) await recordOutcome(tx, claim, { position: position!, action_name: actionName }, failed, this.clock.now());
+        const recorded = await this.store.transaction(async (tx) => {
+          if (!(await this.stillOurs(tx, claim, position!))) return false;
+          await recordOutcome(tx, claim, { position: position!, action_name: actionName }, failed, this.clock.now());
+          return true;
         });
+        if (recorded) finalStatus = 'FAILED';
         return;
+      } finally {
+        if (running !== undefined) this.telemetry.mitigationExecutionFinished(running, finalStatus);
       }
     }
   }
@@ -363,9 +395,15 @@ export class MitigationRunner {
     return exec?.status === 'PENDING';
   }
 
-  private async apply(tx: Transaction<Database>, k: FindingKey, exec: MitigationExecutionRow): Promise<ActionOutcome> {
+  private async apply(
+    tx: Transaction<Database>,
+    k: FindingKey,
+    exec: MitigationExecutionRow,
+    started: (actionType: string) => void,
+  ): Promise<ActionOutcome> {
     const action = (await this.snapshot(tx, k)).find((a) => a.name === exec.action_name);
     if (!action) throw new Error(`action ${exec.action_name} is missing from the task's snapshot`);
+    started(action.actionType);
     const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);
     if (!impl) throw new Error(`no implementation for action type ${action.actionType}`);
     const finding = await loadFinding(tx, k);
