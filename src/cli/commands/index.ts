@@ -9,6 +9,7 @@ import { registerUndo } from './undo.js';
 import { registerImport } from './import.js';
 import { registerExport } from './export.js';
 import { registerReport } from './report.js';
+import { registerCompletion } from './completion.js';
 
 export type CommandRegistration = (program: Command) => void;
 
@@ -20,4 +21,5 @@ export const COMMANDS: CommandRegistration[] = [
   registerImport,
   registerExport,
   registerReport,
+  registerCompletion,
 ];
