@@ -476,7 +476,7 @@ describe('ddlocal iot on its own', () => {
     const okTask = JSON.parse(ok.stdout);
     assert.equal(okTask.taskStatus, 'COMPLETED', 'stdout carries the final description');
     assert.equal(okTask.taskStatistics.LOGGING_DISABLED_CHECK.succeededFindingsCount, 1);
-    assert.match(ok.stderr, /^wait-ok COMPLETED 1\/1 findings: LOGGING_DISABLED_CHECK 1\/1 \(1 ok, 0 failed, 0 skipped, 0 canceled\)$/m, 'a progress line per change on stderr');
+    assert.match(ok.stderr, /^wait-ok COMPLETED 1\/1 findings \((?:–|\d+(?:\.\d)?) findings\/s, ETA 0s\): LOGGING_DISABLED_CHECK 1\/1 \(1 ok, 0 failed, 0 skipped, 0 canceled\)$/m, 'a progress line per change on stderr');
     assert.doesNotMatch(ok.stderr, /\r|\x1b\[/, 'no terminal control codes when stderr/stdout is not a TTY');
 
     // broad-b at five versions: the reset cannot add a sixth, so its execution and the task fail.
@@ -489,7 +489,7 @@ describe('ddlocal iot on its own', () => {
     ]);
     assert.equal(failed.rc, 1, failed.stderr);
     assert.equal(failed.stdout, 'FAILED\n', '--output and --query apply to the final description');
-    assert.match(failed.stderr, /^wait-fail FAILED 1\/1 findings: IOT_POLICY_OVERLY_PERMISSIVE_CHECK 1\/1 \(0 ok, 1 failed/m);
+    assert.match(failed.stderr, /^wait-fail FAILED 1\/1 findings \([^)]*\): IOT_POLICY_OVERLY_PERMISSIVE_CHECK 1\/1 \(0 ok, 1 failed/m);
   });
 
   test('endpoint from AWS_ENDPOINT_URL_IOT, AWS_ENDPOINT_URL and the profile endpoint_url, in that order', async () => {

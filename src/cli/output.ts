@@ -90,6 +90,8 @@ function queryDepth(ast: unknown): number {
  *   does); when it sent a single request, `[merged]` (or `[]`).
  * - `merged`: the aggregated result (result lists concatenated, service token removed, `NextToken` added by
  *   --max-items), or the single response; json, yaml and table print this.
+ * - `leading`: members printed before the response's own, which the operation's output shape does not have (--wait
+ *   puts the task's id first in a describe output).
  * Returns '' when aws prints nothing (empty responses).
  */
 export function renderResult(
@@ -97,10 +99,11 @@ export function renderResult(
   pages: Record<string, unknown>[],
   merged: Record<string, unknown>,
   options: OutputOptions,
+  leading: Record<string, string> = {},
 ): string {
   const normalise = (value: Record<string, unknown>) => {
     checkResponseDepth(operationName, value);
-    return normaliseOutput(operationName, value, options.timestampFormat);
+    return { ...leading, ...normaliseOutput(operationName, value, options.timestampFormat) };
   };
   const query = options.query === undefined ? (v: OutValue) => v : withQuery(compileQuery(options.query));
   switch (options.format) {

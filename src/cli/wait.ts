@@ -38,7 +38,9 @@ export async function followTask(
     display.show(snapshot);
     if (snapshot.status !== 'IN_PROGRESS') {
       display.finish(perCheck);
-      io.stdout(renderResult(kind.describe, [task], task, options));
+      // The description leads with the task's id, which a describe output lacks: `--wait --query taskId --output
+      // text` gives a script the id of a task it has waited for, as the start command alone would.
+      io.stdout(renderResult(kind.describe, [task], task, options, { taskId }));
       return snapshot.status === 'COMPLETED' ? 0 : 1;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));

@@ -33,5 +33,5 @@ export function auditProgress(task: Record<string, unknown>): { snapshot: Progre
     return `${check} ${d.checkRunStatus ?? 'UNKNOWN'}${resources}`;
   });
   const status = String(task.taskStatus);
-  return { snapshot: { status, done, total, unit: 'checks', detail: `${status} ${perCheck.join('; ')}` }, perCheck };
+  return { snapshot: { status, done, total, unit: 'checks', detail: perCheck.join('; ') }, perCheck };
 }

@@ -20,5 +20,5 @@ export function mitigationProgress(task: Record<string, unknown>): { snapshot: P
     return `${check} ${finished}/${s.totalFindingsCount ?? 0} (${s.succeededFindingsCount ?? 0} ok, ${s.failedFindingsCount ?? 0} failed, ${s.skippedFindingsCount ?? 0} skipped, ${s.canceledFindingsCount ?? 0} canceled)`;
   });
   const status = String(task.taskStatus);
-  return { snapshot: { status, done, total, unit: 'findings', detail: `${status} ${done}/${total} ${perCheck.join('; ')}` }, perCheck };
+  return { snapshot: { status, done, total, unit: 'findings', detail: perCheck.join('; ') }, perCheck };
 }

@@ -11,7 +11,7 @@ export interface ProgressSnapshot {
   total: number;
   /** What is counted, plural: "findings", "checks". */
   unit: string;
-  /** The task's state in words, for the plain lines; a new line is printed only when it changes. */
+  /** The per-item state in words (per check), after the counts on a plain line. */
   detail: string;
 }
 
@@ -52,7 +52,7 @@ function bar(done: number, total: number): string {
 
 /** Draws the snapshots of one task on stderr (stdout carries only the final description, as without --wait). */
 export class ProgressDisplay {
-  private lastDetail = '';
+  private lastLine = '';
   private readonly meter: RateMeter;
 
   constructor(
@@ -68,10 +68,12 @@ export class ProgressDisplay {
     const speed = `${formatRate(rate, snapshot.unit)}, ${formatEta(snapshot.total - snapshot.done, rate)}`;
     if (this.io.isTty) {
       this.io.stderr(`\r\x1b[2K${bar(snapshot.done, snapshot.total)} ${snapshot.status} ${snapshot.done}/${snapshot.total} ${snapshot.unit} ${speed}`);
-    } else if (snapshot.detail !== this.lastDetail) {
-      this.io.stderr(`${this.taskId} ${snapshot.status} ${snapshot.done}/${snapshot.total} ${snapshot.unit} (${speed}): ${snapshot.detail}\n`);
+      return;
     }
-    this.lastDetail = snapshot.detail;
+    // A plain line is printed when the task's state changes; the rate alone changing is not news.
+    const state = `${snapshot.status} ${snapshot.done}/${snapshot.total} ${snapshot.unit}: ${snapshot.detail}`;
+    if (state !== this.lastLine) this.io.stderr(`${this.taskId} ${snapshot.status} ${snapshot.done}/${snapshot.total} ${snapshot.unit} (${speed}): ${snapshot.detail}\n`);
+    this.lastLine = state;
   }
 
   /** Ends the bar's line and lists the final per-check state under it (a terminal only; the plain lines have it). */
