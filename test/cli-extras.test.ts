@@ -1,14 +1,33 @@
-// `ddlocal reset|clock|preview|undo` (docs/cli-extras.md) as a user runs them: the built executable as a child
-// process against a real server — open mode on both stores, strict mode with a credentials table — checking stdout,
-// the server's state afterwards (through the official SDK), the aws CLI's error texts and exit codes (252 usage, 253
-// configuration, 254 service error, 255 connection) and that strict mode's signatures and permissions hold.
+// `ddlocal reset|clock|preview|undo` and `ddlocal iot … --wait` (docs/cli-extras.md) as a user runs them: the built
+// executable as a child process against a real server — open mode on both stores, strict mode with a credentials
+// table — checking stdout, stderr (the --wait progress lines and bar, with rate and ETA), the server's state afterwards
+// (through the official SDK), the aws CLI's error texts and exit codes (252 usage, 253 configuration, 254 service
+// error, 255 connection and partial credentials) and that strict mode's signatures and permissions hold, also with
+// ddlocal's clock moved days away from the real time.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateThingCommand, DescribeAuditMitigationActionsTaskCommand, GetPolicyCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CancelAuditTaskCommand,
+  CreatePolicyCommand,
+  CreateThingCommand,
+  DeleteThingCommand,
+  DescribeAuditMitigationActionsTaskCommand,
+  GetPolicyCommand,
+  IoTClient,
+  ListAuditMitigationActionsTasksCommand,
+  ListAuditTasksCommand,
+  ListThingsCommand,
+  UpdateAccountAuditConfigurationCommand,
+} from '@aws-sdk/client-iot';
 import { forEachStore, startTestServer, type TestServer } from './helpers/server.js';
-import { mitigationScenario } from './helpers/mitigation-scenario.js';
-import { cleanAwsEnv, runCommand, type CommandResult } from './helpers/ddlocal-command.js';
+import { BROAD, mitigationScenario } from './helpers/mitigation-scenario.js';
+import { cleanAwsEnv, runCommand, SCRIPT_BIN, type CommandResult } from './helpers/ddlocal-command.js';
 import { freePort } from './helpers/cli-runner.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
+import { ACTION_IMPLEMENTATIONS } from '../src/mitigation/actions/index.js';
 
 const ACCOUNT_A = '111122223333';
 const ACCOUNT_B = '444455556666';
@@ -32,6 +51,127 @@ function assertFails(result: CommandResult, rc: number, stderr: RegExp | string)
 async function thingNames(iot: IoTClient): Promise<string[]> {
   return ((await iot.send(new ListThingsCommand({}))).things ?? []).map((t) => t.thingName!).sort();
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** The id of the account's one audit task, once it exists. */
+async function auditTaskOf(iot: IoTClient): Promise<string | undefined> {
+  const { tasks } = await iot.send(
+    new ListAuditTasksCommand({ taskType: 'ON_DEMAND_AUDIT_TASK', startTime: new Date(Date.now() - 3_600_000), endTime: new Date(Date.now() + 3_600_000) }),
+  );
+  return tasks?.[0]?.taskId;
+}
+
+/** Whether the account has the mitigation task yet (without a Describe call, which pacedWait counts). */
+async function mitigationTaskExists(iot: IoTClient, auditTaskId: string, taskId: string): Promise<boolean> {
+  const { tasks } = await iot.send(
+    new ListAuditMitigationActionsTasksCommand({ auditTaskId, startTime: new Date(Date.now() - 3_600_000), endTime: new Date(Date.now() + 3_600_000) }),
+  );
+  return (tasks ?? []).some((t) => t.taskId === taskId);
+}
+
+/** How many requests of an operation the server has answered, from its Prometheus counter. */
+async function answered(server: TestServer, operation: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/_ddlocal/metrics`)).text();
+  let count = 0;
+  for (const m of text.matchAll(/^ddlocal_http_requests_total\{([^}]*)\} (\d+)$/gm))
+    if (m[1]!.includes(`operation="${operation}"`)) count += Number(m[2]);
+  return count;
+}
+
+/** A task runner of the in-process server (AuditRunner, MitigationRunner): only what pacing needs. */
+interface Runner {
+  pause(): void;
+  resume(): void;
+  /** Waits for the pass in progress; while paused, the pass it then runs does no task work. */
+  runOnce(): Promise<void>;
+}
+
+/**
+ * Runs a `--wait` command while pacing the server's runner, so that the progress display sees what a long task
+ * shows — work finished between two polls, hence a rate and an ETA — in a few seconds and whatever this machine's
+ * speed. The runner is paused while the task starts, so the command's first poll (a `describe` request, counted by the
+ * server's metrics) sees nothing finished. Then it works until the hook that `holdAfterFirstItem` installs pauses it
+ * part-way, and stays held until two more polls have seen that partial progress; then the task finishes.
+ */
+async function pacedWait(
+  server: TestServer,
+  describe: string,
+  runner: Runner,
+  holdAfterFirstItem: (pause: () => void) => () => void,
+  taskStarted: () => Promise<boolean>,
+  command: () => Promise<CommandResult>,
+): Promise<CommandResult> {
+  const polls = async (atLeast: number) => until(async () => (await answered(server, describe)) >= atLeast, `${describe} request ${atLeast}`);
+  runner.pause();
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
+  const unhook = holdAfterFirstItem(() => {
+    runner.pause();
+    held();
+  });
+  try {
+    const before = await answered(server, describe);
+    const result = command();
+    await until(taskStarted, 'the task to start');
+    await polls(before + 1);
+    runner.resume();
+    await holding;
+    // The held item's results are committed once the runner's pass in progress has returned.
+    await runner.runOnce();
+    await polls((await answered(server, describe)) + 2);
+    unhook();
+    runner.resume();
+    return await result;
+  } finally {
+    unhook();
+    runner.resume();
+  }
+}
+
+/** Makes the first run of one audit check pause the runner: the checks after it wait until the runner resumes. */
+function holdAuditAfter(checkName: string): (pause: () => void) => () => void {
+  return (pause) => {
+    const check = AUDIT_CHECKS.get(checkName)!;
+    const original = check.run;
+    check.run = (ctx) => {
+      pause();
+      return original.call(check, ctx);
+    };
+    return () => {
+      check.run = original;
+    };
+  };
+}
+
+/** Makes the first execution of one mitigation action type pause the runner: the findings after it wait. */
+function holdMitigationAfter(actionType: Parameters<typeof ACTION_IMPLEMENTATIONS.get>[0]): (pause: () => void) => () => void {
+  return (pause) => {
+    const module = ACTION_IMPLEMENTATIONS.get(actionType)!;
+    const original = module.apply;
+    module.apply = (ctx) => {
+      pause();
+      return original.call(module, ctx);
+    };
+    return () => {
+      module.apply = original;
+    };
+  };
+}
+
+/** A rate as the progress display writes it: `– findings/s` before any progress, `1.7 findings/s`, `12 findings/s`. */
+const RATE = (unit: string) => String.raw`(?:\d+(?:\.\d)?|–) ${unit}\/s`;
+const MEASURED_RATE = (unit: string) => String.raw`\d+(?:\.\d)? ${unit}\/s`;
+/** A finite ETA: `ETA 2s`, `ETA 1m05s`. */
+const ETA = String.raw`ETA (?:\d+s|\d+m\d{2}s|\d+h\d{2}m)`;
 
 forEachStore('ddlocal reset, clock, preview, undo in open mode', (suite) => {
   let server: TestServer;
@@ -146,6 +286,51 @@ forEachStore('ddlocal reset, clock, preview, undo in open mode', (suite) => {
     assert.equal((await s.iot.send(new DescribeAuditMitigationActionsTaskCommand({ taskId: 'cli-extras-task' }))).taskStatus, 'COMPLETED');
   });
 
+  test('start-on-demand-audit-task --wait: a progress line per change naming every check, the final description, exit 0', async () => {
+    const accountId = suite.store === 'sqlite' ? '555566667777' : '555566668888';
+    const iot = server.iot(accountId);
+    const checks = ['LOGGING_DISABLED_CHECK', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK'];
+    await iot.send(
+      new UpdateAccountAuditConfigurationCommand({
+        roleArn: `arn:aws:iam::${accountId}:role/audit`,
+        auditCheckConfigurations: Object.fromEntries(checks.map((c) => [c, { enabled: true }])),
+      }),
+    );
+    await iot.send(new CreatePolicyCommand({ policyName: 'broad', policyDocument: BROAD }));
+
+    const run = await ddlocal(['iot', 'start-on-demand-audit-task', '--target-check-names', ...checks, '--wait'], accountId);
+    const task = json(run);
+    // stdout: describe-audit-task's output, led by the id of the task it waited for.
+    assert.match(task.taskId, /^[0-9a-f]{32}$/);
+    assert.equal(Object.keys(task)[0], 'taskId');
+    assert.equal(task.taskStatus, 'COMPLETED');
+    assert.equal(task.taskType, 'ON_DEMAND_AUDIT_TASK');
+    assert.deepEqual(
+      [task.taskStatistics.totalChecks, task.taskStatistics.nonCompliantChecks, task.taskStatistics.inProgressChecks],
+      [2, 2, 0],
+    );
+    for (const check of checks) {
+      assert.equal(task.auditDetails[check].checkRunStatus, 'COMPLETED_NON_COMPLIANT', check);
+      assert.equal(task.auditDetails[check].nonCompliantResourcesCount, 1, check);
+    }
+    // stderr: one plain line per change, each with the counts, rate, ETA and every check's state; the last one final.
+    const lines = run.stderr.trimEnd().split('\n');
+    assert.doesNotMatch(run.stderr, /\r|\x1b\[/, 'no terminal control codes when stdout is not a terminal');
+    for (const line of lines) {
+      assert.match(line, new RegExp(String.raw`^${task.taskId} (IN_PROGRESS|COMPLETED) \d\/2 checks \(${RATE('checks')}, ETA (?:\S+)\): `), line);
+      for (const check of checks) assert.match(line, new RegExp(String.raw`\b${check} [A-Z_]+`), `${check} in ${line}`);
+    }
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(
+        String.raw`^${task.taskId} COMPLETED 2\/2 checks \(${RATE('checks')}, ETA 0s\): ` +
+          String.raw`IOT_POLICY_OVERLY_PERMISSIVE_CHECK COMPLETED_NON_COMPLIANT \(1\/1 resources non-compliant\); ` +
+          String.raw`LOGGING_DISABLED_CHECK COMPLETED_NON_COMPLIANT \(1\/1 resources non-compliant\)$`,
+      ),
+    );
+    assert.equal(new Set(lines).size, lines.length, 'a line is printed only when the state changes');
+  });
+
   test('preview and undo: usage errors from the iot parser, service errors from the endpoint', async () => {
     assertFails(await ddlocal(['preview']), 252, /the following arguments are required: --target, --audit-check-to-actions-mapping/);
     assertFails(await ddlocal(['preview', '--target', 'auditTaskId=x', '--audit-check-to-actions-mapping', 'A=[b]', '--wait']), 252, /--wait has no meaning for a preview/);
@@ -176,6 +361,121 @@ forEachStore('ddlocal reset, clock, preview, undo in open mode', (suite) => {
   });
 });
 
+describe('--wait on a task that takes a while: progress with a rate and an ETA, and how a task that does not complete ends', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer('sqlite');
+  });
+  after(() => server?.close());
+  const AUDIT_CHECK_NAMES = ['LOGGING_DISABLED_CHECK', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'CA_CERTIFICATE_EXPIRING_CHECK', 'DEVICE_CERTIFICATE_EXPIRING_CHECK'];
+  const wait = (args: string[], accountId: string, tty = false) =>
+    runCommand([...args, '--wait', '--endpoint-url', server.url], as(accountId), { tty });
+
+  async function auditAccount(accountId: string): Promise<IoTClient> {
+    const iot = server.iot(accountId);
+    await iot.send(
+      new UpdateAccountAuditConfigurationCommand({
+        roleArn: `arn:aws:iam::${accountId}:role/audit`,
+        auditCheckConfigurations: Object.fromEntries(AUDIT_CHECK_NAMES.map((c) => [c, { enabled: true }])),
+      }),
+    );
+    return iot;
+  }
+
+  /** The audit of AUDIT_CHECK_NAMES, held after its second check for a few polls. */
+  async function pacedAudit(accountId: string, tty: boolean): Promise<CommandResult> {
+    const iot = await auditAccount(accountId);
+    return pacedWait(
+      server,
+      'DescribeAuditTask',
+      server.auditRunner,
+      holdAuditAfter('IOT_POLICY_OVERLY_PERMISSIVE_CHECK'),
+      async () => (await auditTaskOf(iot)) !== undefined,
+      () => wait(['iot', 'start-on-demand-audit-task', '--target-check-names', ...AUDIT_CHECK_NAMES], accountId, tty),
+    );
+  }
+
+  /** A mitigation task of three findings (two policies, logging), held after the first policy's reset for a few polls. */
+  async function pacedMitigation(accountId: string, taskId: string, tty: boolean): Promise<CommandResult> {
+    const s = await mitigationScenario(server, accountId);
+    return pacedWait(
+      server,
+      'DescribeAuditMitigationActionsTask',
+      server.mitigationRunner,
+      holdMitigationAfter('REPLACE_DEFAULT_POLICY_VERSION'),
+      () => mitigationTaskExists(s.iot, s.auditTaskId, taskId),
+      () =>
+        wait(
+          [
+            'iot', 'start-audit-mitigation-actions-task', '--task-id', taskId, '--target', `auditTaskId=${s.auditTaskId}`,
+            '--audit-check-to-actions-mapping', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK=[ResetPolicyVersionAction],LOGGING_DISABLED_CHECK=[EnableLogging]',
+          ],
+          accountId,
+          tty,
+        ),
+    );
+  }
+
+  test('audit, plain lines: none finished (no rate yet), part finished with a measured rate and ETA, then COMPLETED', async () => {
+    const run = await pacedAudit('777700000001', false);
+    const task = json(run);
+    assert.equal(task.taskStatus, 'COMPLETED');
+    const lines = run.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, new RegExp(String.raw`^${task.taskId} IN_PROGRESS 0\/4 checks \(– checks\/s, ETA –\): `));
+    const partial = lines.filter((line) => / IN_PROGRESS [123]\/4 checks /.test(line));
+    assert.ok(partial.length > 0, `a line with part of the checks finished:\n${run.stderr}`);
+    for (const line of partial) assert.match(line, new RegExp(String.raw` IN_PROGRESS [123]\/4 checks \(${MEASURED_RATE('checks')}, ${ETA}\): `));
+    assert.match(lines.at(-1)!, new RegExp(String.raw`^${task.taskId} COMPLETED 4\/4 checks \(${MEASURED_RATE('checks')}, ETA 0s\): `));
+  });
+
+  test('mitigation, plain lines: the same in findings', async () => {
+    const run = await pacedMitigation('777700000002', 'paced-plain', false);
+    const task = json(run);
+    assert.equal(task.taskStatus, 'COMPLETED');
+    const lines = run.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, /^paced-plain IN_PROGRESS 0\/3 findings \(– findings\/s, ETA –\): /);
+    const partial = lines.filter((line) => / IN_PROGRESS [12]\/3 findings /.test(line));
+    assert.ok(partial.length > 0, `a line with part of the findings done:\n${run.stderr}`);
+    for (const line of partial) assert.match(line, new RegExp(String.raw` IN_PROGRESS [12]\/3 findings \(${MEASURED_RATE('findings')}, ${ETA}\): `));
+    assert.match(lines.at(-1)!, new RegExp(String.raw`^paced-plain COMPLETED 3\/3 findings \(${MEASURED_RATE('findings')}, ETA 0s\): `));
+  });
+
+  test('on a terminal: a bar redrawn in place with the rate and the ETA, for audits and mitigation tasks', { skip: SCRIPT_BIN ? false : 'no script(1) to run the command on a terminal' }, async () => {
+    const audit = await pacedAudit('777700000003', true);
+    assert.equal(audit.rc, 0, audit.stdout);
+    // On a terminal stdout and stderr are one stream: the bar, then the final state per check, then the description.
+    assert.match(audit.stdout, new RegExp(String.raw`\r\x1b\[2K\[\.{24}\]\s+0% IN_PROGRESS 0\/4 checks – checks\/s, ETA –`));
+    assert.match(audit.stdout, new RegExp(String.raw`\r\x1b\[2K\[#+\.+\]\s+\d+% IN_PROGRESS [123]\/4 checks ${MEASURED_RATE('checks')}, ${ETA}`));
+    assert.match(audit.stdout, new RegExp(String.raw`\r\x1b\[2K\[#{24}\] 100% COMPLETED 4\/4 checks ${MEASURED_RATE('checks')}, ETA 0s`));
+    assert.match(audit.stdout, /^ {2}LOGGING_DISABLED_CHECK COMPLETED_NON_COMPLIANT \(1\/1 resources non-compliant\)\r?$/m);
+
+    const mitigation = await pacedMitigation('777700000004', 'paced-tty', true);
+    assert.equal(mitigation.rc, 0, mitigation.stdout);
+    assert.match(mitigation.stdout, new RegExp(String.raw`\r\x1b\[2K\[\.{24}\]\s+0% IN_PROGRESS 0\/3 findings – findings\/s, ETA –`));
+    assert.match(mitigation.stdout, new RegExp(String.raw`\r\x1b\[2K\[#+\.+\]\s+\d+% IN_PROGRESS [12]\/3 findings ${MEASURED_RATE('findings')}, ${ETA}`));
+    assert.match(mitigation.stdout, new RegExp(String.raw`\r\x1b\[2K\[#{24}\] 100% COMPLETED 3\/3 findings ${MEASURED_RATE('findings')}, ETA 0s`));
+    assert.match(mitigation.stdout, /^ {2}IOT_POLICY_OVERLY_PERMISSIVE_CHECK 2\/2 \(2 ok, 0 failed, 0 skipped, 0 canceled\)\r?$/m);
+  });
+
+  test('an audit canceled while waiting: exit 1, CANCELED on stderr and in the description', async () => {
+    const accountId = '777700000005';
+    const iot = await auditAccount(accountId);
+    server.auditRunner.pause();
+    try {
+      const running = wait(['iot', 'start-on-demand-audit-task', '--target-check-names', ...AUDIT_CHECK_NAMES, '--query', 'taskStatus', '--output', 'text'], accountId);
+      let taskId: string | undefined;
+      await until(async () => (taskId = await auditTaskOf(iot)) !== undefined, 'the audit task to start');
+      await iot.send(new CancelAuditTaskCommand({ taskId }));
+      const run = await running;
+      assert.equal(run.rc, 1, run.stderr);
+      assert.equal(run.stdout, 'CANCELED\n', '--query and --output apply to the final description');
+      assert.match(run.stderr.trimEnd().split('\n').at(-1)!, new RegExp(String.raw`^${taskId} CANCELED \d\/4 checks \(`));
+    } finally {
+      server.auditRunner.resume();
+    }
+  });
+});
+
 describe('ddlocal extension commands: endpoint resolution and connection failures', () => {
   test('an endpoint nobody listens on: exit 255 with the URL', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
@@ -193,6 +493,37 @@ describe('ddlocal extension commands: endpoint resolution and connection failure
       const anonymous = await runCommand(['clock', '--endpoint-url', server.url], as(ACCOUNT_A, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }));
       assertFails(anonymous, 253, '\nUnable to locate credentials. You can configure credentials by running "aws configure".\n');
       assertFails(await runCommand(['clock', '--profile', 'nobody', '--endpoint-url', server.url], as(ACCOUNT_A)), 253, '\nThe config profile (nobody) could not be found\n');
+    } finally {
+      await server.close();
+    }
+  });
+  test("AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY: aws's partial-credentials error and exit 255, nothing sent", async () => {
+    const server = await startTestServer('sqlite');
+    try {
+      await server.iot(ACCOUNT_A).send(new CreateThingCommand({ thingName: 'kept' }));
+      const partial = as(ACCOUNT_A, { AWS_SECRET_ACCESS_KEY: undefined });
+      const message = '\nPartial credentials found in env, missing: AWS_SECRET_ACCESS_KEY\n';
+      for (const args of [['iot', 'list-things'], ['reset', '--all'], ['clock']])
+        assertFails(await runCommand([...args, '--endpoint-url', server.url], partial), 255, message);
+      // Towards the default local endpoint too: no silent fall-back to the default account.
+      assertFails(await runCommand(['iot', 'list-things'], partial), 255, message);
+      assertFails(await runCommand(['clock'], partial), 255, message);
+      assert.deepEqual(await thingNames(server.iot(ACCOUNT_A)), ['kept'], 'the reset was never sent');
+
+      // --profile on the command line makes aws ignore the environment's keys; AWS_PROFILE does not.
+      const home = tempDir('ddlocal-cli-extras-profile-');
+      const credentials = join(home, 'credentials');
+      writeFileSync(credentials, `[tester]\naws_access_key_id = ${ACCOUNT_A}\naws_secret_access_key = from-file\n`);
+      const withFile = { ...partial, AWS_SHARED_CREDENTIALS_FILE: credentials };
+      const viaFlag = await runCommand(['iot', 'list-things', '--profile', 'tester', '--query', 'things[].thingName', '--output', 'text', '--endpoint-url', server.url], withFile);
+      assert.deepEqual([viaFlag.rc, viaFlag.stdout, viaFlag.stderr], [0, 'kept\n', '']);
+      assert.equal(json(await runCommand(['clock', '--profile', 'tester', '--endpoint-url', server.url], withFile)).mode, 'system');
+      assertFails(await runCommand(['iot', 'list-things', '--endpoint-url', server.url], { ...withFile, AWS_PROFILE: 'tester' }), 255, message);
+      // A secret without a key id is no environment credential at all: the chain goes on (here to the profile).
+      const secretOnly = as(ACCOUNT_A, { AWS_ACCESS_KEY_ID: undefined, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_PROFILE: 'tester' });
+      assert.equal(json(await runCommand(['clock', '--endpoint-url', server.url], secretOnly)).mode, 'system');
+      // --no-sign-request signs nothing, so needs no secret.
+      assert.equal((await runCommand(['clock', '--no-sign-request', '--endpoint-url', server.url], partial)).rc, 0);
     } finally {
       await server.close();
     }
@@ -226,7 +557,6 @@ describe('ddlocal extension commands in strict mode', () => {
     new IoTClient({ endpoint: server.url, region: 'us-east-1', credentials: { ...key }, maxAttempts: 1 });
 
   test('signed requests: an admin moves the clock and resets everything', async () => {
-    // Less than the 15 minutes of allowed clock skew: strict mode checks signatures against ddlocal's clock.
     assert.equal(json(await run(ADMIN, ['clock', 'advance', '5m'])).offsetSeconds, 300);
     assert.equal(json(await run(TENANT, ['clock'])).offsetSeconds, 300, 'reading the clock is allowed to an account root');
     await client(TENANT).send(new CreateThingCommand({ thingName: 'tenant-thing' }));
@@ -235,19 +565,33 @@ describe('ddlocal extension commands in strict mode', () => {
     assert.equal(json(await run(ADMIN, ['clock'])).mode, 'system');
   });
 
-  test(
-    'moving the clock further than the signature skew does not lock every client out',
-    { todo: "server: strict mode checks a signature's date against ddlocal's moved clock (src/protocol/sigv4.ts)" },
-    async () => {
-      try {
-        assert.equal((await run(ADMIN, ['clock', 'advance', '1h'])).rc, 0);
-        const shown = await run(ADMIN, ['clock']);
-        assert.equal(shown.rc, 0, shown.stderr);
-      } finally {
-        server.clock.reset();
-      }
-    },
-  );
+  test('moving the clock 20 days does not lock out clients that sign with the real time', async () => {
+    // Regression: strict mode used to check a signature's X-Amz-Date against ddlocal's moved clock, so after
+    // `ddlocal clock advance 20d` (to test certificate expiry) every correctly signed request was "Signature expired".
+    try {
+      const advanced = json(await run(ADMIN, ['clock', 'advance', '20d']));
+      assert.equal(advanced.offsetSeconds, 20 * 86_400);
+      await client(TENANT).send(new CreateThingCommand({ thingName: 'after-20-days' }));
+      const listed = await run(TENANT, ['iot', 'list-things', '--query', 'things[].thingName', '--output', 'text']);
+      assert.deepEqual([listed.rc, listed.stderr], [0, ''], `list-things after the clock moved 20 days: ${listed.stderr}`);
+      assert.equal(listed.stdout, 'after-20-days\n');
+      assert.deepEqual(await thingNames(client(TENANT)), ['after-20-days'], 'an SDK call signed with the real time');
+      // The extension endpoints too: the admin moves the clock back, signing with the real time.
+      assert.equal(json(await run(ADMIN, ['clock', 'reset'])).mode, 'system');
+      // The skew is still enforced, against the real time: a signature 16 minutes old is refused.
+      const stale = new IoTClient({
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { ...TENANT },
+        maxAttempts: 1,
+        systemClockOffset: -16 * 60_000,
+      });
+      await assert.rejects(stale.send(new ListThingsCommand({})), (err: Error) => err.name === 'InvalidSignatureException' && /^Signature expired: /.test(err.message));
+    } finally {
+      server.clock.reset();
+      await client(TENANT).send(new DeleteThingCommand({ thingName: 'after-20-days' }));
+    }
+  });
 
   test("a non-admin resets its own account only, and may not move the clock", async () => {
     await client(TENANT).send(new CreateThingCommand({ thingName: 'mine' }));

@@ -547,24 +547,25 @@ forEachStore('strict mode end to end', { server: () => ({ authMode: 'strict', cr
       );
     });
 
-    test("ddlocal's clock moved 16 minutes either way: a client signing with the real time is refused", async () => {
-      const c = createThing('tamper-clock');
-      for (const seconds of [16 * 60, -16 * 60]) {
-        const initial = await registrySnapshot(admin);
+    test("ddlocal's clock moved days either way: a client signing with the real time is still accepted", async () => {
+      // The signature's time is checked against the real time, not ddlocal's clock, which users move to test expiry.
+      for (const seconds of [20 * 86_400, -20 * 86_400]) {
+        const c = createThing(`clock-moved-${seconds > 0 ? 'ahead' : 'back'}`);
         try {
           const moved = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: JSON.stringify({ advanceSeconds: seconds }) });
           assert.equal(moved.status, 200, moved.text);
-          const refused = await send(server, await sign(server, DEVELOPER, c));
+          const accepted = await send(server, await sign(server, DEVELOPER, c));
+          assert.equal(accepted.status, 200, accepted.text);
+          // Signing with ddlocal's moved time instead is what is refused now.
+          const refused = await send(server, await sign(server, DEVELOPER, c, { signingDate: Date.now() + seconds * 1000 }));
           const message = assertAwsError(refused, 'InvalidSignatureException', 403);
-          assert.match(message, seconds > 0 ? /^Signature expired: / : /^Signature not yet current: /);
-          // The window moved with the clock: the admin signs with ddlocal's time to put it back.
-          const reset = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: '{"reset":true}' }, { signingDate: Date.now() + seconds * 1000 });
+          assert.match(message, seconds > 0 ? /^Signature not yet current: / : /^Signature expired: /);
+          const reset = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: '{"reset":true}' });
           assert.equal(reset.status, 200, reset.text);
           assert.equal(reset.json.mode, 'system');
         } finally {
           server.clock.reset();
         }
-        assert.deepEqual(await registrySnapshot(admin), initial);
       }
     });
 
@@ -755,12 +756,12 @@ forEachStore('strict mode end to end', { server: () => ({ authMode: 'strict', cr
       const listPolicies = (signingDate?: number) => call(server, TAGGER, { method: 'GET', path: '/policies' }, { signingDate });
       assert.equal((await listPolicies()).status, 200);
       try {
-        // A day later on ddlocal's clock, past the policy's DateLessThan (clients sign with ddlocal's time).
+        // A day later on ddlocal's clock, past the policy's DateLessThan (clients keep signing with the real time).
         const moved = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: '{"advanceSeconds":86400}' });
         assert.equal(moved.status, 200, moved.text);
-        const later = await listPolicies(Date.now() + 24 * HOUR);
+        const later = await listPolicies();
         assert.equal(assertAwsError(later, 'AccessDeniedException', 403), denied(ROLE('Tagger'), 'iot:ListPolicies'));
-        const reset = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: '{"reset":true}' }, { signingDate: Date.now() + 24 * HOUR });
+        const reset = await call(server, ADMIN, { method: 'POST', path: '/_ddlocal/clock', body: '{"reset":true}' });
         assert.equal(reset.status, 200, reset.text);
       } finally {
         server.clock.reset();

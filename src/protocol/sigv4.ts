@@ -1,6 +1,6 @@
 // Strict mode's check of who is calling (docs/strict-mode.md): AWS Signature Version 4 in the Authorization header,
 // verified against the credentials table the way AWS verifies it. A pure function of the request exactly as received
-// (method, raw path and query, headers, raw body bytes) and ddlocal's clock, so the HTTP server can call it before
+// (method, raw path and query, headers, raw body bytes) and the real time, so the HTTP server can call it before
 // anything is parsed or changed, and tests can call it at any time they like. Every refusal is an ApiError with the
 // exception AWS answers (all 403): MissingAuthenticationTokenException, IncompleteSignatureException,
 // InvalidSignatureException, UnrecognizedClientException.
@@ -25,7 +25,12 @@ export interface ReceivedRequest {
   headers: ReceivedHeaders;
   /** The body bytes exactly as received, before any parsing. */
   body: Uint8Array;
-  /** ddlocal's clock, epoch milliseconds: the request's time must be within 15 minutes of it. */
+  /**
+   * The real (wall-clock) time, epoch milliseconds: the request's time must be within 15 minutes of it. Not ddlocal's
+   * clock, which users move to simulate time (`ddlocal clock advance 20d`): clients sign with their machine's real
+   * time, so checking against a moved clock would refuse every correctly signed request. The caller passes it in
+   * (rather than this module reading Date.now) so tests can verify at any time they like.
+   */
   now: number;
 }
 
@@ -41,7 +46,7 @@ export interface VerifiedIdentity {
 
 export type CredentialLookup = (accessKeyId: string) => Credential | undefined;
 
-/** How far the request's time may be from ddlocal's clock, either way. */
+/** How far the request's time may be from the real time, either way. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 /** `iot` for the AWS CLI v1 and current SDKs; `execute-api` for the aws CLI 2.9.x (docs/decisions.md#c7). */

@@ -204,7 +204,12 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     authentication: credentials &&
       authorization && {
         lookup: credentials.lookup,
-        now: () => clock.now(),
+        // A signature's time is checked against the real (wall-clock) time, never ddlocal's clock: clients sign
+        // with their machine's clock, and a user who moves ddlocal's clock (`ddlocal clock advance 20d` to test
+        // certificate expiry) must not lock every client out with "Signature expired". The 15-minute window guards
+        // against replay on the wire, which happens in real time, not in the simulated time the audit rules see.
+        // Still injectable for tests: createHttpServer takes this function, verifySigV4 takes the time itself.
+        now: () => Date.now(),
         authorizeExtension: (identity, action, { caller, sourceIp }) =>
           authorization.authorizeDdlocalAction({ ...caller, now: clock.now() }, identity, action, { sourceIp }),
       },
