@@ -4,30 +4,44 @@
 // the export → reset → import → export round trip, the example fleet, usage errors and strict mode's signatures.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateThingGroupCommand,
+  DeletePolicyVersionCommand,
   DescribeAccountAuditConfigurationCommand,
+  DescribeAuditTaskCommand,
   DescribeCACertificateCommand,
   DescribeCertificateCommand,
   DescribeMitigationActionCommand,
   DescribeThingCommand,
   DescribeThingGroupCommand,
   GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRegistrationCodeCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
+  ListAuditFindingsCommand,
   ListCertificatesCommand,
   ListPoliciesCommand,
+  ListPolicyVersionsCommand,
   ListPrincipalThingsCommand,
   ListThingGroupsForThingCommand,
   ListThingsCommand,
+  ListTargetsForPolicyCommand,
   ListThingTypesCommand,
+  RegisterCACertificateCommand,
+  RegisterCertificateCommand,
+  StartOnDemandAuditTaskCommand,
 } from '@aws-sdk/client-iot';
 import { forEachStore, iotClient, startTestServer, type TestServer } from './helpers/server.js';
 import { cleanAwsEnv, runCommand, type CommandResult } from './helpers/ddlocal-command.js';
 import { freePort } from './helpers/cli-runner.js';
-import { makeCa, makeCertificate, makeDeviceCertificate, type TestCertificate } from './helpers/certs.js';
+import { makeCa, makeCertificate, makeDeviceCertificate, makeVerificationCertificate, type TestCertificate } from './helpers/certs.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const EXAMPLE_FLEET = fileURLToPath(new URL('../../examples/fleet/fleet.yaml', import.meta.url));
@@ -249,12 +263,186 @@ forEachStore('ddlocal import and export', (suite) => {
     assert.equal((await run(account, ['export'])).stdout, firstYaml.stdout, 'the YAML export is byte for byte the same');
   });
 
+  /** export (JSON, to a file) → reset → import → export again: returns the first export and the second. */
+  async function roundTrip(account: string, name: string): Promise<{ first: any; second: any; imported: any }> {
+    const path = join(files.dir, name);
+    const exported = await run(account, ['export', '--format', 'json', '-o', path]);
+    assert.equal(exported.rc, 0, exported.stderr);
+    const first = JSON.parse(readFileSync(path, 'utf8'));
+    assert.equal((await run(account, ['reset', '--account', account])).rc, 0);
+    assert.deepEqual(await thingNames(iotClient(server.url, account)), []);
+    const imported = json(await run(account, ['import', path]));
+    const second = json(await run(account, ['export', '--format', 'json']));
+    return { first, second, imported };
+  }
+
+  test('a CA registered through the API in DEFAULT mode is restored by export → reset → import', async () => {
+    const account = '111100000006';
+    const iot = iotClient(server.url, account);
+    const ca = await makeCa();
+    const { registrationCode } = await iot.send(new GetRegistrationCodeCommand({}));
+    const verification = await makeVerificationCertificate(ca, registrationCode!);
+    // No certificateMode: the API's default, DEFAULT, with the proof of possession it requires.
+    await iot.send(new RegisterCACertificateCommand({ caCertificate: ca.pem, verificationCertificate: verification.pem, setAsActive: true }));
+    const device = await makeDeviceCertificate(ca, { subject: 'CN=default-mode-device' });
+    await iot.send(new RegisterCertificateCommand({ certificatePem: device.pem, caCertificatePem: ca.pem, status: 'ACTIVE' }));
+    const describeCa = async () => (await iot.send(new DescribeCACertificateCommand({ certificateId: ca.id }))).certificateDescription!;
+    const describeDevice = async (id: string) => (await iot.send(new DescribeCertificateCommand({ certificateId: id }))).certificateDescription!;
+    const caBefore = await describeCa();
+    assert.equal(caBefore.certificateMode, 'DEFAULT');
+    assert.equal((await describeDevice(device.id)).certificateMode, 'DEFAULT');
+
+    const { first, second, imported } = await roundTrip(account, 'default-ca.json');
+    assert.equal(first.caCertificates[0].certificateMode, 'DEFAULT');
+    assert.equal(first.caCertificates[0].verificationCertificatePem, undefined, 'an export carries no proof of possession');
+    assert.deepEqual(imported.created, { caCertificates: 1, certificates: 1 });
+    const caAfter = await describeCa();
+    for (const field of ['certificateId', 'status', 'certificateMode', 'autoRegistrationStatus', 'certificatePem'] as const)
+      assert.equal(caAfter[field], caBefore[field], field);
+    const deviceAfter = await describeDevice(device.id);
+    assert.equal(deviceAfter.caCertificateId, ca.id);
+    assert.equal(deviceAfter.status, 'ACTIVE');
+    assert.equal(deviceAfter.certificateMode, 'DEFAULT');
+    // The restored CA works for new devices through the API as before.
+    const another = await makeDeviceCertificate(ca, { subject: 'CN=registered-after-import' });
+    await iot.send(new RegisterCertificateCommand({ certificatePem: another.pem, caCertificatePem: ca.pem, status: 'ACTIVE' }));
+    assert.equal((await describeDevice(another.id)).caCertificateId, ca.id);
+    assert.equal((await describeDevice(another.id)).certificateMode, 'DEFAULT');
+    assert.deepEqual({ ...second, certificates: second.certificates.filter((c: any) => c.certificateId !== another.id) }, first);
+
+    // The API itself still requires the proof of possession for DEFAULT mode.
+    const other = await makeCa();
+    await assert.rejects(
+      iot.send(new RegisterCACertificateCommand({ caCertificate: other.pem, certificateMode: 'DEFAULT', setAsActive: true })),
+      (err: Error) => err.name === 'InvalidRequestException' && /verificationCertificate is required/.test(err.message),
+    );
+    // And a verification certificate that a fleet entry does bring is still checked.
+    const wrongProof = await makeVerificationCertificate(other, 'not-the-registration-code');
+    const fleet = { caCertificates: [{ caCertificatePem: other.pem, certificateMode: 'DEFAULT', verificationCertificatePem: wrongProof.pem }] };
+    const refused = await run(account, ['import', write('wrong-proof.json', JSON.stringify(fleet))]);
+    assert.equal(refused.rc, 254, refused.stderr);
+    assert.match(refused.stderr, /\(RegistrationCodeValidationException\) when calling the ImportFleet operation: caCertificates\[0\]/);
+  });
+
+  test('policies attached to thing groups and every policy version round-trip exactly', async () => {
+    const account = '111100000007';
+    const iot = iotClient(server.url, account);
+    const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+    await iot.send(new CreatePolicyCommand({ policyName: 'versioned', policyDocument: doc('iot:Connect') }));
+    await iot.send(new CreatePolicyVersionCommand({ policyName: 'versioned', policyDocument: doc('iot:Publish'), setAsDefault: true }));
+    await iot.send(new CreatePolicyVersionCommand({ policyName: 'versioned', policyDocument: doc('iot:Subscribe') }));
+    // Versions 1 and 3, default 3 (2 was deleted): the import must use up id 2 to give the last version id 3 again.
+    await iot.send(new CreatePolicyCommand({ policyName: 'gappy', policyDocument: doc('iot:Receive') }));
+    await iot.send(new CreatePolicyVersionCommand({ policyName: 'gappy', policyDocument: doc('iot:GetThingShadow') }));
+    await iot.send(new CreatePolicyVersionCommand({ policyName: 'gappy', policyDocument: doc('iot:UpdateThingShadow'), setAsDefault: true }));
+    await iot.send(new DeletePolicyVersionCommand({ policyName: 'gappy', policyVersionId: '2' }));
+    await iot.send(new CreatePolicyCommand({ policyName: 'group-policy', policyDocument: doc('iot:Connect') }));
+    const parent = await iot.send(new CreateThingGroupCommand({ thingGroupName: 'parent' }));
+    await iot.send(new CreateThingGroupCommand({ thingGroupName: 'child', parentGroupName: 'parent' }));
+    await iot.send(new AttachPolicyCommand({ policyName: 'group-policy', target: parent.thingGroupArn }));
+    await iot.send(new AttachPolicyCommand({ policyName: 'versioned', target: parent.thingGroupArn }));
+    const childArn = (await iot.send(new DescribeThingGroupCommand({ thingGroupName: 'child' }))).thingGroupArn!;
+    await iot.send(new AttachPolicyCommand({ policyName: 'group-policy', target: childArn }));
+
+    const versionsOf = async (policyName: string) => {
+      const listed = (await iot.send(new ListPolicyVersionsCommand({ policyName }))).policyVersions ?? [];
+      const out = [];
+      for (const v of listed) {
+        const got = await iot.send(new GetPolicyVersionCommand({ policyName, policyVersionId: v.versionId }));
+        out.push({ id: v.versionId, default: v.isDefaultVersion, document: got.policyDocument });
+      }
+      return out;
+    };
+    const groupState = async () => ({
+      parent: ((await iot.send(new ListAttachedPoliciesCommand({ target: parent.thingGroupArn }))).policies ?? []).map((p) => p.policyName).sort(),
+      child: ((await iot.send(new ListAttachedPoliciesCommand({ target: childArn }))).policies ?? []).map((p) => p.policyName),
+      targets: ((await iot.send(new ListTargetsForPolicyCommand({ policyName: 'group-policy' }))).targets ?? []).sort(),
+    });
+    const before = { versioned: await versionsOf('versioned'), gappy: await versionsOf('gappy'), groups: await groupState() };
+    assert.deepEqual(before.versioned.map((v) => [v.id, v.default]), [['3', false], ['2', true], ['1', false]]);
+    assert.deepEqual(before.gappy.map((v) => [v.id, v.default]), [['3', true], ['1', false]]);
+
+    const { first, second } = await roundTrip(account, 'versions-and-groups.json');
+    const versioned = first.policies.find((p: any) => p.policyName === 'versioned');
+    assert.deepEqual(versioned, {
+      policyName: 'versioned',
+      versions: [
+        { versionId: '1', policyDocument: doc('iot:Connect') },
+        { versionId: '2', policyDocument: doc('iot:Publish'), isDefaultVersion: true },
+        { versionId: '3', policyDocument: doc('iot:Subscribe') },
+      ],
+    });
+    assert.deepEqual(first.policies.find((p: any) => p.policyName === 'group-policy'), { policyName: 'group-policy', policyDocument: doc('iot:Connect') }, 'one version: the old form');
+    assert.deepEqual(first.thingGroups.find((g: any) => g.thingGroupName === 'parent').policies, ['group-policy', 'versioned']);
+    assert.deepEqual(first.thingGroups.find((g: any) => g.thingGroupName === 'child').policies, ['group-policy']);
+
+    assert.deepEqual({ versioned: await versionsOf('versioned'), gappy: await versionsOf('gappy'), groups: await groupState() }, before);
+    assert.equal((await iot.send(new GetPolicyCommand({ policyName: 'versioned' }))).defaultVersionId, '2');
+    assert.deepEqual(second, first);
+  });
+
+  test('policy versions written by hand: ids in order, one default, and mistakes named', async () => {
+    const account = '111100000008';
+    const iot = iotClient(server.url, account);
+    const connect = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] };
+    const publish = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: '*' }] };
+    const fleet = {
+      policies: [
+        { policyName: 'in-order', versions: [{ policyDocument: connect }, { policyDocument: publish, isDefaultVersion: true }] },
+        { policyName: 'from-five', versions: [{ versionId: '5', policyDocument: connect, isDefaultVersion: true }] },
+      ],
+      thingGroups: [{ thingGroupName: 'g', policies: ['in-order'] }],
+    };
+    json(await run(account, ['import', write('versions.json', JSON.stringify(fleet))]));
+    const ids = async (policyName: string) =>
+      ((await iot.send(new ListPolicyVersionsCommand({ policyName }))).policyVersions ?? []).map((v) => `${v.versionId}${v.isDefaultVersion ? '*' : ''}`);
+    assert.deepEqual(await ids('in-order'), ['2*', '1']);
+    assert.deepEqual(await ids('from-five'), ['5*']);
+
+    const bad = async (policy: Record<string, unknown>, message: RegExp) => {
+      const result = await run(account, ['import', write('bad-versions.json', JSON.stringify({ policies: [policy] })), '--skip-existing']);
+      assert.equal(result.rc, 254, result.stderr);
+      assert.match(result.stderr, message);
+    };
+    await bad({ policyName: 'x', policyDocument: connect, versions: [{ policyDocument: connect }] }, /policies\[0\] \(policyName x\): give policyDocument or versions, not both/);
+    await bad({ policyName: 'x' }, /policies\[0\] \(policyName x\): policyDocument or versions is required/);
+    await bad({ policyName: 'x', versions: [{ policyDocument: connect }, { policyDocument: publish }] }, /policies\[0\] \(policyName x\): exactly one of versions must have isDefaultVersion: true/);
+    await bad({ policyName: 'x', versions: [{ versionId: '2', policyDocument: connect, isDefaultVersion: true }, { versionId: '2', policyDocument: publish }] }, /policies\[0\] \(policyName x\): versions\[1\]: versionId 2 must be greater than 2/);
+    await bad({ policyName: 'x', versions: [{ policyDocument: connect, isDefault: true }] }, /policies\[0\] \(policyName x\): versions\[0\]: unknown field isDefault; known fields: versionId, policyDocument, isDefaultVersion/);
+    await bad({ policyName: 'x', versions: [{ versionId: '1002', policyDocument: connect }] }, /policies\[0\] \(policyName x\): the versionIds of the fleet's policies skip more than 1000 ids/);
+    assert.deepEqual(((await iot.send(new ListPoliciesCommand({}))).policies ?? []).map((p) => p.policyName).sort(), ['from-five', 'in-order']);
+  });
+
   test('the example fleet imports', async () => {
     const account = '111100000005';
     const summary = json(await runCommand(['import', EXAMPLE_FLEET, '--endpoint-url', server.url], env(account)));
     assert.equal(summary.created.things, 4);
     assert.equal(summary.created.certificates, 4);
     assert.deepEqual(await thingNames(iotClient(server.url, account)), ['gateway-01', 'legacy-sensor-9', 'thermostat-001', 'thermostat-002']);
+    // As its comments say: of its policies, the audit reports legacy-everything alone (device-telemetry is bound to
+    // the attached thing by its IsAttached condition).
+    const iot = iotClient(server.url, account);
+    const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK'] }));
+    for (let i = 0; (await iot.send(new DescribeAuditTaskCommand({ taskId }))).taskStatus === 'IN_PROGRESS'; i++) {
+      assert.ok(i < 100, 'the audit finishes');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const findings = (await iot.send(new ListAuditFindingsCommand({ taskId }))).findings ?? [];
+    assert.deepEqual(findings.map((f) => f.nonCompliantResource?.resourceIdentifier?.policyVersionIdentifier?.policyName), ['legacy-everything']);
+  });
+
+  // Regression: the import endpoint took the 1 MiB body limit of every request, so `ddlocal import` of a fleet with
+  // more than a few hundred devices failed with "The request body exceeds the limit of 1048576 bytes".
+  test('a fleet file larger than 1 MiB imports', async () => {
+    const account = '111100000006';
+    const value = 'x'.repeat(800); // the longest attribute value AWS allows
+    const things = Array.from({ length: 600 }, (_, i) => ({ thingName: `big-${i}`, attributes: { a: value, b: value, c: value } }));
+    const path = write('big-fleet.json', JSON.stringify({ things }));
+    assert.ok(readFileSync(path).length > 1024 * 1024, 'the file is over 1 MiB');
+    const summary = json(await run(account, ['import', path]));
+    assert.equal(summary.created.things, 600);
+    const listed = await iotClient(server.url, account).send(new ListThingsCommand({ maxResults: 250, attributeName: 'a', attributeValue: value }));
+    assert.equal(listed.things?.length, 250, 'things carry their attributes');
   });
 });
 

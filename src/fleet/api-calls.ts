@@ -1,7 +1,9 @@
 // The fleet import and export act on the registry only through the AWS IoT operations' own handlers, called with the
 // request's transaction: every rule, limit and error message of a fleet entry is then exactly the API's, and the
 // fleet code cannot drift from what CreateThing, RegisterCertificate, … do. Inputs are validated against the model's
-// input shapes first, as the protocol layer does for an HTTP request.
+// input shapes first, as the protocol layer does for an HTTP request. The one exception is a CA certificate: the
+// import calls RegisterCACertificate's own function with an option that waives the proof of possession
+// (docs/decisions.md#x6), after the same input validation.
 import type { HandlerTable, RequestContext } from '../registry/context.js';
 import { validateInput } from '../model/validate.js';
 import { inputShape, operation } from '../model/model.js';
@@ -36,10 +38,15 @@ const HANDLERS: HandlerTable = {
 
 type ErasedHandler = (input: Record<string, unknown>, ctx: RequestContext) => Promise<Record<string, any>>;
 
+/** The input checked against the operation's model input shape, as the protocol layer checks an HTTP request. */
+export function validatedInput(name: string, input: Record<string, unknown>): Record<string, unknown> {
+  const op = operation(name);
+  return validateInput(op.input?.shape ?? `${name}Request`, inputShape(op), input);
+}
+
 /** Calls one AWS IoT operation's handler in the caller's transaction, after validating the input like the protocol. */
 export async function callOperation(ctx: RequestContext, name: string, input: Record<string, unknown>): Promise<Record<string, any>> {
-  const op = operation(name);
-  const validated = validateInput(op.input?.shape ?? `${name}Request`, inputShape(op), input);
+  const validated = validatedInput(name, input);
   const handler = (HANDLERS as Record<string, unknown>)[name] as ErasedHandler | undefined;
   if (!handler) throw new Error(`the fleet code calls ${name}, which it does not know`);
   return handler(validated, ctx);

@@ -12,6 +12,7 @@ import type {
   FleetDocument,
   FleetMitigationAction,
   FleetPolicy,
+  FleetPolicyVersion,
   FleetThing,
   FleetThingGroup,
   FleetThingType,
@@ -57,6 +58,8 @@ async function thingGroups(ctx: RequestContext): Promise<{ groups: FleetThingGro
     const g = await callOperation(ctx, 'DescribeThingGroup', { thingGroupName: groupName });
     if (g.queryString !== undefined) dynamic.add(groupName);
     const props = g.thingGroupProperties ?? {};
+    // The policies attached to the group itself (not those it inherits from its parents).
+    const policies = (await listAll(ctx, 'ListAttachedPolicies', { target: g.thingGroupArn }, 'policies')).map((p) => p.policyName as string);
     groups.push(
       defined({
         thingGroupName: groupName,
@@ -64,6 +67,7 @@ async function thingGroups(ctx: RequestContext): Promise<{ groups: FleetThingGro
         thingGroupDescription: props.thingGroupDescription,
         attributes: nonEmpty(props.attributePayload?.attributes),
         queryString: g.queryString,
+        policies: policies.length > 0 ? policies.sort() : undefined,
         tags: await tagsOf(ctx, g.thingGroupArn),
       }),
     );
@@ -94,8 +98,21 @@ async function policies(ctx: RequestContext): Promise<FleetPolicy[]> {
   const listed = await listAll(ctx, 'ListPolicies', {}, 'policies');
   const out: FleetPolicy[] = [];
   for (const { policyName, policyArn } of listed) {
-    const p = await callOperation(ctx, 'GetPolicy', { policyName });
-    out.push(defined({ policyName, policyDocument: p.policyDocument as string, tags: await tagsOf(ctx, policyArn) }));
+    const listedVersions = (await callOperation(ctx, 'ListPolicyVersions', { policyName })).policyVersions as { versionId: string; isDefaultVersion: boolean }[];
+    const tags = await tagsOf(ctx, policyArn);
+    // A policy whose only version is 1 — every policy never given a second version — keeps the short form.
+    if (listedVersions.length === 1 && listedVersions[0]!.versionId === '1') {
+      const p = await callOperation(ctx, 'GetPolicy', { policyName });
+      out.push(defined({ policyName, policyDocument: p.policyDocument as string, tags }));
+      continue;
+    }
+    const versions: FleetPolicyVersion[] = [];
+    // Oldest first, so that the import creates them in order and they get the same ids.
+    for (const { versionId, isDefaultVersion } of [...listedVersions].sort((a, b) => Number(a.versionId) - Number(b.versionId))) {
+      const v = await callOperation(ctx, 'GetPolicyVersion', { policyName, policyVersionId: versionId });
+      versions.push(defined({ versionId, policyDocument: v.policyDocument as string, isDefaultVersion: isDefaultVersion ? true : undefined }));
+    }
+    out.push(defined({ policyName, versions, tags }));
   }
   return out.sort(byKey((p) => p.policyName));
 }

@@ -23,6 +23,8 @@ export interface FleetThingGroup {
   attributes?: Record<string, string>;
   /** A dynamic thing group's fleet-indexing query. */
   queryString?: string;
+  /** Policies attached to the group. */
+  policies?: string[];
   tags?: Tag[];
 }
 
@@ -34,10 +36,20 @@ export interface FleetThing {
   thingGroups?: string[];
 }
 
+/** One version of a policy with several (or with one whose id is not 1). */
+export interface FleetPolicyVersion {
+  /** The version's id; absent = the id after the previous entry's (1 for the first). */
+  versionId?: string;
+  policyDocument: string | Record<string, unknown>;
+  isDefaultVersion?: boolean;
+}
+
 export interface FleetPolicy {
   policyName: string;
-  /** The policy document: JSON text, or the JSON object itself. */
-  policyDocument: string | Record<string, unknown>;
+  /** The policy document of a policy with one version, 1: JSON text, or the JSON object itself. */
+  policyDocument?: string | Record<string, unknown>;
+  /** Instead of policyDocument: every version, oldest first, exactly one of them the default. */
+  versions?: FleetPolicyVersion[];
   tags?: Tag[];
 }
 
@@ -89,7 +101,7 @@ export interface FleetDocument {
   mitigationActions?: FleetMitigationAction[];
 }
 
-type FieldType = 'string' | 'boolean' | 'string[]' | 'string-map' | 'object' | 'tags' | 'string-or-object';
+type FieldType = 'string' | 'boolean' | 'string[]' | 'string-map' | 'object' | 'tags' | 'string-or-object' | 'object[]';
 
 interface SectionSpec {
   /** The field that names an entry in error messages ("things[3] (thingName sensor-7)"). */
@@ -109,7 +121,15 @@ export const SECTIONS: Record<Exclude<keyof FleetDocument, 'auditConfiguration'>
   thingGroups: {
     nameField: 'thingGroupName',
     required: ['thingGroupName'],
-    fields: { thingGroupName: 'string', parentGroupName: 'string', thingGroupDescription: 'string', attributes: 'string-map', queryString: 'string', ...TAGGED },
+    fields: {
+      thingGroupName: 'string',
+      parentGroupName: 'string',
+      thingGroupDescription: 'string',
+      attributes: 'string-map',
+      queryString: 'string',
+      policies: 'string[]',
+      ...TAGGED,
+    },
   },
   things: {
     nameField: 'thingName',
@@ -118,8 +138,9 @@ export const SECTIONS: Record<Exclude<keyof FleetDocument, 'auditConfiguration'>
   },
   policies: {
     nameField: 'policyName',
-    required: ['policyName', 'policyDocument'],
-    fields: { policyName: 'string', policyDocument: 'string-or-object', ...TAGGED },
+    required: ['policyName'],
+    // policyDocument or versions is required too (checkPolicyEntry).
+    fields: { policyName: 'string', policyDocument: 'string-or-object', versions: 'object[]', ...TAGGED },
   },
   caCertificates: {
     nameField: 'certificateId',
@@ -176,6 +197,8 @@ function fitsType(value: unknown, type: FieldType): boolean {
       return isObject(value);
     case 'string-or-object':
       return typeof value === 'string' || isObject(value);
+    case 'object[]':
+      return Array.isArray(value) && value.every(isObject);
     case 'tags':
       return Array.isArray(value) && value.every((t) => isObject(t) && typeof t.Key === 'string' && (t.Value === undefined || typeof t.Value === 'string'));
   }
@@ -188,6 +211,7 @@ const TYPE_WORDS: Record<FieldType, string> = {
   'string-map': 'a map of string values',
   object: 'an object',
   'string-or-object': 'a string or an object',
+  'object[]': 'a list of objects',
   tags: 'a list of {Key, Value} tags',
 };
 
@@ -210,6 +234,61 @@ function checkEntry(label: string, entry: unknown, spec: SectionSpec): void {
   for (const field of spec.required) if (entry[field] === undefined) throw invalidRequest(`${label}: ${field} is required`);
 }
 
+const POLICY_VERSION: SectionSpec = {
+  required: ['policyDocument'],
+  fields: { versionId: 'string', policyDocument: 'string-or-object', isDefaultVersion: 'boolean' },
+};
+
+/** What the import creates for a policy's versions: their ids, oldest first, and which one is the default. */
+export interface PolicyVersionPlan {
+  ids: number[];
+  defaultIndex: number;
+}
+
+/**
+ * How many version ids the versions of a fleet's policies may skip in all. The import uses up each skipped id with a
+ * version it creates and deletes at once, so this bounds the work a small file can ask for.
+ */
+export const MAX_SKIPPED_VERSION_IDS = 1_000;
+
+/**
+ * The version ids a `versions` list asks for: each entry's versionId, or the one after the previous entry's (1 for
+ * the first). Ids must increase, as ddlocal hands them out in order; exactly one entry is the default, which a list
+ * of one entry may leave unsaid. Throws naming the first problem; `label` names the policy entry.
+ */
+export function policyVersionPlan(label: string, versions: FleetPolicyVersion[]): PolicyVersionPlan {
+  if (versions.length === 0) throw invalidRequest(`${label}: versions must list at least one version`);
+  const ids: number[] = [];
+  for (const [i, v] of versions.entries()) {
+    const previous = ids[i - 1] ?? 0;
+    if (v.versionId === undefined) {
+      ids.push(previous + 1);
+      continue;
+    }
+    if (!/^[1-9][0-9]{0,8}$/.test(v.versionId)) throw invalidRequest(`${label}: versions[${i}]: versionId ${v.versionId} is not a policy version id (1, 2, …)`);
+    const id = Number(v.versionId);
+    if (id <= previous)
+      throw invalidRequest(`${label}: versions[${i}]: versionId ${id} must be greater than ${previous}, the version before it; list versions oldest first`);
+    ids.push(id);
+  }
+  const defaults = versions.flatMap((v, i) => (v.isDefaultVersion === true ? [i] : []));
+  if (defaults.length > 1 || (defaults.length === 0 && versions.length > 1))
+    throw invalidRequest(`${label}: exactly one of versions must have isDefaultVersion: true (found ${defaults.length})`);
+  return { ids, defaultIndex: defaults[0] ?? 0 };
+}
+
+/** Checks a policy entry's document or versions; returns how many version ids its versions skip. */
+function checkPolicyEntry(label: string, entry: Record<string, unknown>): number {
+  if (entry.policyDocument !== undefined && entry.versions !== undefined)
+    throw invalidRequest(`${label}: give policyDocument or versions, not both`);
+  if (entry.policyDocument === undefined && entry.versions === undefined) throw invalidRequest(`${label}: policyDocument or versions is required`);
+  if (entry.versions === undefined) return 0;
+  const versions = entry.versions as unknown[];
+  versions.forEach((v, i) => checkEntry(`${label}: versions[${i}]`, v, POLICY_VERSION));
+  const { ids } = policyVersionPlan(label, versions as FleetPolicyVersion[]);
+  return ids[ids.length - 1]! - ids.length;
+}
+
 /** Checks the structure of a fleet document (one pass over it) and returns it typed. */
 export function checkFleetDocument(value: unknown): FleetDocument {
   if (!isObject(value)) throw invalidRequest('The fleet document must be an object with sections such as things, certificates, policies');
@@ -222,6 +301,16 @@ export function checkFleetDocument(value: unknown): FleetDocument {
     if (!spec) throw invalidRequest(`Unknown fleet section ${section}; known sections: ${[...Object.keys(SECTIONS), 'auditConfiguration'].join(', ')}`);
     if (!Array.isArray(entries)) throw invalidRequest(`${section} must be a list`);
     entries.forEach((entry, index) => checkEntry(entryLabel(section, index, entry, spec.nameField), entry, spec));
+  }
+  // Each policy's document or versions, once every entry has the right fields.
+  let skipped = 0;
+  for (const [index, entry] of ((value.policies ?? []) as Record<string, unknown>[]).entries()) {
+    const label = entryLabel('policies', index, entry, 'policyName');
+    skipped += checkPolicyEntry(label, entry);
+    if (skipped > MAX_SKIPPED_VERSION_IDS)
+      throw invalidRequest(
+        `${label}: the versionIds of the fleet's policies skip more than ${MAX_SKIPPED_VERSION_IDS} ids in all, which the import would use up one by one; renumber the versions`,
+      );
   }
   return value as FleetDocument;
 }

@@ -13,12 +13,18 @@ import { exportFleet } from './export-fleet.js';
 
 const ON_EXISTING: readonly OnExisting[] = ['fail', 'skip'];
 
+/** The largest fleet document POST /_ddlocal/fleet accepts (docs/fleet-format.md). */
+export const FLEET_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 export function fleetRoutes(store: Store, clock: Clock): ExtensionRoute[] {
   return [
     {
       method: 'POST',
       path: '/_ddlocal/fleet',
       action: 'ddlocal:ImportFleet',
+      // A fleet of 10,000 things with their certificates is ~9 MB of JSON; the 1 MiB of other requests would cap an
+      // import at a few hundred devices.
+      maxBodyBytes: FLEET_MAX_BODY_BYTES,
       handler: async ({ body, caller, requestId }) => {
         const request = readJsonObjectBody(body);
         for (const key of Object.keys(request))

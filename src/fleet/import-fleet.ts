@@ -3,12 +3,15 @@
 // call (CreateThing, AddThingToThingGroup, RegisterCertificate, AttachPolicy, …) through their own handlers, and any
 // error they raise is re-raised with the same exception name, prefixed with the entry that caused it
 // ("things[3] (thingName sensor-7): …"). Work is linear in the size of the document: one pass per section, with
-// per-entry lookups by key.
+// per-entry lookups by key (plus one create and delete per version id a policy's versions skip, at most
+// MAX_SKIPPED_VERSION_IDS in all).
 import type { RequestContext } from '../registry/context.js';
 import { ApiError, alreadyExists, invalidRequest } from '../kernel/errors.js';
 import { parseCertificate } from '../registry/x509.js';
-import { callIfFound, callOperation } from './api-calls.js';
-import { SECTIONS, entryLabel, type FleetDocument, type FleetThingGroup, type Tag } from './fleet-document.js';
+import { registerCACertificate } from '../registry/ca-certificates.js';
+import type { RegisterCACertificateInput } from '../model/types.generated.js';
+import { callIfFound, callOperation, validatedInput } from './api-calls.js';
+import { SECTIONS, entryLabel, policyVersionPlan, type FleetDocument, type FleetThingGroup, type Tag } from './fleet-document.js';
 
 /** What to do with an entry whose resource already exists: fail naming it (default), or leave it as it is. */
 export type OnExisting = 'fail' | 'skip';
@@ -75,11 +78,39 @@ class FleetImport {
     for (let i = 0; i < entries.length; i++) await forEntry(entryLabel(section, i, entries[i], SECTIONS[section].nameField), () => work(entries[i]!));
   }
 
+  /**
+   * CreatePolicy, then CreatePolicyVersion for each further version, oldest first, and SetDefaultPolicyVersion. ddlocal
+   * hands out version ids in order, so listing versions in order gives them their ids again; an id the policy had
+   * deleted (a gap) is used up by a version created and deleted at once, so the ids after it are the same too. The
+   * policy never has more than max(2, versions listed) versions at a time, so the API's limit of five holds as it did
+   * for the original policy.
+   */
   private async policy(p: NonNullable<FleetDocument['policies']>[number]) {
     const found = await callIfFound(this.ctx, 'GetPolicy', { policyName: p.policyName });
     if (await this.exists('policies', 'Policy', p.policyName, found !== undefined)) return;
-    const policyDocument = typeof p.policyDocument === 'string' ? p.policyDocument : JSON.stringify(p.policyDocument);
-    await callOperation(this.ctx, 'CreatePolicy', { policyName: p.policyName, policyDocument, ...tagsOf(p.tags) });
+    const text = (document: string | Record<string, unknown>) => (typeof document === 'string' ? document : JSON.stringify(document));
+    const versions = p.versions ?? [{ policyDocument: p.policyDocument!, isDefaultVersion: true }];
+    const { ids, defaultIndex } = policyVersionPlan('versions', versions); // checked with the document already
+    const { policyName } = p;
+    const create = async (policyDocument: string, setAsDefault: boolean) =>
+      Number((await callOperation(this.ctx, 'CreatePolicyVersion', { policyName, policyDocument, setAsDefault })).policyVersionId);
+    const remove = (id: number) => callOperation(this.ctx, 'DeletePolicyVersion', { policyName, policyVersionId: String(id) });
+    // Version 1 comes with the policy. When the first version's id is greater, version 1 only uses up an id: it stays
+    // the default until the first version is created, then goes.
+    await callOperation(this.ctx, 'CreatePolicy', { policyName, policyDocument: text(versions[0]!.policyDocument), ...tagsOf(p.tags) });
+    let last = 1;
+    let placeholder: number | undefined = ids[0] === 1 ? undefined : 1;
+    for (let i = placeholder === undefined ? 1 : 0; i < versions.length; i++) {
+      const document = text(versions[i]!.policyDocument);
+      while (last + 1 < ids[i]!) {
+        last = await create(document, false);
+        await remove(last);
+      }
+      last = await create(document, placeholder !== undefined);
+      if (placeholder !== undefined) await remove(placeholder);
+      placeholder = undefined;
+    }
+    if (defaultIndex !== 0) await callOperation(this.ctx, 'SetDefaultPolicyVersion', { policyName, policyVersionId: String(ids[defaultIndex]) });
     this.count('created', 'policies');
   }
 
@@ -139,12 +170,14 @@ class FleetImport {
       ...(g.attributes !== undefined ? { attributePayload: { attributes: g.attributes } } : {}),
     };
     const common = { thingGroupName: g.thingGroupName, ...(Object.keys(properties).length > 0 ? { thingGroupProperties: properties } : {}), ...tagsOf(g.tags) };
+    let created: Record<string, any>;
     if (g.queryString !== undefined) {
       if (g.parentGroupName !== undefined) throw invalidRequest('a dynamic thing group (queryString) cannot have a parentGroupName');
-      await callOperation(this.ctx, 'CreateDynamicThingGroup', { ...common, queryString: g.queryString });
+      created = await callOperation(this.ctx, 'CreateDynamicThingGroup', { ...common, queryString: g.queryString });
     } else {
-      await callOperation(this.ctx, 'CreateThingGroup', { ...common, ...(g.parentGroupName !== undefined ? { parentGroupName: g.parentGroupName } : {}) });
+      created = await callOperation(this.ctx, 'CreateThingGroup', { ...common, ...(g.parentGroupName !== undefined ? { parentGroupName: g.parentGroupName } : {}) });
     }
+    for (const policyName of g.policies ?? []) await callOperation(this.ctx, 'AttachPolicy', { policyName, target: created.thingGroupArn as string });
     this.count('created', 'thingGroups');
   }
 
@@ -157,10 +190,8 @@ class FleetImport {
     this.caPems.set(id, c.caCertificatePem);
     const found = await callIfFound(this.ctx, 'DescribeCACertificate', { certificateId: id });
     if (await this.exists('caCertificates', 'CA certificate', id, found !== undefined)) return;
-    await callOperation(this.ctx, 'RegisterCACertificate', {
+    const input = validatedInput('RegisterCACertificate', {
       caCertificate: c.caCertificatePem,
-      // A fleet file cannot carry a proof of possession made for this account's registration code, so a CA is
-      // registered in SNI_ONLY mode unless the entry asks for DEFAULT and brings its verification certificate.
       certificateMode: c.certificateMode ?? 'SNI_ONLY',
       setAsActive: (c.status ?? 'ACTIVE') === 'ACTIVE',
       allowAutoRegistration: c.allowAutoRegistration ?? false,
@@ -168,6 +199,10 @@ class FleetImport {
       ...(c.registrationConfig !== undefined ? { registrationConfig: c.registrationConfig } : {}),
       ...tagsOf(c.tags),
     });
+    // A fleet file is the server operator's own input and carries no private keys, so a DEFAULT-mode CA is registered
+    // without the proof of possession RegisterCACertificate asks of API callers (docs/decisions.md#x6). A
+    // verification certificate the entry does bring is still checked.
+    await registerCACertificate(input as unknown as RegisterCACertificateInput, this.ctx, { withoutProofOfPossession: true });
     this.count('created', 'caCertificates');
   }
 

@@ -39,5 +39,10 @@ export interface ExtensionRoute {
    * access), which every verified caller may use.
    */
   action: `ddlocal:${string}` | 'none';
+  /**
+   * The largest body it accepts, in bytes; default the 1 MiB of every request. Only for an endpoint whose input is
+   * naturally large (a fleet file with thousands of certificates); it is read and parsed in linear time all the same.
+   */
+  maxBodyBytes?: number;
   handler: ExtensionHandler;
 }

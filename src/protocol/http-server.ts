@@ -124,18 +124,23 @@ function discardBody(req: IncomingMessage): Promise<void> {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The ddlocal endpoint a request is for: an exact method and path, or a route's path prefix ending in "/". */
+function findExtension(extensions: ExtensionRoute[], method: string, rawPath: string): ExtensionRoute | undefined {
+  return extensions.find((e) => e.method === method && (e.path === rawPath || (e.path.endsWith('/') && rawPath.startsWith(e.path))));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     BODY_READERS.set(req, reject);
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
+    if (declared > limit) {
       discardRest(req, 0, reject);
     } else {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
+        if (size > limit) {
           chunks.length = 0;
           discardRest(req, size, reject);
           return;
@@ -273,11 +278,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
       throw refusal;
     }
 
+    const extension = rawPath.startsWith('/_ddlocal/') ? findExtension(extensions, method, rawPath) : undefined;
+    const bodyLimit = extension?.maxBodyBytes ?? MAX_BODY_BYTES;
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readBody(req, bodyLimit);
     } catch (err) {
-      if (err instanceof BodyTooLarge) throw invalidRequest(`The request body exceeds the limit of ${MAX_BODY_BYTES} bytes`);
+      if (err instanceof BodyTooLarge) throw invalidRequest(`The request body exceeds the limit of ${bodyLimit} bytes`);
       if (err instanceof UnreadableBody) throw invalidRequest(`The request body could not be read: ${err.message}`);
       throw err;
     }
@@ -300,9 +307,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const query = parseQuery(rawQuery);
 
     if (rawPath.startsWith('/_ddlocal/')) {
-      const ext = extensions.find(
-        (e) => e.method === method && (e.path === rawPath || (e.path.endsWith('/') && rawPath.startsWith(e.path))),
-      );
+      const ext = extension;
       if (!ext) throw new ApiError('UnknownOperationException', `No ddlocal endpoint matches ${method} ${rawPath}`);
       log.operation = `ddlocal:${ext.path}`;
       if (options.authentication && identity && ext.action !== 'none')

@@ -118,12 +118,23 @@ async function countDefaultCasWithSubject(ctx: RequestContext, subject: string):
   return Number(row?.n ?? 0);
 }
 
-async function registerCACertificate(
+export interface RegisterCaOptions {
+  /**
+   * Registers a DEFAULT-mode CA without a verification certificate. Only ddlocal's own seeding sets it (the fleet
+   * import, docs/decisions.md#x6); RegisterCACertificate through the API never does. A verification certificate that
+   * is given is still checked.
+   */
+  withoutProofOfPossession?: boolean;
+}
+
+/** RegisterCACertificate; `options` are for ddlocal's own callers only (the handler table passes none). */
+export async function registerCACertificate(
   input: RegisterCACertificateInput,
   ctx: RequestContext,
+  options: RegisterCaOptions = {},
 ): Promise<RegisterCACertificateOutput> {
   const mode: 'DEFAULT' | 'SNI_ONLY' = input.certificateMode ?? 'DEFAULT';
-  if (mode === 'DEFAULT' && input.verificationCertificate === undefined)
+  if (mode === 'DEFAULT' && input.verificationCertificate === undefined && options.withoutProofOfPossession !== true)
     throw invalidRequest('verificationCertificate is required for a CA certificate in DEFAULT mode');
   const ca = parseAcceptableCertificate(input.caCertificate, 'caCertificate');
   if (!ca.facts.is_ca) throw certificateValidation(`The certificate in caCertificate (${ca.id}) is not a CA certificate (basic constraints CA=true)`);
@@ -287,7 +298,7 @@ async function deleteCACertificate(
 export const caCertificateHandlers = {
   GetRegistrationCode: getRegistrationCode,
   DeleteRegistrationCode: deleteRegistrationCode,
-  RegisterCACertificate: registerCACertificate,
+  RegisterCACertificate: (input: RegisterCACertificateInput, ctx: RequestContext) => registerCACertificate(input, ctx),
   DescribeCACertificate: describeCACertificate,
   UpdateCACertificate: updateCACertificate,
   ListCACertificates: listCACertificates,
