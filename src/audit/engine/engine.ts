@@ -441,6 +441,7 @@ export class AuditRunner {
     );
     const pending = checks.filter((c) => c.status === 'IN_PROGRESS');
     const progress = this.announceStart(task, checks.map((c) => c.check_name), pending.length < checks.length);
+    await this.refreshPlannerStatistics(task);
     for (const { check_name } of pending) {
       if (this.loop.halted) return;
       const stored = await runCheck(this.store, this.clock, task, check_name, this.options);
@@ -450,6 +451,22 @@ export class AuditRunner {
     if (status) await this.announceEnd(task, status);
     // Ended elsewhere (canceled, or by another process): nothing more to report from here.
     else this.running.delete(task.task_id);
+  }
+
+  /**
+   * The checks read whole tables with joins, which PostgreSQL plans from its statistics: right after a bulk load
+   * (ddlocal import, a restore) those describe nearly empty tables until autovacuum gets to them. A failure here
+   * costs only speed, so it is logged and the audit goes on.
+   */
+  private async refreshPlannerStatistics(task: AuditTaskRow): Promise<void> {
+    try {
+      const started = Date.now();
+      const analysed = (await this.store.refreshPlannerStatistics?.()) ?? [];
+      if (analysed.length > 0)
+        this.logger.info({ event: 'audit.statistics.refreshed', taskId: task.task_id, tables: analysed, ms: Date.now() - started }, `analysed ${analysed.length} grown table${analysed.length === 1 ? '' : 's'} before audit task ${task.task_id}`);
+    } catch (err) {
+      this.logger.warn({ err, taskId: task.task_id }, 'could not refresh the planner statistics before an audit; it runs without');
+    }
   }
 
   /** Logs (once per process) that a task's evaluation begins; a task resumed after a restart says so. */
