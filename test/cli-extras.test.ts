@@ -7,6 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CancelAuditTaskCommand,
@@ -481,6 +483,21 @@ describe('ddlocal extension commands: endpoint resolution and connection failure
     const url = `http://127.0.0.1:${await freePort()}`;
     const result = await runCommand(['reset', '--all', '--endpoint-url', url], as(ACCOUNT_A));
     assertFails(result, 255, `\nCould not connect to the endpoint URL: "${url}/_ddlocal/reset"\n`);
+  });
+
+  // Regression: a read timeout was reported as "Could not connect", which tells a user the request never arrived —
+  // wrong for a slow import that the server may still be committing.
+  test('a server that accepts but does not answer: a read timeout, named as aws names it', async () => {
+    const silent = createServer(() => {}); // accepts connections, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const result = await runCommand(['clock', '--cli-read-timeout', '1', '--endpoint-url', url], as(ACCOUNT_A));
+      assertFails(result, 255, `\nRead timeout on endpoint URL: "${url}/_ddlocal/clock"\n`);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test('AWS_ENDPOINT_URL and the endpoint without a scheme are handled as ddlocal iot handles them', async () => {

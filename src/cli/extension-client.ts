@@ -44,6 +44,12 @@ export interface ExtensionCall {
   /** Path under the endpoint, already percent-encoded. */
   path: string;
   body?: unknown;
+  /**
+   * The read timeout when the command line gives no --cli-read-timeout; default 60 s, as aws. 0 waits as long as it
+   * takes: a fleet import or export is one transaction whose length grows with the fleet (minutes for 10^4 devices on
+   * PostgreSQL), and giving up on it would only hide its outcome.
+   */
+  defaultReadTimeoutSeconds?: number;
 }
 
 export interface ExtensionClient {
@@ -78,9 +84,9 @@ export function createExtensionClient(
   const base = new URL(config.endpoint);
   const basePath = base.pathname.replace(/\/+$/, '');
   const ca = config.caBundle ? readFileSync(config.caBundle) : undefined;
-  const timeoutMs = (globals.cliReadTimeout ?? 60) * 1000;
   return {
-    async call({ operation, method, path, body }) {
+    async call({ operation, method, path, body, defaultReadTimeoutSeconds = 60 }) {
+      const timeoutMs = (globals.cliReadTimeout ?? defaultReadTimeoutSeconds) * 1000;
       const text = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string> = { host: base.host, ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
       const unsigned = { method, protocol: base.protocol, hostname: base.hostname, port: base.port ? Number(base.port) : undefined, path: `${basePath}${path}`, query: {}, headers, body: text };
@@ -95,16 +101,23 @@ export function createExtensionClient(
       }
       const response = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
         const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+        // timeout 0: none (Node's own meaning, and aws's for --cli-read-timeout 0).
         const req = send(url, { method, headers: signed.headers, timeout: timeoutMs, ...(base.protocol === 'https:' ? { ca, rejectUnauthorized: !globals.noVerifySsl } : {}) }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
           res.on('error', reject);
         });
-        req.on('timeout', () => req.destroy(new Error('read timeout')));
+        let timedOut = false;
+        req.on('timeout', () => {
+          timedOut = true;
+          req.destroy(new Error('read timeout'));
+        });
         req.on('error', (err) => {
           if (globals.debug) debug(String(err.stack ?? err));
-          reject(new CliError(255, `\nCould not connect to the endpoint URL: "${url}"\n`));
+          // aws's two words for these: the request may have been received and acted on after a read timeout.
+          const message = timedOut ? `Read timeout on endpoint URL: "${url}"` : `Could not connect to the endpoint URL: "${url}"`;
+          reject(new CliError(255, `\n${message}\n`));
         });
         req.end(text);
       });

@@ -22,7 +22,7 @@ export async function runExport(argv: string[], io: ExtensionIo, cwd = process.c
       if (positionals.length > 0) throw extensionUsageError(SPEC.synopsis, `unexpected argument ${positionals[0]}`);
       const format = options.get('format') ?? 'yaml';
       if (format !== 'yaml' && format !== 'json') throw extensionUsageError(SPEC.synopsis, `argument --format: invalid choice: '${String(format)}' (choose from 'yaml', 'json')`);
-      const fleet = await client.call({ operation: 'ExportFleet', method: 'GET', path: '/_ddlocal/fleet' });
+      const fleet = await client.call({ operation: 'ExportFleet', method: 'GET', path: '/_ddlocal/fleet', defaultReadTimeoutSeconds: 0 });
       const text = format === 'json' ? `${JSON.stringify(fleet, null, 2)}\n` : (await import('yaml')).stringify(fleet, { lineWidth: 0 });
       writeOutput(io, text, options.get('outfile'), cwd);
     },

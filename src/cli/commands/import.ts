@@ -23,7 +23,7 @@ export async function runImport(argv: string[], io: ExtensionIo, cwd = process.c
       const { readFleetFile } = await import('../fleet/read-fleet.js');
       const fleet = await readFleetFile(positionals[0]!, cwd);
       const onExisting = options.get('skip-existing') === true ? 'skip' : 'fail';
-      printJson(io, await client.call({ operation: 'ImportFleet', method: 'POST', path: '/_ddlocal/fleet', body: { fleet, onExisting } }));
+      printJson(io, await client.call({ operation: 'ImportFleet', method: 'POST', path: '/_ddlocal/fleet', body: { fleet, onExisting }, defaultReadTimeoutSeconds: 0 }));
     },
     io,
   );
