@@ -9,11 +9,16 @@ import { openStore, type Store } from '../src/store/store.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-/** Inserts `count` things straight into the table: about 2.5 MB for 20,000, well over the 1 MiB threshold. */
+/**
+ * Inserts `count` things straight into the table: about 2.5 MB for 20,000, well over the 1 MiB threshold. Autovacuum
+ * is turned off for the table first, so that only ddlocal analyses it: otherwise its next round (every minute, at any
+ * moment) could gather the statistics itself and make the outcome a race.
+ */
 async function bulkLoadThings(url: string, count: number, accountId = '123456789012'): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    await client.query('alter table things set (autovacuum_enabled = false)');
     await client.query(
       `insert into things (account_id, region, thing_name, thing_id, thing_type_name, attributes, version, created_at, updated_at)
        select $1, 'us-east-1', 'bulk-' || g, md5(g::text), null, '{}', 1, 0, 0 from generate_series(1, $2::int) g`,
