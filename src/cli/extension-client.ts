@@ -2,40 +2,14 @@
 // same endpoint, region and credentials as `ddlocal iot` (client-config.ts, credentials.ts), a SigV4 signature for
 // service `iot` (so they work in strict mode), and failures reported like `ddlocal iot` reports them — AWS-shaped
 // service errors with exit code 254, connection failures with 255 (docs/cli-extras.md).
-import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { NodeSha256 } from '../kernel/node-sha256.js';
 import { CliError, type GlobalOptions } from './arguments.js';
 import type { ResolvedConfig } from './client-config.js';
 import { credentialsProvider } from './credentials.js';
-
-/** The signer's hash from node:crypto: SHA-256, or HMAC-SHA256 when given a secret. */
-class NodeSha256 implements Checksum {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
-
-function bytes(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-}
 
 export interface ExtensionCall {
   /** The name in "when calling the <operation> operation". */

@@ -106,14 +106,22 @@ export async function runExtensionCommand(
     await work(createExtensionClient(config, args.globals, io.env, debug), args);
     return 0;
   } catch (err) {
-    const e = err as { rc?: unknown; stderr?: unknown };
-    if (err instanceof CliError || (typeof e?.rc === 'number' && typeof e?.stderr === 'string')) {
-      io.stderr(String(e.stderr));
-      return Number(e.rc);
-    }
-    io.stderr(`\n${(err as Error)?.message ?? String(err)}\n`);
-    return 255;
+    return reportFailure(io, err);
   }
+}
+
+/**
+ * Prints a failed command's error and returns its exit code: a CliError (or an error carrying `rc` and `stderr`, as
+ * the iot pipeline's are) as it says; anything else as its message, exit 255 like aws's unexpected errors.
+ */
+export function reportFailure(io: Pick<ExtensionIo, 'stderr'>, err: unknown): number {
+  const e = err as { rc?: unknown; stderr?: unknown };
+  if (err instanceof CliError || (typeof e?.rc === 'number' && typeof e?.stderr === 'string')) {
+    io.stderr(String(e.stderr));
+    return Number(e.rc);
+  }
+  io.stderr(`\n${(err as Error)?.message ?? String(err)}\n`);
+  return 255;
 }
 
 /** The process-level io for a command run from main.ts. */

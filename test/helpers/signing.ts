@@ -1,31 +1,9 @@
 // Signing requests in tests with the official signer (@smithy/signature-v4), whose hash is supplied by the caller:
 // node:crypto's SHA-256, so no extra package is needed.
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { NodeSha256 } from '../../src/kernel/node-sha256.js';
 
-const toBytes = (data: SourceData): Buffer =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-
-/** The signer's hash: SHA-256, or HMAC-SHA256 when constructed with a secret, from node:crypto. */
-export class NodeSha256 implements Checksum {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(this.secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
+export { NodeSha256 };
 
 export interface SigningKey {
   accessKeyId: string;

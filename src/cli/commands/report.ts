@@ -4,7 +4,7 @@
 // as well; failures are reported with `ddlocal iot`'s texts and exit codes (254 service error, 255 connection).
 import type { Command } from 'commander';
 import { CliError } from '../arguments.js';
-import { exitWith, extensionUsageError, parseExtensionArguments, processIo, type ExtensionCommandSpec, type ExtensionIo } from '../extension-command.js';
+import { exitWith, extensionUsageError, parseExtensionArguments, processIo, reportFailure, type ExtensionCommandSpec, type ExtensionIo } from '../extension-command.js';
 import { withLongOutfile, writeOutput } from '../fleet/output-file.js';
 import type { Sender } from '../send.js';
 
@@ -69,13 +69,7 @@ export async function runReport(argv: string[], io: ExtensionIo, cwd = process.c
     writeOutput(io, text, options.get('outfile'), cwd);
     return 0;
   } catch (err) {
-    const e = err as { rc?: unknown; stderr?: unknown };
-    if (err instanceof CliError || (typeof e?.rc === 'number' && typeof e?.stderr === 'string')) {
-      io.stderr(String(e.stderr));
-      return Number(e.rc);
-    }
-    io.stderr(`\n${(err as Error)?.message ?? String(err)}\n`);
-    return 255;
+    return reportFailure(io, err);
   } finally {
     sender?.destroy();
   }
