@@ -42,6 +42,8 @@ export interface DdlocalOptions {
   snsDeliveryDeadlineMs?: number;
   /** How long a mitigation worker's claim on a finding lasts; default DDLOCAL_MITIGATION_LEASE_SECONDS or 30 s. */
   mitigationLeaseMs?: number;
+  /** Findings a mitigation worker claims and runs in one transaction; default DDLOCAL_MITIGATION_BATCH_SIZE or 500. */
+  mitigationBatchSize?: number;
   /** Whether audits and mitigation actions need roles allowing their work; default DDLOCAL_ENFORCE_ROLE_PERMISSIONS, off. */
   enforceRolePermissions?: boolean;
   /** openssl-blacklist files for the CVE-2008-0166 key test; default DDLOCAL_WEAK_KEY_BLOCKLISTS, none. */

@@ -47,6 +47,7 @@ const DEFAULTS: DdlocalConfig = {
   weakKeyBlocklists: [],
   enforceRolePermissions: false,
   mitigationLeaseMs: 30_000,
+  mitigationBatchSize: 500,
   snsDeliveryDeadlineMs: 300_000,
   crlFileUrls: true,
   authMode: 'open',
@@ -139,6 +140,7 @@ describe('the settings table', () => {
         DDLOCAL_WEAK_KEY_BLOCKLISTS: ` /a/list :: /b/list`,
         DDLOCAL_ENFORCE_ROLE_PERMISSIONS: ' Yes ',
         DDLOCAL_MITIGATION_LEASE_SECONDS: '2.5',
+        DDLOCAL_MITIGATION_BATCH_SIZE: '25',
         DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS: '0.5',
         DDLOCAL_CRL_FILE_URLS: 'false',
         DDLOCAL_AUTH_MODE: 'strict',
@@ -165,6 +167,7 @@ describe('the settings table', () => {
       weakKeyBlocklists: ['/a/list', '/b/list'],
       enforceRolePermissions: true,
       mitigationLeaseMs: 2500,
+      mitigationBatchSize: 25,
       snsDeliveryDeadlineMs: 500,
       crlFileUrls: false,
       authMode: 'strict',
@@ -199,6 +202,8 @@ describe('the settings table', () => {
     assert.equal(configError({}, { DDLOCAL_DATABASE_URL: 'mysql://db/x' }), "--database-url must start with postgres:// or postgresql://, got 'mysql://…'");
     assert.equal(configError({}, { DDLOCAL_ENFORCE_ROLE_PERMISSIONS: ' maybe' }), 'DDLOCAL_ENFORCE_ROLE_PERMISSIONS must be true or false, got " maybe"');
     assert.equal(configError({}, { DDLOCAL_MITIGATION_LEASE_SECONDS: '0.5' }), 'DDLOCAL_MITIGATION_LEASE_SECONDS must be a number of seconds, at least 1, got "0.5"');
+    assert.equal(configError({}, { DDLOCAL_MITIGATION_BATCH_SIZE: '2.5' }), 'DDLOCAL_MITIGATION_BATCH_SIZE must be a whole number from 1 to 5000, got "2.5"');
+    assert.equal(configError({}, { DDLOCAL_MITIGATION_BATCH_SIZE: '0' }), 'DDLOCAL_MITIGATION_BATCH_SIZE must be a whole number from 1 to 5000, got "0"');
     assert.equal(configError({}, { DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS: '-1' }), 'DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS must be a positive number of seconds, got "-1"');
   });
 

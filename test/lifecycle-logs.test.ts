@@ -51,8 +51,8 @@ forEachStore('audit and mitigation lifecycle events', { server: false }, (suite)
   const { logger, lines } = memoryLogger();
   let server: TestServer;
   before(async () => {
-    // Progress after every claimed batch (50 findings), so a 120-finding task logs it deterministically.
-    server = await startTestServer(suite.store, { logger, mitigationProgressLogMs: 0 });
+    // Progress after every claimed batch (of 50 findings), so a 120-finding task logs it deterministically.
+    server = await startTestServer(suite.store, { logger, mitigationProgressLogMs: 0, mitigationBatchSize: 50 });
   });
   after(() => server.close());
 

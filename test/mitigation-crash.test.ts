@@ -1,11 +1,16 @@
 // Crash safety of the mitigation engine with real `ddlocal serve` processes:
 //  1. kill -9 in the middle of a 20,000-execution task, restart on the same database (SQLite file, PostgreSQL):
 //     every execution ends COMPLETED and every resource was changed exactly once;
-//  2. two processes on one PostgreSQL database work the same task (claims with FOR UPDATE SKIP LOCKED), one is
+//  2. kill -9 inside a batch's transaction, after its executions were applied to the registry and before the commit
+//     (held there by a test trigger on the last statement the batch writes): nothing of the batch is visible, and after
+//     a restart every change is made exactly once;
+//  3. two processes on one PostgreSQL database work the same task (claims with FOR UPDATE SKIP LOCKED), one is
 //     frozen in turn to show that each of them makes progress on its own, then one is stopped and the other finishes.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IoTClient } from '@aws-sdk/client-iot';
@@ -105,6 +110,152 @@ forEachStore(`kill -9 during a ${CRASH_CERTIFICATES + CRASH_POLICIES}-execution 
       t.diagnostic(`verification through the API in ${elapsed(t0)}`);
       assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr());
       assertExecutionsAppliedOnce(await executionRows(store, taskId), CRASH_CERTIFICATES, CRASH_POLICIES);
+    } finally {
+      iot.destroy();
+      await server.stop('SIGKILL');
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+const FAULT_CERTIFICATES = 300;
+const FAULT_POLICIES = 300;
+
+/**
+ * Holds the batch's last statement — the finding rows turning DONE, after the registry changes and the execution
+ * statuses were written — until the process is killed: SQLite runs a join too large to finish inside the trigger (the
+ * process blocks in it), PostgreSQL sleeps in it. Installed while no ddlocal process has the database open.
+ */
+async function holdBatchBeforeCommit(store: { data: string } | { databaseUrl: string }): Promise<void> {
+  if ('data' in store) {
+    const db = new SQLite(store.data);
+    try {
+      db.exec(`CREATE TABLE fault_rows (n INTEGER);
+        WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3000) INSERT INTO fault_rows SELECT n FROM r;
+        CREATE TRIGGER fault_before_commit AFTER UPDATE OF state ON mitigation_task_findings WHEN NEW.state = 'DONE'
+        BEGIN SELECT count(*) FROM fault_rows a, fault_rows b, fault_rows c; END;`);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  await withPg(store.databaseUrl, async (client) => {
+    await client.query(`CREATE FUNCTION fault_sleep() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(600); RETURN NEW; END $$`);
+    await client.query(`CREATE TRIGGER fault_before_commit AFTER UPDATE OF state ON mitigation_task_findings
+      FOR EACH ROW WHEN (NEW.state = 'DONE') EXECUTE FUNCTION fault_sleep()`);
+    // A backend whose client died notices within this interval even while it sleeps, and rolls back.
+    await client.query(`ALTER DATABASE ${client.database} SET client_connection_check_interval = '200ms'`);
+  });
+}
+
+async function withPg<T>(url: string, fn: (client: pg.Client & { database: string }) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url }) as pg.Client & { database: string };
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Committed state, read behind ddlocal's back: certificates INACTIVE, executions no longer PENDING. */
+async function committedChanges(store: { data: string } | { databaseUrl: string }): Promise<{ inactive: number; ended: number }> {
+  const inactive = "SELECT count(*) AS n FROM certificates WHERE status = 'INACTIVE'";
+  const ended = "SELECT count(*) AS n FROM mitigation_executions WHERE status <> 'PENDING'";
+  if ('data' in store) {
+    const db = new SQLite(store.data, { readonly: true, fileMustExist: true });
+    try {
+      return { inactive: (db.prepare(inactive).get() as { n: number }).n, ended: (db.prepare(ended).get() as { n: number }).n };
+    } finally {
+      db.close();
+    }
+  }
+  return withPg(store.databaseUrl, async (client) => ({
+    inactive: Number((await client.query(inactive)).rows[0].n),
+    ended: Number((await client.query(ended)).rows[0].n),
+  }));
+}
+
+async function removeHold(store: { data: string } | { databaseUrl: string }): Promise<void> {
+  if ('data' in store) {
+    const db = new SQLite(store.data);
+    try {
+      db.exec('DROP TRIGGER fault_before_commit; DROP TABLE fault_rows;');
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  // Waits for the killed process's backend to roll back (it holds the batch's row locks until then).
+  await withPg(store.databaseUrl, (client) => client.query('DROP TRIGGER fault_before_commit ON mitigation_task_findings'));
+}
+
+/**
+ * Resolves once the batch is held inside its transaction: on PostgreSQL a ddlocal backend sleeps in the trigger and
+ * holds a write lock on the certificates table (the batch has applied its deactivations); on SQLite the process's
+ * event loop no longer answers (it blocks in the trigger).
+ */
+async function heldInBatch(store: { data: string } | { databaseUrl: string }, server: ServeProcess): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    assert.ok(Date.now() < deadline, 'the batch never reached the held statement');
+    if ('databaseUrl' in store) {
+      const held = await withPg(store.databaseUrl, async (client) =>
+        (
+          await client.query(`SELECT a.pid FROM pg_stat_activity a
+            WHERE a.wait_event = 'PgSleep' AND a.pid <> pg_backend_pid() AND EXISTS (
+              SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+              WHERE l.pid = a.pid AND c.relname = 'certificates' AND l.mode = 'RowExclusiveLock')`)
+        ).rows,
+      );
+      if (held.length === 1) return `backend ${held[0].pid} sleeps in the trigger holding a write lock on certificates`;
+    } else {
+      const answered = await fetch(server.url, { signal: AbortSignal.timeout(2000) }).then(
+        () => true,
+        () => false,
+      );
+      if (!answered) return 'the process stopped answering (blocked in the trigger)';
+    }
+    await sleep(100);
+  }
+}
+
+forEachStore('kill -9 between a batch\'s apply and its commit', { server: false }, ({ store: storeKind }) => {
+  test('nothing of the batch is visible after the kill; after a restart every change is made exactly once', { timeout: 600_000 }, async (t) => {
+    const dataDir = storeKind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ddlocal-crash-')) : undefined;
+    const store = dataDir ? { data: join(dataDir, 'fault.db') } : { databaseUrl: await createTestDatabase() };
+    const taskId = `fault-${storeKind}`;
+    let server: ServeProcess = await startServeProcess(store, undefined, SHORT_LEASE);
+    let iot = iotClient(server.url, ACCOUNT);
+    try {
+      // The full set is made once per run for the crash test above; this test takes the first ones.
+      const certificates = (await makeOldCertificates(CRASH_CERTIFICATES)).slice(0, FAULT_CERTIFICATES);
+      const certificateIds = await registerCertificates(iot, certificates);
+      await createBroadPolicies(iot, FAULT_POLICIES);
+      // The trigger goes in while no process has the database open (SQLite: ddlocal holds its file exclusively).
+      assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr());
+      iot.destroy();
+      await holdBatchBeforeCommit(store);
+      server = await startServeProcess(store, undefined, SHORT_LEASE);
+      iot = iotClient(server.url, ACCOUNT);
+      await startMitigation(iot, [AGE_CHECK, POLICY_CHECK], taskId);
+
+      t.diagnostic(await heldInBatch(store, server));
+      server.child.kill('SIGKILL');
+      assert.deepEqual(await server.exited, { code: null, signal: 'SIGKILL' });
+      iot.destroy();
+      await removeHold(store);
+      assert.deepEqual(await committedChanges(store), { inactive: 0, ended: 0 }, 'the killed batch left changes behind');
+
+      server = await startServeProcess(store, undefined, SHORT_LEASE);
+      iot = iotClient(server.url, ACCOUNT);
+      const task = await waitForEnd(iot, taskId, 300_000);
+      assertAllSucceeded(task, { [AGE_CHECK]: FAULT_CERTIFICATES, [POLICY_CHECK]: FAULT_POLICIES });
+      await assertCertificatesInactive(iot, certificateIds);
+      await assertPoliciesResetOnce(iot, FAULT_POLICIES, [0, FAULT_POLICIES - 1]);
+      assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr());
+      assertExecutionsAppliedOnce(await executionRows(store, taskId), FAULT_CERTIFICATES, FAULT_POLICIES);
     } finally {
       iot.destroy();
       await server.stop('SIGKILL');

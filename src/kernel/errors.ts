@@ -24,6 +24,18 @@ export class ServiceUnavailableError extends Error {}
 
 export const isServiceUnavailable = (err: unknown): err is ServiceUnavailableError => err instanceof ServiceUnavailableError;
 
+/**
+ * Errors of the database or the connection to it, as opposed to a defect in feature code: background work retries
+ * the former and reports the latter.
+ */
+export function isDatabaseError(err: unknown): boolean {
+  if (isServiceUnavailable(err)) return true;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string') return false;
+  // better-sqlite3: SQLITE_BUSY, SQLITE_IOERR…; PostgreSQL: five-character SQLSTATEs; sockets: ECONNRESET…
+  return code.startsWith('SQLITE_') || /^[0-9A-Z]{5}$/.test(code) || code.startsWith('ECONN') || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
 export const invalidRequest = (message: string) => new ApiError('InvalidRequestException', message);
 
 export const notFound = (message: string) => new ApiError('ResourceNotFoundException', message);

@@ -1,6 +1,6 @@
-// The contract between the mitigation engine and the action types. The engine claims a finding, opens one transaction
-// per execution, calls the action type's `apply` inside it and writes the outcome in the same transaction — so a
-// registry change and its execution status always commit together. Action types never touch task or execution rows
+// The contract between the mitigation engine and the action types. The engine claims a batch of findings, opens one
+// transaction for the batch, calls the action type's `apply` (or `applyBatch`) inside it and writes the outcomes in the
+// same transaction — so a registry change and its execution status always commit together. Action types never touch task or execution rows
 // themselves.
 //
 // Each action type is one module in ./actions that declares everything ddlocal needs to know about it (an
@@ -115,6 +115,19 @@ export interface ActionTypeModule<
    */
   checkParams?(params: Params, prefix: string): void;
   apply(ctx: ActionContext): Promise<ActionOutcome<Undo>>;
+  /**
+   * Optional: the outcomes `apply` would give the contexts one after another, in order, computed with set-based
+   * statements (one read and one write for the whole batch instead of a few per execution). The contexts belong to one
+   * task, one action and one transaction. A type that has it should implement `apply` as a batch of one, so the two
+   * cannot drift.
+   */
+  applyBatch?(ctxs: readonly ActionContext[]): Promise<ActionOutcome<Undo>[]>;
+  /**
+   * The type's `apply`/`applyBatch` locks every row its decision rests on (SELECT … FOR UPDATE) before changing it, so
+   * the engine may run its batches at READ COMMITTED on PostgreSQL: batches of several ddlocal processes then do not
+   * abort each other as serialization failures. Without it the engine runs them SERIALIZABLE.
+   */
+  locksWhatItReads?: true;
   preview: PreviewRule<Undo>;
   undo: UndoRule<Undo>;
 }

@@ -28,7 +28,8 @@ import type {
 import { atReadCommitted, scope } from './context.js';
 import type { CaCertificateRow, CertificateRow } from '../store/schema.js';
 import { iotArn } from '../kernel/arn.js';
-import { alreadyExists, deleteConflict, invalidRequest, notFound } from '../kernel/errors.js';
+import { alreadyExists, deleteConflict, invalidRequest, notFound, type ApiError } from '../kernel/errors.js';
+import { updateRows } from '../store/update-rows.js';
 import { modeledError } from '../model/modeled-error.js';
 import { DEFAULT_PAGE_SIZE, pageOf } from '../kernel/pagination.js';
 import { certificateValidation, isSignedBy, parseAcceptableCertificate, parseCertificate, type ParsedCertificate } from './x509.js';
@@ -215,24 +216,83 @@ async function describeCertificate(
 /** Statuses AWS reserves for its own flows (transfer, auto-registration) (docs/decisions.md#r5). */
 const RESERVED_STATUSES = ['PENDING_TRANSFER', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'];
 
+const reservedStatus = (status: string) =>
+  invalidRequest(`Certificate status ${status} cannot be set with UpdateCertificate; use ACTIVE, INACTIVE or REVOKED`);
+
 /**
- * Changes a certificate's status under the registry's rules: REVOKED is final, PENDING_TRANSFER is frozen, and every
- * real change bumps the certificate's version. UpdateCertificate, mitigation actions and undo all go through here.
+ * UpdateCertificate's rules for moving certificate `c` to `newStatus`: the refusal, or undefined when the change is
+ * allowed (also when it changes nothing).
  */
-export async function setCertificateStatus(ctx: RequestContext, certificateId: string, newStatus: string): Promise<void> {
-  if (RESERVED_STATUSES.includes(newStatus))
-    throw invalidRequest(`Certificate status ${newStatus} cannot be set with UpdateCertificate; use ACTIVE, INACTIVE or REVOKED`);
-  const c = await requireCertificate(ctx, certificateId);
-  if (c.status === newStatus) return; // idempotent: nothing changes, so no new version either
-  if (c.status === 'REVOKED') throw certificateState(`Certificate ${c.certificate_id} is REVOKED; revocation is final`);
+export function certificateStatusRefusal(c: CertificateRow, newStatus: string): ApiError | undefined {
+  if (RESERVED_STATUSES.includes(newStatus)) return reservedStatus(newStatus);
+  if (c.status === newStatus) return undefined;
+  if (c.status === 'REVOKED') return certificateState(`Certificate ${c.certificate_id} is REVOKED; revocation is final`);
   // A pending transfer is settled by the transfer operations, which ddlocal does not implement.
   if (c.status === 'PENDING_TRANSFER')
-    throw certificateState(`Certificate ${c.certificate_id} is PENDING_TRANSFER; its status cannot change while a transfer is pending`);
+    return certificateState(`Certificate ${c.certificate_id} is PENDING_TRANSFER; its status cannot change while a transfer is pending`);
+  return undefined;
+}
+
+/**
+ * Changes a certificate's status under the registry's rules: REVOKED is final, PENDING_TRANSFER is frozen, and every
+ * real change bumps the certificate's version. UpdateCertificate, mitigation actions and undo all go through here
+ * (the batched mitigation engine through certificateStatusRefusal and setCertificateStatuses, the same rules).
+ */
+export async function setCertificateStatus(ctx: RequestContext, certificateId: string, newStatus: string): Promise<void> {
+  if (RESERVED_STATUSES.includes(newStatus)) throw reservedStatus(newStatus); // before the certificate's existence
+  const c = await requireCertificate(ctx, certificateId);
+  const refused = certificateStatusRefusal(c, newStatus);
+  if (refused) throw refused;
+  if (c.status === newStatus) return; // idempotent: nothing changes, so no new version either
   await scoped(ctx)
     .updateTable('certificates')
     .set({ status: newStatus, updated_at: ctx.now, customer_version: c.customer_version + 1, generation_id: randomUUID() })
     .where('certificate_id', '=', c.certificate_id)
     .execute();
+}
+
+/**
+ * The certificates with these (lower-case) ids that exist, locked against concurrent change until the transaction
+ * ends (row locks on PostgreSQL; SQLite has one writer): batched work checks certificateStatusRefusal on them and then
+ * writes with setCertificateStatuses, which is then safe even at READ COMMITTED.
+ */
+export async function lockCertificates(ctx: RequestContext, certificateIds: readonly string[]): Promise<Map<string, CertificateRow>> {
+  const found = new Map<string, CertificateRow>();
+  for (let i = 0; i < certificateIds.length; i += 1000) {
+    const chunk = certificateIds.slice(i, i + 1000);
+    for (const row of await scoped(ctx).selectFrom('certificates').selectAll().where('certificate_id', 'in', chunk).forUpdate().execute())
+      found.set(row.certificate_id, row);
+  }
+  return found;
+}
+
+/**
+ * Sets each certificate's status as UpdateCertificate does (next version, new generation id) in one statement per
+ * thousand certificates. `certificate` is the row as lockCertificates read it, and its status changes: the caller
+ * has checked certificateStatusRefusal.
+ */
+export async function setCertificateStatuses(
+  ctx: RequestContext,
+  changes: readonly { certificate: CertificateRow; newStatus: string }[],
+): Promise<void> {
+  await updateRows(
+    ctx.db,
+    {
+      table: 'certificates',
+      accountId: ctx.accountId,
+      region: ctx.region,
+      keys: ['certificate_id'],
+      columns: ['status', 'updated_at', 'customer_version', 'generation_id'],
+      casts: { updated_at: 'bigint', customer_version: 'bigint' },
+    },
+    changes.map(({ certificate, newStatus }) => ({
+      certificate_id: certificate.certificate_id,
+      status: newStatus,
+      updated_at: ctx.now,
+      customer_version: certificate.customer_version + 1,
+      generation_id: randomUUID(),
+    })),
+  );
 }
 
 async function updateCertificate(input: UpdateCertificateInput, ctx: RequestContext): Promise<UpdateCertificateOutput> {

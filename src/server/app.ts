@@ -46,6 +46,8 @@ export interface DdlocalOptions {
   snsDeliveryDeadlineMs?: number;
   /** How long a mitigation worker's claim lasts; default DDLOCAL_MITIGATION_LEASE_SECONDS or 30 s. */
   mitigationLeaseMs?: number;
+  /** Findings a mitigation worker claims and runs in one transaction; default DDLOCAL_MITIGATION_BATCH_SIZE or 500. */
+  mitigationBatchSize?: number;
   /** Whether audits and mitigation actions need roles allowing their work; default DDLOCAL_ENFORCE_ROLE_PERMISSIONS, off. */
   enforceRolePermissions?: boolean;
   /** openssl-blacklist files for the CVE-2008-0166 key test; default DDLOCAL_WEAK_KEY_BLOCKLISTS, none (test inactive). */
@@ -175,6 +177,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const snsDeliveryDeadlineMs = options.snsDeliveryDeadlineMs ?? environmentSetting('snsDeliveryDeadlineMs');
   const enforceRolePermissions = options.enforceRolePermissions ?? environmentSetting('enforceRolePermissions');
   const mitigationLeaseMs = options.mitigationLeaseMs ?? environmentSetting('mitigationLeaseMs');
+  const mitigationBatchSize = options.mitigationBatchSize ?? environmentSetting('mitigationBatchSize');
   const weakKeyBlocklists = options.weakKeyBlocklists ?? environmentSetting('weakKeyBlocklists');
   const crlFileUrls = options.crlFileUrls ?? environmentSetting('crlFileUrls');
   const metricsMode = options.metrics ?? environmentSetting('metrics');
@@ -235,6 +238,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   const mitigationRunner = new MitigationRunner(store, clock, logger, {
     enforceRolePermissions,
     leaseMs: mitigationLeaseMs,
+    batchSize: mitigationBatchSize,
     telemetry: metrics,
     progressLogMs: mitigationProgressLogMs,
   });

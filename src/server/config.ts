@@ -22,6 +22,7 @@ export interface DdlocalConfig {
   weakKeyBlocklists: string[];
   enforceRolePermissions: boolean;
   mitigationLeaseMs: number;
+  mitigationBatchSize: number;
   snsDeliveryDeadlineMs: number;
   crlFileUrls: boolean;
   authMode: AuthMode;
@@ -74,6 +75,8 @@ const optionalText = (raw: string): string | undefined => (raw === '' ? undefine
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DEFAULT_MITIGATION_LEASE_SECONDS = '30';
+const DEFAULT_MITIGATION_BATCH_SIZE = '500';
+const MAX_MITIGATION_BATCH_SIZE = 5000;
 const DEFAULT_SNS_DELIVERY_DEADLINE_SECONDS = '300';
 const DEFAULT_MITIGATION_PROGRESS_LOG_SECONDS = '10';
 
@@ -108,6 +111,13 @@ function parseMitigationLease(raw: string): number {
   if (!Number.isFinite(seconds) || seconds < 1)
     throw new ConfigurationError(`DDLOCAL_MITIGATION_LEASE_SECONDS must be a number of seconds, at least 1, got "${raw}"`);
   return seconds * 1000;
+}
+
+function parseMitigationBatchSize(raw: string): number {
+  const size = Number(raw === '' ? DEFAULT_MITIGATION_BATCH_SIZE : raw);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_MITIGATION_BATCH_SIZE)
+    throw new ConfigurationError(`DDLOCAL_MITIGATION_BATCH_SIZE must be a whole number from 1 to ${MAX_MITIGATION_BATCH_SIZE}, got "${raw}"`);
+  return size;
 }
 
 function parseSnsDeliveryDeadline(raw: string): number {
@@ -335,6 +345,15 @@ export const SETTINGS: readonly Setting[] = [
       'this runs out',
     parse: parseMitigationLease,
   } satisfies Setting<'mitigationLeaseMs'>,
+  {
+    key: 'mitigationBatchSize',
+    env: 'DDLOCAL_MITIGATION_BATCH_SIZE',
+    default: DEFAULT_MITIGATION_BATCH_SIZE,
+    doc:
+      'how many findings a mitigation worker claims and runs in one transaction; larger batches run faster, smaller ' +
+      'ones show progress in finer steps',
+    parse: parseMitigationBatchSize,
+  } satisfies Setting<'mitigationBatchSize'>,
   {
     key: 'snsDeliveryDeadlineMs',
     env: 'DDLOCAL_SNS_DELIVERY_DEADLINE_SECONDS',

@@ -66,6 +66,7 @@ export async function serve(flags: FlagValues): Promise<void> {
       weakKeyBlocklists: config.weakKeyBlocklists,
       enforceRolePermissions: config.enforceRolePermissions,
       mitigationLeaseMs: config.mitigationLeaseMs,
+      mitigationBatchSize: config.mitigationBatchSize,
       snsDeliveryDeadlineMs: config.snsDeliveryDeadlineMs,
       crlFileUrls: config.crlFileUrls,
       authMode: config.authMode,
