@@ -22,7 +22,6 @@ import {
   CreateMitigationActionCommand,
   DescribeAuditMitigationActionsTaskCommand,
   DescribeAuditTaskCommand,
-  ListAuditMitigationActionsExecutionsCommand,
   RegisterCertificateWithoutCACommand,
   StartAuditMitigationActionsTaskCommand,
   StartOnDemandAuditTaskCommand,
@@ -285,11 +284,11 @@ async function runConfiguration(kind, processes, template, work) {
   }
   const doneMs = performance.now() - t0;
   const stats = task.taskStatistics[CHECK];
-  // One execution of a finding: the last execution's end time, as recorded by ddlocal, bounds the work itself.
-  const sample = await iot.send(new ListAuditMitigationActionsExecutionsCommand({ taskId, findingId: await lastFindingId(spec, taskId) }));
   const mem = servers.map((s) => memoryOf(s.child.pid));
   const cpu = servers.map((s, i) => cpuSecondsOf(s.child.pid) - cpuBefore[i]);
   for (const s of servers) await stopProcess(s.child);
+  // The last finding's execution, read once the servers are stopped (a SQLite file has one process at a time).
+  const lastExecution = await lastExecutionOf(spec, taskId);
   const xactAfter = await transactionsOf(spec, work);
 
   const executions = await countBy(spec, 'mitigation_executions', 'status');
@@ -312,7 +311,7 @@ async function runConfiguration(kind, processes, template, work) {
     describeMsMax: Math.round(Math.max(...describeMs)),
     // PostgreSQL: transactions committed and rolled back (serialization failures, retried by the store) in the run.
     pgTransactions: xactAfter && { committed: xactAfter.committed - xactBefore.committed, rolledBack: xactAfter.rolledBack - xactBefore.rolledBack },
-    lastExecution: sample.actionsExecutions?.[0] && { status: sample.actionsExecutions[0].status, message: sample.actionsExecutions[0].message },
+    lastExecution,
     auditSeconds: secs(audit.ms),
     perProcess: servers.map((s, i) => ({ idleRssMiB: idle[i].rssMiB, peakRssMiB: mem[i].peakMiB, cpuSeconds: +cpu[i].toFixed(1) })),
   };
@@ -338,13 +337,19 @@ async function transactionsOf(spec, work) {
   }
 }
 
-async function lastFindingId(spec, taskId) {
+async function lastExecutionOf(spec, taskId) {
   const store = await openStore(spec.url ? { databaseUrl: spec.url } : { dataFile: spec.file });
   try {
-    const row = await store.transaction((tx) =>
-      tx.selectFrom('mitigation_task_findings').select('finding_id').where('task_id', '=', taskId).orderBy('finding_time', 'desc').orderBy('finding_id', 'desc').executeTakeFirst(),
+    return await store.transaction((tx) =>
+      tx
+        .selectFrom('mitigation_executions as e')
+        .innerJoin('mitigation_task_findings as f', (j) => j.onRef('f.task_id', '=', 'e.task_id').onRef('f.finding_id', '=', 'e.finding_id'))
+        .select(['e.status', 'e.message'])
+        .where('e.task_id', '=', taskId)
+        .orderBy('f.finding_time', 'desc')
+        .orderBy('f.finding_id', 'desc')
+        .executeTakeFirst(),
     );
-    return row.finding_id;
   } finally {
     await store.close();
   }

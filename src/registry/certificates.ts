@@ -216,6 +216,9 @@ async function describeCertificate(
 /** Statuses AWS reserves for its own flows (transfer, auto-registration) (docs/decisions.md#r5). */
 const RESERVED_STATUSES = ['PENDING_TRANSFER', 'PENDING_ACTIVATION', 'REGISTER_INACTIVE'];
 
+/** What status rules and status changes read of a certificate. */
+export type CertificateStatusRow = Pick<CertificateRow, 'certificate_id' | 'status' | 'customer_version'>;
+
 const reservedStatus = (status: string) =>
   invalidRequest(`Certificate status ${status} cannot be set with UpdateCertificate; use ACTIVE, INACTIVE or REVOKED`);
 
@@ -223,7 +226,7 @@ const reservedStatus = (status: string) =>
  * UpdateCertificate's rules for moving certificate `c` to `newStatus`: the refusal, or undefined when the change is
  * allowed (also when it changes nothing).
  */
-export function certificateStatusRefusal(c: CertificateRow, newStatus: string): ApiError | undefined {
+export function certificateStatusRefusal(c: CertificateStatusRow, newStatus: string): ApiError | undefined {
   if (RESERVED_STATUSES.includes(newStatus)) return reservedStatus(newStatus);
   if (c.status === newStatus) return undefined;
   if (c.status === 'REVOKED') return certificateState(`Certificate ${c.certificate_id} is REVOKED; revocation is final`);
@@ -256,12 +259,17 @@ export async function setCertificateStatus(ctx: RequestContext, certificateId: s
  * ends (row locks on PostgreSQL; SQLite has one writer): batched work checks certificateStatusRefusal on them and then
  * writes with setCertificateStatuses, which is then safe even at READ COMMITTED.
  */
-export async function lockCertificates(ctx: RequestContext, certificateIds: readonly string[]): Promise<Map<string, CertificateRow>> {
-  const found = new Map<string, CertificateRow>();
+export async function lockCertificates(ctx: RequestContext, certificateIds: readonly string[]): Promise<Map<string, CertificateStatusRow>> {
+  const found = new Map<string, CertificateStatusRow>();
   for (let i = 0; i < certificateIds.length; i += 1000) {
     const chunk = certificateIds.slice(i, i + 1000);
-    for (const row of await scoped(ctx).selectFrom('certificates').selectAll().where('certificate_id', 'in', chunk).forUpdate().execute())
-      found.set(row.certificate_id, row);
+    const rows = await scoped(ctx)
+      .selectFrom('certificates')
+      .select(['certificate_id', 'status', 'customer_version'])
+      .where('certificate_id', 'in', chunk)
+      .forUpdate()
+      .execute();
+    for (const row of rows) found.set(row.certificate_id, row);
   }
   return found;
 }
@@ -273,7 +281,7 @@ export async function lockCertificates(ctx: RequestContext, certificateIds: read
  */
 export async function setCertificateStatuses(
   ctx: RequestContext,
-  changes: readonly { certificate: CertificateRow; newStatus: string }[],
+  changes: readonly { certificate: CertificateStatusRow; newStatus: string }[],
 ): Promise<void> {
   await updateRows(
     ctx.db,

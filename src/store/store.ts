@@ -35,7 +35,7 @@ export interface Store {
   /** Deletes all account data, or only one account's (optionally one region's). */
   reset(scope?: { accountId?: string; region?: string }): Promise<void>;
   /**
-   * Before work that reads large tables (an audit): brings the query planner's statistics up to date where a table
+   * Before work that reads large tables (an audit, a mitigation task): brings the query planner's statistics up to date where a table
    * has grown a lot since they were gathered, and returns the tables it analysed. PostgreSQL only (SQLite's planner
    * needs none here); absent in test doubles.
    */

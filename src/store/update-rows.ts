@@ -44,8 +44,13 @@ export async function updateRows<T extends AccountTable>(
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const values = sql.join(chunk.map((row) => sql`(${sql.join(names.map((n) => sql`${(row as Record<string, unknown>)[n] ?? null}`))})`));
     const sets = sql.join(spec.columns.map((c) => sql`${sql.ref(c)} = ${valueOf(c)}`));
+    // Each key also as an IN list of its values: PostgreSQL otherwise joins VALUES to the table with a hash join over
+    // a sequential scan of the whole table (measured: every batch of a 100,000-finding task read all 100,000 rows).
     const matches = sql.join(
-      spec.keys.map((k) => sql`${target}.${sql.ref(k)} = ${valueOf(k)}`),
+      spec.keys.flatMap((k) => {
+        const values = [...new Set(chunk.map((row) => (row as Record<string, unknown>)[k]))];
+        return [sql`${target}.${sql.ref(k)} = ${valueOf(k)}`, sql`${target}.${sql.ref(k)} in (${sql.join(values.map((v) => sql`${v}`))})`];
+      }),
       sql` and `,
     );
     await sql`with v(${sql.join(names.map((n) => sql.ref(n)))}) as (values ${values})

@@ -20,6 +20,7 @@ import { BackgroundLoop, wakeSignal } from '../../kernel/background-loop.js';
 import { isServiceUnavailable } from '../../kernel/errors.js';
 import { DAY_MS } from '../../kernel/clock.js';
 import type { Telemetry } from '../../kernel/telemetry.js';
+import { refreshPlannerStatisticsBefore } from '../../store/refresh-statistics.js';
 
 /** Audit tasks and findings are kept 90 days after taskStartTime (docs/decisions.md#m20). */
 export const RETENTION_MS = 90 * DAY_MS;
@@ -179,7 +180,6 @@ async function missingAuditRole(db: Db, task: AuditTaskRow): Promise<string | un
 }
 
 /** A planner-statistics refresh this long is logged at info level, shorter ones at debug. */
-const SLOW_STATISTICS_REFRESH_MS = 1000;
 
 type Outcome =
   | { kind: 'done'; severity: string; result: CheckResult }
@@ -444,7 +444,8 @@ export class AuditRunner {
     );
     const pending = checks.filter((c) => c.status === 'IN_PROGRESS');
     const progress = this.announceStart(task, checks.map((c) => c.check_name), pending.length < checks.length);
-    await this.refreshPlannerStatistics(task);
+    // The checks read whole tables with joins, which PostgreSQL plans from its statistics.
+    await refreshPlannerStatisticsBefore(this.store, this.logger, `audit task ${task.task_id}`, 'audit.statistics.refreshed', { taskId: task.task_id });
     for (const { check_name } of pending) {
       if (this.loop.halted) return;
       const stored = await runCheck(this.store, this.clock, task, check_name, this.options);
@@ -454,26 +455,6 @@ export class AuditRunner {
     if (status) await this.announceEnd(task, status);
     // Ended elsewhere (canceled, or by another process): nothing more to report from here.
     else this.running.delete(task.task_id);
-  }
-
-  /**
-   * The checks read whole tables with joins, which PostgreSQL plans from its statistics: right after a bulk load
-   * (ddlocal import, a restore) those describe nearly empty tables until autovacuum gets to them. A failure here
-   * costs only speed, so it is logged and the audit goes on.
-   */
-  private async refreshPlannerStatistics(task: AuditTaskRow): Promise<void> {
-    try {
-      const started = Date.now();
-      const analysed = (await this.store.refreshPlannerStatistics?.()) ?? [];
-      const ms = Date.now() - started;
-      // Worth an operator's attention only when it noticeably delayed the audit (a bulk load's first audit); the
-      // first audit of a fresh database analyses a few small tables in milliseconds.
-      const level = ms >= SLOW_STATISTICS_REFRESH_MS ? 'info' : 'debug';
-      if (analysed.length > 0)
-        this.logger[level]({ event: 'audit.statistics.refreshed', taskId: task.task_id, tables: analysed, ms }, `analysed ${analysed.length} table${analysed.length === 1 ? '' : 's'} without current planner statistics before audit task ${task.task_id} (${ms} ms)`);
-    } catch (err) {
-      this.logger.warn({ err, taskId: task.task_id }, 'could not refresh the planner statistics before an audit; it runs without');
-    }
   }
 
   /** Logs (once per process) that a task's evaluation begins; a task resumed after a restart says so. */

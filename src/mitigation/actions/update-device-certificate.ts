@@ -2,8 +2,14 @@
 // or every related device certificate of an intermediate-CA finding. The status change follows UpdateCertificate's
 // rules (REVOKED is final, PENDING_TRANSFER is frozen, version bump): the registry's certificateStatusRefusal decides,
 // on certificates locked for the batch, and setCertificateStatuses writes a whole batch in one statement.
-import { certificateStatusRefusal, findCertificate, lockCertificates, setCertificateStatus, setCertificateStatuses } from '../../registry/certificates.js';
-import type { CertificateRow } from '../../store/schema.js';
+import {
+  certificateStatusRefusal,
+  findCertificate,
+  lockCertificates,
+  setCertificateStatus,
+  setCertificateStatuses,
+  type CertificateStatusRow,
+} from '../../registry/certificates.js';
 import type { RequestContext } from '../../registry/context.js';
 import { iotArn } from '../../kernel/arn.js';
 import { defineActionType, type ActionContext, type ActionOutcome } from '../action.js';
@@ -25,7 +31,7 @@ async function applyBatch(ctxs: readonly ActionContext[]): Promise<ActionOutcome
   if (ctxs.length === 0) return [];
   const rc = requestContext(ctxs[0]!);
   const current = await lockCertificates(rc, [...new Set(ctxs.flatMap(deviceCertificateIds))]);
-  const changes = new Map<string, { certificate: CertificateRow; newStatus: string }>();
+  const changes = new Map<string, { certificate: CertificateStatusRow; newStatus: string }>();
   const outcomes = ctxs.map((ctx) => {
     const ids = deviceCertificateIds(ctx);
     if (ids.length === 0) return nothingToActOn(ctx, 'device certificate');

@@ -1,7 +1,7 @@
-// One batch of claimed findings of one task, run in one transaction: re-check the claims (locked), apply the
-// executions due, record every outcome and move every finding on, and commit it all together — so a process killed at
-// any point either committed the batch's registry changes and its statuses, or neither, and its claims expire and are
-// taken again (exactly once, per batch instead of per execution).
+// One batch of claimed findings of one task, run in one transaction (docs/decisions.md#m36): re-check the claims
+// (locked), apply the executions due, record every outcome and move every finding on, and commit it all together — so
+// a process killed at any point either committed the batch's registry changes and its statuses, or neither, and its
+// claims expire and are taken again (exactly once, per batch instead of per execution).
 //
 // Executions of one action run together, in finding order, through the action type's `applyBatch` when it has one
 // (a few set-based statements for the whole batch) or its `apply` one after another. A finding whose execution
@@ -50,8 +50,6 @@ export interface BatchOptions {
 /** What a committed batch did, for metrics and the progress log. */
 export interface BatchResult {
   executed: { actionType: string; status: string }[];
-  /** A finding of the batch is DONE: the task may have ended. */
-  anyDone: boolean;
 }
 
 /** The audit finding as the action types read it (findings never change). */
@@ -86,7 +84,7 @@ interface Due {
 
 /** Runs the claimed findings of one task (claims: the rows as claimed, with the claim's lease value). */
 export async function runBatch(tx: Transaction<Database>, task: TaskKey, claims: readonly MitigationTaskFindingRow[], options: BatchOptions): Promise<BatchResult> {
-  const result: BatchResult = { executed: [], anyDone: false };
+  const result: BatchResult = { executed: [] };
   const leaseOf = new Map(claims.map((c) => [c.finding_id, Number(c.lease_until)]));
   const states = await loadFindingStates(tx, task, [...leaseOf.keys()], true);
   // Canceled meanwhile, or taken over by another worker after our lease expired: not ours any more.
@@ -126,7 +124,6 @@ export async function runBatch(tx: Transaction<Database>, task: TaskKey, claims:
       if (recordOutcome(d.state, d.execution, outcomes[i]!, now) === 'continue') active.push(d.state);
     });
   }
-  result.anyDone = held.some((f) => f.row.state === 'DONE');
   await saveFindingStates(tx, task, held);
   return result;
 }

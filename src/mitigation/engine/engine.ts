@@ -25,6 +25,7 @@ import { ActionDefect, executionKey, findingToMitigate, runBatch } from './batch
 import { finishTaskIfDone, loadFindingStates, saveFindingStates, settleWaiting, type FindingKey, type TaskKey } from './finding-state.js';
 import { NO_TELEMETRY, type Telemetry } from '../../kernel/telemetry.js';
 import { MitigationProgressLog } from './progress-log.js';
+import { refreshPlannerStatisticsBefore } from '../../store/refresh-statistics.js';
 
 const POLL_MS = 200;
 const DEFAULT_BATCH_SIZE = 500;
@@ -101,6 +102,8 @@ export interface MitigationRunnerOptions {
 export class MitigationRunner {
   private lastPurge = 0;
   private readonly snapshots = new Map<string, ActionDefinition[]>();
+  /** Tasks this process refreshed the planner statistics for (once each, before its first batch). */
+  private readonly statisticsRefreshed = new Set<string>();
   private readonly loop: BackgroundLoop;
   private readonly telemetry: Telemetry;
   private readonly progress: MitigationProgressLog;
@@ -179,7 +182,7 @@ export class MitigationRunner {
 
   /**
    * Takes up to batchSize READY findings whose lease has expired, oldest finding first (docs/decisions.md#m30): one
-   * locking read and one compare-and-set update per task.
+   * locking read, and one update per task that sets the lease.
    */
   private async claim(): Promise<MitigationTaskFindingRow[]> {
     const wallNow = Date.now();
@@ -214,13 +217,14 @@ export class MitigationRunner {
             .where('region', '=', task.region)
             .where('task_id', '=', task.task_id)
             .where('finding_id', 'in', ids)
-            .where('state', '=', 'READY')
-            .where('lease_until', '<=', wallNow)
             .returningAll()
             .execute()),
         );
       return claimed.sort((a, b) => Number(a.finding_time) - Number(b.finding_time) || (a.finding_id < b.finding_id ? -1 : 1));
-      // Row locks (SKIP LOCKED) and the compare-and-set above make the claim safe at READ COMMITTED.
+      // Safe at READ COMMITTED: on PostgreSQL the rows read are locked (SKIP LOCKED passes over other workers' rows), so
+      // they are still READY and unleased when updated; SQLite has one writer. The update names the rows by key only:
+      // with `state = 'READY'` in it, PostgreSQL walked the work index over every READY finding of the task (24 ms a
+      // claim at 100,000 findings).
     }, { readCommitted: true });
   }
 
@@ -252,6 +256,14 @@ export class MitigationRunner {
   private async runClaims(claims: MitigationTaskFindingRow[]): Promise<void> {
     const task: TaskKey = claims[0]!;
     const actions = await this.snapshot(task);
+    const taskKey = `${task.account_id}/${task.region}/${task.task_id}`;
+    if (!this.statisticsRefreshed.has(taskKey)) {
+      // Start has just written a row per finding and execution: without statistics PostgreSQL reads each batch's
+      // rows by scanning the whole task (measured: 40 ms instead of 9 ms per statement at 100,000 findings).
+      this.statisticsRefreshed.add(taskKey);
+      if (this.statisticsRefreshed.size > 1000) this.statisticsRefreshed.clear();
+      await refreshPlannerStatisticsBefore(this.store, this.logger, `mitigation task ${task.task_id}`, 'mitigation.statistics.refreshed', { taskId: task.task_id });
+    }
     // READ COMMITTED is safe when every action type of the task locks what it reads; the batch itself locks its claims.
     const readCommitted = actions.every((a) => ACTION_IMPLEMENTATIONS.get(a.actionType)?.locksWhatItReads === true);
     const failing = new Map<string, ActionOutcome>();
@@ -266,9 +278,8 @@ export class MitigationRunner {
           this.telemetry.mitigationExecutionStarted(e.actionType);
           this.telemetry.mitigationExecutionFinished(e.actionType, e.status);
         }
-        // Several processes may finish a task's last batches at once; at READ COMMITTED none of them sees the others'
-        // findings DONE, so the check runs in a transaction of its own (and at the end of every pass).
-        if (result.anyDone) await this.store.transaction((tx) => finishTaskIfDone(tx, task, this.clock.now()));
+        // The task ends in finishDoneTasks once nothing is left to claim: after this process's last commit, so the
+        // process that commits a task's last batch always sees every finding DONE.
         return;
       } catch (err) {
         if (!(err instanceof ActionDefect)) throw err;

@@ -7,6 +7,7 @@ import * as auditIngest from './004-audit-ingest.js';
 import * as outbox from './005-outbox.js';
 import * as mitigation from './006-mitigation.js';
 import * as mitigationUndo from './007-mitigation-undo.js';
+import * as auditFindingsTaskOrder from './008-audit-findings-task-order.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '005-outbox': outbox,
   '006-mitigation': mitigation,
   '007-mitigation-undo': mitigationUndo,
+  '008-audit-findings-task-order': auditFindingsTaskOrder,
 };
