@@ -66,6 +66,10 @@ export function openSqlite(file: string): OpenedSqlite {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
+    // SQLite's default page cache is 2 MiB; a fleet's tables are hundreds. With 64 MiB the pages a mitigation batch
+    // or an audit check revisits stay in the process instead of being read from the OS again: 100,000 executions went
+    // from 3,300 to 5,200 per second, StartAuditMitigationActionsTask from 4.8 to 2.3 s (docs/benchmarks.md).
+    database.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     // The first write takes the exclusive lock, which EXCLUSIVE mode keeps until close.
     database.exec('BEGIN IMMEDIATE; COMMIT');
   } catch (err) {
@@ -124,6 +128,9 @@ class WithoutRowLocks implements KyselyPlugin {
     return args.result;
   }
 }
+
+/** SQLite's page cache, in KiB (the pragma takes a negative number for KiB). */
+const PAGE_CACHE_KIB = 64 * 1024;
 
 /** Prepared statements kept per SQL text; the rest (long IN lists, one-off DDL) are evicted oldest first. */
 const STATEMENT_CACHE_SIZE = 500;

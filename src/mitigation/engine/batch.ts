@@ -139,7 +139,10 @@ async function applyDue(
 ): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = new Array(due.length);
   const byAction = new Map<string, number[]>();
-  due.forEach((d, i) => byAction.set(d.execution.action_name, [...(byAction.get(d.execution.action_name) ?? []), i]));
+  due.forEach((d, i) => {
+    if (!byAction.has(d.execution.action_name)) byAction.set(d.execution.action_name, []);
+    byAction.get(d.execution.action_name)!.push(i);
+  });
   for (const [actionName, indexes] of byAction) {
     const action = actionNamed(options.actions, actionName);
     const impl = ACTION_IMPLEMENTATIONS.get(action.actionType);

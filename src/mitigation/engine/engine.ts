@@ -130,7 +130,7 @@ export class MitigationRunner {
     this.loop.start();
   }
 
-  /** Stops claiming and waits for the execution in hand to commit. */
+  /** Stops claiming and waits for the batch in hand to commit. */
   stop(): Promise<void> {
     return this.loop.stop();
   }
@@ -165,7 +165,8 @@ export class MitigationRunner {
       const byTask = new Map<string, MitigationTaskFindingRow[]>();
       for (const c of claimed) {
         const key = `${c.account_id}/${c.region}/${c.task_id}`;
-        byTask.set(key, [...(byTask.get(key) ?? []), c]);
+        if (!byTask.has(key)) byTask.set(key, []);
+        byTask.get(key)!.push(c);
       }
       const batches = [...byTask.values()];
       let i = 0;
