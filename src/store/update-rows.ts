@@ -44,8 +44,9 @@ export async function updateRows<T extends AccountTable>(
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const values = sql.join(chunk.map((row) => sql`(${sql.join(names.map((n) => sql`${(row as Record<string, unknown>)[n] ?? null}`))})`));
     const sets = sql.join(spec.columns.map((c) => sql`${sql.ref(c)} = ${valueOf(c)}`));
-    // Each key also as an IN list of its values: PostgreSQL otherwise joins VALUES to the table with a hash join over
-    // a sequential scan of the whole table (measured: every batch of a 100,000-finding task read all 100,000 rows).
+    // Each key also as an IN list of its values, which PostgreSQL turns into an index condition: from the join with
+    // VALUES alone it read every row of the task's index range (500 executions of a 100,000-finding task: 42 ms; with
+    // the list and planner statistics, 9 ms).
     const matches = sql.join(
       spec.keys.flatMap((k) => {
         const values = [...new Set(chunk.map((row) => (row as Record<string, unknown>)[k]))];
