@@ -140,3 +140,28 @@ export function describeCa(ca) {
 }
 
 export { parseCertificate };
+
+// Shared by the load benchmarks (strict-mode.mjs, registry-mix.mjs).
+
+/** A seeded pseudo-random generator (mulberry32): every worker and every configuration replays the same sequence. */
+export function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** fn's value at wall-clock time `time` (epoch ms): every process of the run reads its counters at the same moments. */
+export const at = (time, fn) => new Promise((resolve) => setTimeout(() => resolve(fn()), Math.max(0, time - Date.now())));
+
+/** The p-th percentile of an ascending array (NaN when empty). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const round2 = (x) => Math.round(x * 100) / 100;

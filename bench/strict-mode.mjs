@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, log, pool, stopProcess, waitHttp } from './harness.mjs';
+import { ROOT, at, log, percentile, pool, round2, seeded, stopProcess, waitHttp } from './harness.mjs';
 import { freePort } from './postgres.mjs';
 import {
   CreateKeysAndCertificateCommand,
@@ -133,19 +133,7 @@ function iotClient(url, credentials) {
 }
 
 /** A small seeded generator (mulberry32), so every configuration gets the same sequence of requests. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** fn's value at wall-clock time `time` (epoch ms): every process of the run reads its counters at the same moments. */
-const at = (time, fn) => new Promise((resolve) => setTimeout(() => resolve(fn()), Math.max(0, time - Date.now())));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker processes: the clients. Each runs `concurrency` loops, one IoTClient each, and reports what completed in the
@@ -252,12 +240,7 @@ async function populate(configuration, server) {
   return { things, certificates };
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
-const round2 = (x) => Math.round(x * 100) / 100;
 
 /** One measured interval of one configuration: every worker runs its share of the clients against the server. */
 async function measure(configuration, server, population, workers, round, measureMs = Number(opts.seconds) * 1000) {
