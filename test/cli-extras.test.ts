@@ -366,7 +366,8 @@ forEachStore('ddlocal reset, clock, preview, undo in open mode', (suite) => {
 describe('--wait on a task that takes a while: progress with a rate and an ETA, and how a task that does not complete ends', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer('sqlite');
+    // One finding per mitigation batch: a pause after the first execution then leaves the others for later.
+    server = await startTestServer('sqlite', { mitigationBatchSize: 1 });
   });
   after(() => server?.close());
   const AUDIT_CHECK_NAMES = ['LOGGING_DISABLED_CHECK', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'CA_CERTIFICATE_EXPIRING_CHECK', 'DEVICE_CERTIFICATE_EXPIRING_CHECK'];

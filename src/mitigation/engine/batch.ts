@@ -11,13 +11,13 @@
 //
 // An action that throws (a defect, not a resource's state) cannot be attributed to one execution when it ran as a
 // batch: the runner then runs the batch again one execution at a time, and the execution that throws is recorded
-// FAILED without being applied (ActionDefect, `failing`).
+// FAILED without being applied (ThrownBy, `failing`). An error of the database is not a defect: the store retries the
+// transaction or reports the database unavailable, and the claims are taken again later.
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../kernel/clock.js';
 import type { AuditFindingRow, Database, MitigationExecutionRow, MitigationTaskFindingRow } from '../../store/schema.js';
 import type { ActionContext, ActionDefinition, ActionOutcome, ActionTypeModule, FindingToMitigate } from '../action.js';
 import { ACTION_IMPLEMENTATIONS } from '../actions/index.js';
-import { isDatabaseError } from '../../kernel/errors.js';
 import { fromJson } from '../../kernel/json.js';
 import { roleDenial } from './role-permissions.js';
 import { loadFindingStates, nextExecution, recordOutcome, saveFindingStates, advance, type FindingState, type TaskKey } from './finding-state.js';
@@ -25,16 +25,12 @@ import { loadFindingStates, nextExecution, recordOutcome, saveFindingStates, adv
 /** An execution's identity within a task: the finding and the position. */
 export const executionKey = (findingId: string, position: number) => `${findingId}#${position}`;
 
-/** An action threw while applying an execution (or, in a batch, while applying a group of them). */
-export class ActionDefect extends Error {
-  constructor(
-    override readonly cause: unknown,
-    /** The execution that threw, when it ran alone; undefined when a batch of executions threw together. */
-    readonly execution: { findingId: string; position: number; actionName: string } | undefined,
-  ) {
-    super(`mitigation action failed unexpectedly: ${(cause as Error)?.message ?? String(cause)}`);
-  }
-}
+/**
+ * Which action threw during a run of the batch: a whole batch of executions (through `applyBatch`), or one execution
+ * (through `apply`). Recorded as it happens and read once the transaction has ended, because the store first decides
+ * whether the error was the database failing (then the batch is retried as a whole) or a defect of the action.
+ */
+export type ThrownBy = { batch: true } | { findingId: string; position: number; actionName: string };
 
 export interface BatchOptions {
   clock: Clock;
@@ -45,6 +41,8 @@ export interface BatchOptions {
   oneAtATime: boolean;
   /** Executions (executionKey) found defective on an earlier run of this batch: recorded FAILED, not applied. */
   failing: ReadonlyMap<string, ActionOutcome>;
+  /** Set when an action throws (see ThrownBy). */
+  thrown: { by?: ThrownBy };
 }
 
 /** What a committed batch did, for metrics and the progress log. */
@@ -85,6 +83,7 @@ interface Due {
 /** Runs the claimed findings of one task (claims: the rows as claimed, with the claim's lease value). */
 export async function runBatch(tx: Transaction<Database>, task: TaskKey, claims: readonly MitigationTaskFindingRow[], options: BatchOptions): Promise<BatchResult> {
   const result: BatchResult = { executed: [] };
+  options.thrown.by = undefined; // the store may run this function more than once
   const leaseOf = new Map(claims.map((c) => [c.finding_id, Number(c.lease_until)]));
   const states = await loadFindingStates(tx, task, [...leaseOf.keys()], true);
   // Canceled meanwhile, or taken over by another worker after our lease expired: not ours any more.
@@ -163,7 +162,7 @@ async function applyDue(
         else toApply.push({ index: i, ctx });
       }
     }
-    const applied = await applyAll(impl, toApply, options.oneAtATime, due);
+    const applied = await applyAll(impl, toApply, options, due);
     toApply.forEach(({ index }, j) => (outcomes[index] = applied[j]!));
   }
   return outcomes;
@@ -172,16 +171,16 @@ async function applyDue(
 async function applyAll(
   impl: ActionTypeModule,
   items: readonly { index: number; ctx: ActionContext }[],
-  oneAtATime: boolean,
+  options: BatchOptions,
   due: readonly Due[],
 ): Promise<ActionOutcome[]> {
   if (items.length === 0) return [];
-  if (impl.applyBatch && !oneAtATime) {
+  if (impl.applyBatch && !options.oneAtATime) {
     try {
       return await impl.applyBatch(items.map((item) => item.ctx));
     } catch (err) {
-      if (isDatabaseError(err)) throw err;
-      throw new ActionDefect(err, undefined);
+      options.thrown.by = { batch: true };
+      throw err;
     }
   }
   const outcomes: ActionOutcome[] = [];
@@ -189,9 +188,9 @@ async function applyAll(
     try {
       outcomes.push(await impl.apply(ctx));
     } catch (err) {
-      if (isDatabaseError(err)) throw err;
       const { execution } = due[index]!;
-      throw new ActionDefect(err, { findingId: execution.finding_id, position: execution.position, actionName: execution.action_name });
+      options.thrown.by = { findingId: execution.finding_id, position: execution.position, actionName: execution.action_name };
+      throw err;
     }
   }
   return outcomes;

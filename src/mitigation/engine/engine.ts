@@ -21,7 +21,8 @@ import { RETENTION_MS } from '../../audit/engine/engine.js';
 import { fromJson } from '../../kernel/json.js';
 import { mitigationWork, wakeMitigationRunners } from './wake.js';
 import { BackgroundLoop } from '../../kernel/background-loop.js';
-import { ActionDefect, executionKey, findingToMitigate, runBatch } from './batch.js';
+import { executionKey, findingToMitigate, runBatch, type ThrownBy } from './batch.js';
+import { isDatabaseError } from '../../kernel/errors.js';
 import { finishTaskIfDone, loadFindingStates, saveFindingStates, settleWaiting, type FindingKey, type TaskKey } from './finding-state.js';
 import { NO_TELEMETRY, type Telemetry } from '../../kernel/telemetry.js';
 import { MitigationProgressLog } from './progress-log.js';
@@ -268,11 +269,20 @@ export class MitigationRunner {
     // READ COMMITTED is safe when every action type of the task locks what it reads; the batch itself locks its claims.
     const readCommitted = actions.every((a) => ACTION_IMPLEMENTATIONS.get(a.actionType)?.locksWhatItReads === true);
     const failing = new Map<string, ActionOutcome>();
+    const thrown: { by?: ThrownBy } = {};
     let oneAtATime = false;
     for (;;) {
       try {
         const result = await this.store.transaction(
-          (tx) => runBatch(tx, task, claims, { clock: this.clock, actions, enforceRolePermissions: this.options.enforceRolePermissions === true, oneAtATime, failing }),
+          (tx) =>
+            runBatch(tx, task, claims, {
+              clock: this.clock,
+              actions,
+              enforceRolePermissions: this.options.enforceRolePermissions === true,
+              oneAtATime,
+              failing,
+              thrown,
+            }),
           { readCommitted },
         );
         for (const e of result.executed) {
@@ -283,17 +293,19 @@ export class MitigationRunner {
         // process that commits a task's last batch always sees every finding DONE.
         return;
       } catch (err) {
-        if (!(err instanceof ActionDefect)) throw err;
-        if (!err.execution) {
+        // Judged after the store has: a database that failed (or went away) is retried with the claims later.
+        const by = thrown.by;
+        if (!by || isDatabaseError(err)) throw err;
+        if ('batch' in by) {
           oneAtATime = true; // find which execution of the batch throws
           continue;
         }
-        const { findingId, position, actionName } = err.execution;
-        this.logger.error({ err: err.cause, taskId: task.task_id, findingId, actionName }, 'mitigation action failed unexpectedly');
+        const { findingId, position, actionName } = by;
+        this.logger.error({ err, taskId: task.task_id, findingId, actionName }, 'mitigation action failed unexpectedly');
         failing.set(executionKey(findingId, position), {
           status: 'FAILED',
           errorCode: 'INVALID_STATE_OF_RESOURCE',
-          message: `ddlocal could not apply ${actionName}: ${(err.cause as Error)?.message ?? String(err.cause)}`,
+          message: `ddlocal could not apply ${actionName}: ${(err as Error)?.message ?? String(err)}`,
         });
       }
     }
