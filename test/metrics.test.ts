@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { CreateThingCommand, DescribeThingCommand } from '@aws-sdk/client-iot';
 import { forEachStore, startTestServer, type TestServer } from './helpers/server.js';
+import { ACTION_IMPLEMENTATIONS } from '../src/mitigation/actions/index.js';
 import { createBroadPolicies, startMitigation, waitForEnd, waitForProgress, describeTask, finished, POLICY_CHECK, sleep } from './helpers/mitigation-load.js';
 import { signedFetch, type SigningKey } from './helpers/signing.js';
 import { rawRequest } from './helpers/raw-http.js';
@@ -135,6 +136,35 @@ forEachStore('metrics', { server: { mitigationProgressLogMs: 60_000, mitigationB
     const last = await scrape(server.url);
     assert.equal(executions(last), finished(ended.taskStatistics));
     assert.equal(sample(last, 'ddlocal_mitigation_executions_in_progress', { action_type: 'REPLACE_DEFAULT_POLICY_VERSION' }), 0);
+  });
+  test('an execution being applied counts in ddlocal_mitigation_executions_in_progress until its batch commits', async () => {
+    // Another account: the test above created this account's actions. The action is held inside its batch.
+    const iot = server.iot('210987654321');
+    await createBroadPolicies(iot, 2);
+    const module = ACTION_IMPLEMENTATIONS.get('REPLACE_DEFAULT_POLICY_VERSION')!;
+    const { apply } = module;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const applying = new Promise<void>((resolve) => (entered = resolve));
+    module.apply = async (ctx) => {
+      entered();
+      await released;
+      return apply.call(module, ctx);
+    };
+    const inProgress = (families: Map<string, ParsedFamily>) =>
+      sample(families, 'ddlocal_mitigation_executions_in_progress', { action_type: 'REPLACE_DEFAULT_POLICY_VERSION' });
+    try {
+      await startMitigation(iot, [POLICY_CHECK], 'gauge-task');
+      await applying;
+      assert.ok(inProgress(await scrape(server.url)) >= 1, 'the held execution is in progress');
+      release();
+      assert.equal((await waitForEnd(iot, 'gauge-task', 60_000)).taskStatus, 'COMPLETED');
+      assert.equal(inProgress(await scrape(server.url)), 0);
+    } finally {
+      release();
+      module.apply = apply;
+    }
   });
 });
 

@@ -43,11 +43,13 @@ export interface BatchOptions {
   failing: ReadonlyMap<string, ActionOutcome>;
   /** Set when an action throws (see ThrownBy). */
   thrown: { by?: ThrownBy };
+  /** Told of each execution about to be applied (its executionKey and action type), for the in-progress metric. */
+  started(key: string, actionType: string): void;
 }
 
 /** What a committed batch did, for metrics and the progress log. */
 export interface BatchResult {
-  executed: { actionType: string; status: string }[];
+  executed: { key: string; actionType: string; status: string }[];
 }
 
 /** The audit finding as the action types read it (findings never change). */
@@ -116,10 +118,13 @@ export async function runBatch(tx: Transaction<Database>, task: TaskKey, claims:
       else if (advance(state, state.row.next_position) === 'READY' && nextExecution(state)?.status === 'PENDING')
         due.push({ state, execution: nextExecution(state)! });
     }
+    const keys = due.map((d) => executionKey(d.execution.finding_id, d.execution.position));
+    const types = due.map((d) => actionNamed(options.actions, d.execution.action_name).actionType);
+    due.forEach((_, i) => options.started(keys[i]!, types[i]!));
     const outcomes = await applyDue(tx, task, due, findings, now, options);
     active = [];
     due.forEach((d, i) => {
-      result.executed.push({ actionType: actionNamed(options.actions, d.execution.action_name).actionType, status: outcomes[i]!.status });
+      result.executed.push({ key: keys[i]!, actionType: types[i]!, status: outcomes[i]!.status });
       if (recordOutcome(d.state, d.execution, outcomes[i]!, now) === 'continue') active.push(d.state);
     });
   }

@@ -23,7 +23,7 @@ import { mitigationWork, wakeMitigationRunners } from './wake.js';
 import { BackgroundLoop } from '../../kernel/background-loop.js';
 import { executionKey, findingToMitigate, runBatch, type ThrownBy } from './batch.js';
 import { isDatabaseError } from '../../kernel/errors.js';
-import { finishTaskIfDone, loadFindingStates, saveFindingStates, settleWaiting, type FindingKey, type TaskKey } from './finding-state.js';
+import { finishTaskIfDone, loadFindingStates, saveFindingStates, settleWaiting, taskKeyOf, type FindingKey, type TaskKey } from './finding-state.js';
 import { NO_TELEMETRY, type Telemetry } from '../../kernel/telemetry.js';
 import { MitigationProgressLog } from './progress-log.js';
 import { refreshPlannerStatisticsBefore } from '../../store/refresh-statistics.js';
@@ -160,16 +160,9 @@ export class MitigationRunner {
 
   private async pass(): Promise<void> {
     while (!this.halted) {
-      const claimed = await this.claim();
-      if (claimed.length === 0) break;
-      await this.progress.noticeTasks(claimed);
-      const byTask = new Map<string, MitigationTaskFindingRow[]>();
-      for (const c of claimed) {
-        const key = `${c.account_id}/${c.region}/${c.task_id}`;
-        if (!byTask.has(key)) byTask.set(key, []);
-        byTask.get(key)!.push(c);
-      }
-      const batches = [...byTask.values()];
+      const batches = await this.claim();
+      if (batches.length === 0) break;
+      await this.progress.noticeTasks(batches.map((claims) => claims[0]!));
       let i = 0;
       for (; i < batches.length && !this.halted; i++) await this.runClaims(batches[i]!);
       if (i < batches.length) await this.release(batches.slice(i).flat());
@@ -184,9 +177,10 @@ export class MitigationRunner {
 
   /**
    * Takes up to batchSize READY findings whose lease has expired, oldest finding first (docs/decisions.md#m30): one
-   * locking read, and one update per task that sets the lease.
+   * locking read, and one update per task that sets the lease. Answers the claims grouped by task (a batch each), the
+   * task with the oldest finding first.
    */
-  private async claim(): Promise<MitigationTaskFindingRow[]> {
+  private async claim(): Promise<MitigationTaskFindingRow[][]> {
     const wallNow = Date.now();
     // A little jitter makes every claim's lease value unique, so a worker recognises its own claim.
     // The jitter stays well below the lease, so a short lease still expires about when it says.
@@ -203,26 +197,26 @@ export class MitigationRunner {
         .limit(this.options.batchSize ?? DEFAULT_BATCH_SIZE);
       if (this.store.kind === 'postgres') q = q.forUpdate().skipLocked();
       const due = await q.execute();
-      const byTask = new Map<string, { task: TaskKey; ids: string[] }>();
+      const idsByTask = new Map<string, { task: TaskKey; ids: string[] }>();
       for (const f of due) {
-        const key = `${f.account_id}/${f.region}/${f.task_id}`;
-        if (!byTask.has(key)) byTask.set(key, { task: f, ids: [] });
-        byTask.get(key)!.ids.push(f.finding_id);
+        const key = taskKeyOf(f);
+        if (!idsByTask.has(key)) idsByTask.set(key, { task: f, ids: [] });
+        idsByTask.get(key)!.ids.push(f.finding_id);
       }
-      const claimed: MitigationTaskFindingRow[] = [];
-      for (const { task, ids } of byTask.values())
-        claimed.push(
-          ...(await tx
-            .updateTable('mitigation_task_findings')
-            .set({ lease_until: lease })
-            .where('account_id', '=', task.account_id)
-            .where('region', '=', task.region)
-            .where('task_id', '=', task.task_id)
-            .where('finding_id', 'in', ids)
-            .returningAll()
-            .execute()),
-        );
-      return claimed.sort((a, b) => Number(a.finding_time) - Number(b.finding_time) || (a.finding_id < b.finding_id ? -1 : 1));
+      const batches: MitigationTaskFindingRow[][] = [];
+      for (const { task, ids } of idsByTask.values()) {
+        const claimed = await tx
+          .updateTable('mitigation_task_findings')
+          .set({ lease_until: lease })
+          .where('account_id', '=', task.account_id)
+          .where('region', '=', task.region)
+          .where('task_id', '=', task.task_id)
+          .where('finding_id', 'in', ids)
+          .returningAll()
+          .execute();
+        if (claimed.length > 0) batches.push(claimed);
+      }
+      return batches;
       // Safe at READ COMMITTED: on PostgreSQL the rows read are locked (SKIP LOCKED passes over other workers' rows), so
       // they are still READY and unleased when updated; SQLite has one writer. The update names the rows by key only:
       // with `state = 'READY'` in it, PostgreSQL walked the work index over every READY finding of the task (24 ms a
@@ -258,7 +252,7 @@ export class MitigationRunner {
   private async runClaims(claims: MitigationTaskFindingRow[]): Promise<void> {
     const task: TaskKey = claims[0]!;
     const actions = await this.snapshot(task);
-    const taskKey = `${task.account_id}/${task.region}/${task.task_id}`;
+    const taskKey = taskKeyOf(task);
     if (!this.statisticsRefreshed.has(taskKey)) {
       // Start has just written a row per finding and execution: without statistics PostgreSQL reads each batch's
       // rows by scanning the whole task (measured: 40 ms instead of 9 ms per statement at 100,000 findings).
@@ -270,50 +264,63 @@ export class MitigationRunner {
     const readCommitted = actions.every((a) => ACTION_IMPLEMENTATIONS.get(a.actionType)?.locksWhatItReads === true);
     const failing = new Map<string, ActionOutcome>();
     const thrown: { by?: ThrownBy } = {};
+    // Executions counted as in progress (once each, however often the batch runs) until their outcome commits.
+    const running = new Map<string, string>();
+    const started = (key: string, actionType: string) => {
+      if (running.has(key)) return;
+      running.set(key, actionType);
+      this.telemetry.mitigationExecutionStarted(actionType);
+    };
     let oneAtATime = false;
-    for (;;) {
-      try {
-        const result = await this.store.transaction(
-          (tx) =>
-            runBatch(tx, task, claims, {
-              clock: this.clock,
-              actions,
-              enforceRolePermissions: this.options.enforceRolePermissions === true,
-              oneAtATime,
-              failing,
-              thrown,
-            }),
-          { readCommitted },
-        );
-        for (const e of result.executed) {
-          this.telemetry.mitigationExecutionStarted(e.actionType);
-          this.telemetry.mitigationExecutionFinished(e.actionType, e.status);
+    try {
+      for (;;) {
+        try {
+          const result = await this.store.transaction(
+            (tx) =>
+              runBatch(tx, task, claims, {
+                clock: this.clock,
+                actions,
+                enforceRolePermissions: this.options.enforceRolePermissions === true,
+                oneAtATime,
+                failing,
+                thrown,
+                started,
+              }),
+            { readCommitted },
+          );
+          for (const e of result.executed) {
+            running.delete(e.key);
+            this.telemetry.mitigationExecutionFinished(e.actionType, e.status);
+          }
+          // The task ends in finishDoneTasks once nothing is left to claim: after this process's last commit, so the
+          // process that commits a task's last batch always sees every finding DONE.
+          return;
+        } catch (err) {
+          // Judged after the store has: a database that failed (or went away) is retried with the claims later.
+          const by = thrown.by;
+          if (!by || isDatabaseError(err)) throw err;
+          if ('batch' in by) {
+            oneAtATime = true; // find which execution of the batch throws
+            continue;
+          }
+          const { findingId, position, actionName } = by;
+          this.logger.error({ err, taskId: task.task_id, findingId, actionName }, 'mitigation action failed unexpectedly');
+          failing.set(executionKey(findingId, position), {
+            status: 'FAILED',
+            errorCode: 'INVALID_STATE_OF_RESOURCE',
+            message: `ddlocal could not apply ${actionName}: ${(err as Error)?.message ?? String(err)}`,
+          });
         }
-        // The task ends in finishDoneTasks once nothing is left to claim: after this process's last commit, so the
-        // process that commits a task's last batch always sees every finding DONE.
-        return;
-      } catch (err) {
-        // Judged after the store has: a database that failed (or went away) is retried with the claims later.
-        const by = thrown.by;
-        if (!by || isDatabaseError(err)) throw err;
-        if ('batch' in by) {
-          oneAtATime = true; // find which execution of the batch throws
-          continue;
-        }
-        const { findingId, position, actionName } = by;
-        this.logger.error({ err, taskId: task.task_id, findingId, actionName }, 'mitigation action failed unexpectedly');
-        failing.set(executionKey(findingId, position), {
-          status: 'FAILED',
-          errorCode: 'INVALID_STATE_OF_RESOURCE',
-          message: `ddlocal could not apply ${actionName}: ${(err as Error)?.message ?? String(err)}`,
-        });
       }
+    } finally {
+      // Started but not committed (the database failed): no longer in progress here, and no outcome to count.
+      for (const actionType of running.values()) this.telemetry.mitigationExecutionFinished(actionType, undefined);
     }
   }
 
   /** The task's actions snapshot, cached: it never changes. */
   private async snapshot(k: TaskKey): Promise<ActionDefinition[]> {
-    const key = `${k.account_id}/${k.region}/${k.task_id}`;
+    const key = taskKeyOf(k);
     let s = this.snapshots.get(key);
     if (!s) {
       const task = await this.store

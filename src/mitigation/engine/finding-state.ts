@@ -9,6 +9,9 @@ import { updateRows } from '../../store/update-rows.js';
 export type TaskKey = Pick<MitigationTaskFindingRow, 'account_id' | 'region' | 'task_id'>;
 export type FindingKey = TaskKey & Pick<MitigationTaskFindingRow, 'finding_id'>;
 
+/** A task's identity as one string, for maps keyed by task. */
+export const taskKeyOf = (k: TaskKey): string => `${k.account_id}/${k.region}/${k.task_id}`;
+
 /** One finding of a task with all its executions (in position order), and which of them this transaction changed. */
 export interface FindingState {
   row: MitigationTaskFindingRow;

@@ -6,9 +6,8 @@
 // at info level: a task over a million findings must not write a million lines.
 import type { Logger } from 'pino';
 import type { Store } from '../../store/store.js';
-import type { MitigationTaskFindingRow } from '../../store/schema.js';
+import { taskKeyOf, type TaskKey } from './finding-state.js';
 
-type TaskKey = Pick<MitigationTaskFindingRow, 'account_id' | 'region' | 'task_id'>;
 
 interface TrackedTask {
   key: TaskKey;
@@ -40,7 +39,7 @@ export class MitigationProgressLog {
   /** Logs the start of each task among these claims that this process had not worked on yet. */
   async noticeTasks(claims: TaskKey[]): Promise<void> {
     for (const c of claims) {
-      const id = keyOf(c);
+      const id = taskKeyOf(c);
       if (this.tracked.has(id)) continue;
       const counts = await this.count(c);
       const now = Date.now();
@@ -134,8 +133,4 @@ export class MitigationProgressLog {
     }
     return counts;
   }
-}
-
-function keyOf(k: TaskKey): string {
-  return `${k.account_id}/${k.region}/${k.task_id}`;
 }
