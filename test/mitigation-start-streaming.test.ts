@@ -55,6 +55,17 @@ function expiringCertificates(): Promise<{ pem: string; id: string }[]> {
   return certificates;
 }
 
+/** Suppresses the finding's resource for the expiring check, indefinitely. */
+async function suppress(iot: IoTClient, finding: AuditFinding): Promise<void> {
+  await iot.send(
+    new CreateAuditSuppressionCommand({
+      checkName: EXPIRING_CHECK,
+      resourceIdentifier: finding.nonCompliantResource!.resourceIdentifier!,
+      suppressIndefinitely: true,
+    }),
+  );
+}
+
 async function auditExpiringCertificates(iot: IoTClient): Promise<string> {
   await iot.send(
     new UpdateAccountAuditConfigurationCommand({
@@ -111,14 +122,7 @@ forEachStore('StartAuditMitigationActionsTask over several chunks', (suite) => {
     const approachingIn = (chunk: number) => findings.filter((f, position) => chunkOf(position) === chunk && codeOf(f) === APPROACHING);
     const suppressed = [approachingIn(0).at(-1)!, approachingIn(1)[0]!, approachingIn(2)[7]!];
     const suppressedAndFiltered = findings.find((f, position) => chunkOf(position) === 1 && codeOf(f) === PAST)!;
-    for (const f of [...suppressed, suppressedAndFiltered])
-      await iot.send(
-        new CreateAuditSuppressionCommand({
-          checkName: EXPIRING_CHECK,
-          resourceIdentifier: f.nonCompliantResource!.resourceIdentifier!,
-          suppressIndefinitely: true,
-        }),
-      );
+    for (const f of [...suppressed, suppressedAndFiltered]) await suppress(iot, f);
     await iot.send(
       new CreateMitigationActionCommand({
         actionName: 'Deactivate',
@@ -171,15 +175,7 @@ forEachStore('StartAuditMitigationActionsTask over several chunks', (suite) => {
     // all suppressed. Start answers with the task COMPLETED at once, its end time its start time; suppressed findings
     // get a SKIPPED execution, filtered ones none.
     await pool(filtered.length, async (i) => {
-      const f = filtered[i]!;
-      if (f === suppressedAndFiltered) return;
-      await iot.send(
-        new CreateAuditSuppressionCommand({
-          checkName: EXPIRING_CHECK,
-          resourceIdentifier: f.nonCompliantResource!.resourceIdentifier!,
-          suppressIndefinitely: true,
-        }),
-      );
+      if (filtered[i] !== suppressedAndFiltered) await suppress(iot, filtered[i]!);
     });
     await iot.send(
       new StartAuditMitigationActionsTaskCommand({
