@@ -305,7 +305,7 @@ async function timeChecksInProcess(store, now) {
     const t = performance.now();
     let n = 0;
     try {
-      n = (await store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: REGION, now, configuration: {} }))).findings.length;
+      n = [...(await store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: REGION, now, configuration: {} }))).findings].length;
     } catch (err) {
       n = `failed: ${err.errorCode ?? err.message}`;
     }

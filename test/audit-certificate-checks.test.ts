@@ -26,7 +26,7 @@ import {
   type TestCertificate,
 } from './helpers/certs.js';
 import { tempDir } from './helpers/temp-dir.js';
-import type { AuditCheck, CheckResult } from '../src/audit/checks/check.js';
+import type { AuditCheck } from '../src/audit/checks/check.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { caCertificateExpiringCheck } from '../src/audit/checks/ca-certificate-expiring.js';
 import { deviceCertificateExpiringCheck } from '../src/audit/checks/device-certificate-expiring.js';
@@ -35,6 +35,7 @@ import { caCertificateKeyQualityCheck } from '../src/audit/checks/ca-certificate
 import { deviceCertificateKeyQualityCheck } from '../src/audit/checks/device-certificate-key-quality.js';
 import { isRocaVulnerable, ROCA_PRIMES } from '../src/audit/analysis/roca.js';
 import { parseBlocklist, weakKeyFingerprint } from '../src/audit/analysis/weak-keys.js';
+import { evaluated, type EvaluatedCheck } from './helpers/check-results.js';
 
 const REGION = 'us-east-1';
 const DAY = 86_400_000;
@@ -99,8 +100,8 @@ forEachStore('certificate checks', (suite) => {
     accountId = String(++account);
     iot = server.iot(accountId, REGION);
   };
-  const run = (check: AuditCheck, now: number, configuration: Record<string, string> = {}): Promise<CheckResult> =>
-    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now, configuration }));
+  const run = (check: AuditCheck, now: number, configuration: Record<string, string> = {}): Promise<EvaluatedCheck> =>
+    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now, configuration })).then(evaluated);
 
   async function registerCa(ca: TestCertificate, active = true): Promise<string> {
     const { registrationCode } = await iot.send(new GetRegistrationCodeCommand({}));
@@ -114,7 +115,7 @@ forEachStore('certificate checks', (suite) => {
     const out = await iot.send(new RegisterCertificateCommand({ certificatePem: cert.pem, caCertificatePem: ca.pem, status }));
     return out.certificateId!;
   }
-  const ids = (r: CheckResult) => r.findings.map((f) => Object.values(f.nonCompliantResource.resourceIdentifier)[0]);
+  const ids = (r: EvaluatedCheck) => r.findings.map((f) => Object.values(f.nonCompliantResource.resourceIdentifier)[0]);
 
   test('the five checks are catalogued with their severities', () => {
     const expected: [AuditCheck, string][] = [
@@ -271,7 +272,7 @@ forEachStore('certificate checks', (suite) => {
     const runWithBlocklists = (paths: string[]) =>
       server.store.transaction((db) =>
         deviceCertificateKeyQualityCheck.run({ db, accountId, region: REGION, now: Date.now(), configuration: {}, weakKeyBlocklists: paths }),
-      );
+      ).then(evaluated);
     const result = await runWithBlocklists([list]);
     const got = result.findings.map((f) => `${f.nonCompliantResource.resourceIdentifier.deviceCertificateId} ${f.reasonForNonComplianceCode}`).sort();
     assert.deepEqual(

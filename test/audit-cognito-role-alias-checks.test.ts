@@ -12,6 +12,7 @@ import { iotRoleAliasOverlyPermissiveCheck as aliasCheck } from '../src/audit/ch
 import { iotRoleAliasAllowsAccessToUnusedServicesCheck as unusedCheck } from '../src/audit/checks/iot-role-alias-allows-access-to-unused-services.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import type { AuditCheck } from '../src/audit/checks/check.js';
+import { evaluated } from './helpers/check-results.js';
 
 const R = 'arn:aws:iot:us-east-1:123456789012:';
 const AUTH_CODES: RoleCode[] = [
@@ -68,7 +69,7 @@ forEachStore('Cognito and role-alias checks', (suite) => {
     assert.equal(res.status, 200, await res.text());
   };
   const run = (check: AuditCheck) =>
-    server.store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: 'us-east-1', now: server.clock.now(), configuration: {} }));
+    server.store.transaction((db) => check.run({ db, accountId: ACCOUNT, region: 'us-east-1', now: server.clock.now(), configuration: {} })).then(evaluated);
   before(() => ({ server } = suite));
 
   test('catalogued with their severities', () => {

@@ -8,6 +8,7 @@ import { conflictingClientIdsCheck } from '../src/audit/checks/conflicting-clien
 import { overlappingSessions, type Session } from '../src/audit/ingest/ingest.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import type { AuditCheck } from '../src/audit/checks/check.js';
+import { evaluated } from './helpers/check-results.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -59,7 +60,7 @@ forEachStore('connection checks', (suite) => {
     server.clock.set(NOW);
   });
   const run = (check: AuditCheck, accountId: string, extra: Record<string, unknown> = {}) =>
-    server.store.transaction((db) => check.run({ db, accountId, region: 'us-east-1', now: NOW, configuration: {}, ...extra }));
+    server.store.transaction((db) => check.run({ db, accountId, region: 'us-east-1', now: NOW, configuration: {}, ...extra })).then(evaluated);
 
   test('both checks are catalogued with their severities', () => {
     assert.equal(AUDIT_CHECKS.get('DEVICE_CERTIFICATE_SHARED_CHECK')?.severity, 'CRITICAL');

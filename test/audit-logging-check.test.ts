@@ -5,6 +5,7 @@ import { SetLoggingOptionsCommand, SetV2LoggingOptionsCommand, type IoTClient } 
 import { forEachStore, type TestServer } from './helpers/server.js';
 import { loggingDisabledCheck } from '../src/audit/checks/logging-disabled.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
+import { evaluated } from './helpers/check-results.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/iot-logging';
 
@@ -17,7 +18,7 @@ forEachStore('LOGGING_DISABLED_CHECK', (suite) => {
   const run = () =>
     server.store.transaction((db) =>
       loggingDisabledCheck.run({ db, accountId, region: 'us-east-1', now: Date.now(), configuration: {} }),
-    );
+    ).then(evaluated);
   before(() => ({ server } = suite));
   const fresh = () => {
     accountId = String(++account);

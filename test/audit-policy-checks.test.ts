@@ -9,6 +9,7 @@ import { iotPolicyOverlyPermissiveCheck } from '../src/audit/checks/iot-policy-o
 import { iotPolicyPotentialMisConfigurationCheck } from '../src/audit/checks/iot-policy-potential-mis-configuration.js';
 import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import type { AuditCheck } from '../src/audit/checks/check.js';
+import { evaluated } from './helpers/check-results.js';
 
 const REGION = 'us-east-1';
 const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -35,7 +36,7 @@ forEachStore('IoT policy checks', (suite) => {
   let iot: IoTClient;
   let accountId: string;
   const run = (check: AuditCheck) =>
-    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now: Date.now(), configuration: {} }));
+    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now: Date.now(), configuration: {} })).then(evaluated);
   const createPolicy = (policyName: string, policyDocument: string) => iot.send(new CreatePolicyCommand({ policyName, policyDocument }));
   // A fresh account per test keeps the policies of one test out of the next.
   const fresh = () => {

@@ -29,6 +29,7 @@ import { AUDIT_CHECKS } from '../src/audit/checks/index.js';
 import { revokedDeviceCertificateStillActiveCheck } from '../src/audit/checks/revoked-device-certificate-still-active.js';
 import { revokedCaCertificateStillActiveCheck } from '../src/audit/checks/revoked-ca-certificate-still-active.js';
 import { intermediateCaRevokedForActiveDeviceCertificatesCheck } from '../src/audit/checks/intermediate-ca-revoked-for-active-device-certificates.js';
+import { evaluated, type EvaluatedCheck } from './helpers/check-results.js';
 
 const REGION = 'us-east-1';
 
@@ -79,8 +80,8 @@ forEachStore('revocation checks', (suite) => {
     // A new evaluation instant per test: fetch caching is per (account, region, task start).
     now = Date.now() + account;
   };
-  const run = (check: AuditCheck, at = now): Promise<CheckResult> =>
-    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now: at, configuration: {} }));
+  const run = (check: AuditCheck, at = now): Promise<EvaluatedCheck> =>
+    server.store.transaction((db) => check.run({ db, accountId, region: REGION, now: at, configuration: {} })).then(evaluated);
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -262,7 +263,7 @@ forEachStore('revocation checks', (suite) => {
     assert.match(failure.message, /foreign\.crl: the CRL is issued by/);
     assert.match(failure.message, /ldap:\/\/ldap\.example\/cn=crl: uses the scheme ldap:/);
     assert.doesNotMatch(failure.message, /good\.crl/, 'a certificate with one usable CRL is decided');
-    assert.deepEqual(failure.partial.findings.map((f) => f.nonCompliantResource.resourceIdentifier.deviceCertificateId), [provenId]);
+    assert.deepEqual([...failure.partial.findings].map((f) => f.nonCompliantResource.resourceIdentifier.deviceCertificateId), [provenId]);
   });
 
   test('through the engine: a check that fails with DATA_UNAVAILABLE still reports the findings it proved', async () => {

@@ -40,12 +40,7 @@ export const caCertificateExpiringCheck = defineAuditCheck({
       .execute();
     return {
       checked: await countActiveCaCertificates(ctx),
-      findings: expiringFindings(
-        rows.map((r) => ({ certificate_id: r.certificate_id, not_after: Number(r.not_after) })),
-        ctx.now,
-        CA_EXPIRATION_THRESHOLD_DAYS,
-        caResource,
-      ),
+      findings: expiringFindings(rows, ctx.now, CA_EXPIRATION_THRESHOLD_DAYS, caResource),
     };
   },
 });

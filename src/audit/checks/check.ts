@@ -69,7 +69,25 @@ export interface CheckContext extends CheckSettings {
 export interface CheckResult {
   /** `totalResourcesCount`: the resources examined. */
   checked: number;
-  findings: CheckFinding[];
+  /**
+   * Iterated once, after run() has resolved and outside its transaction, while the engine stores the findings in
+   * bounded batches: an array, or — for a check with a finding per row of a large table — findingsOf(rows, …), which
+   * makes each finding only when it is stored. Iterating must not read the database.
+   */
+  findings: Iterable<CheckFinding>;
+}
+
+/**
+ * The findings of `rows`, one per row, made one at a time as they are iterated. A million findings of a large fleet
+ * then never exist in memory together, only the rows the check read (docs/benchmarks.md, "Audit of 1,000,000
+ * certificates"). It can be iterated more than once.
+ */
+export function findingsOf<Row>(rows: readonly Row[], toFinding: (row: Row) => CheckFinding): Iterable<CheckFinding> {
+  return {
+    *[Symbol.iterator]() {
+      for (const row of rows) yield toFinding(row);
+    },
+  };
 }
 
 /** The ResourceIdentifier member a check's non-compliant resources use. */

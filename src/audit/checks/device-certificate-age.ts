@@ -1,6 +1,6 @@
 // DEVICE_CERTIFICATE_AGE_CHECK (docs/decisions.md#a12): in-scope device certificates whose age, measured from
 // notBefore, reaches the configured threshold (default 365 days). One range query over the stored not_before facts.
-import { defineAuditCheck, type CheckContext, type CheckResult } from './check.js';
+import { defineAuditCheck, findingsOf, type CheckContext, type CheckResult } from './check.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
 import { dayThreshold } from './day-threshold.js';
 import { DAY_MS } from '../../kernel/clock.js';
@@ -23,7 +23,7 @@ export const deviceCertificateAgeCheck = defineAuditCheck({
       .execute();
     return {
       checked: await countInScopeDeviceCertificates(ctx),
-      findings: rows.map((r) => {
+      findings: findingsOf(rows, (r) => {
         const notBefore = Number(r.not_before);
         return {
           nonCompliantResource: { ...deviceResource(r.certificate_id), additionalInfo: { NOT_BEFORE_TIME: String(notBefore) } },

@@ -1,7 +1,7 @@
 // DEVICE_CERTIFICATE_EXPIRING_CHECK: in-scope device certificates past or within the configured
 // threshold of their notAfter. Set-based: one count and one range query over the stored not_after facts.
 // The shared rule also serves CA_CERTIFICATE_EXPIRING_CHECK.
-import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
+import { defineAuditCheck, findingsOf, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { dayThreshold } from './day-threshold.js';
 import { scoped } from '../../store/scoped.js';
 import { DAY_MS } from '../../kernel/clock.js';
@@ -11,20 +11,21 @@ const DEVICE_SCOPE_STATUSES = ['ACTIVE', 'PENDING_TRANSFER'];
 
 /** The findings of the expiring rule for rows already limited to `not_after ≤ now + threshold`. */
 export function expiringFindings(
-  rows: { certificate_id: string; not_after: number }[],
+  rows: readonly { certificate_id: string; not_after: number | string | bigint }[],
   now: number,
   days: number,
   resource: (id: string) => AuditResource,
-): CheckFinding[] {
-  return rows.map((r) => {
-    const past = r.not_after <= now;
+): Iterable<CheckFinding> {
+  return findingsOf(rows, (r) => {
+    const notAfter = Number(r.not_after);
+    const past = notAfter <= now;
     return {
-      nonCompliantResource: { ...resource(r.certificate_id), additionalInfo: { EXPIRATION_TIME: String(r.not_after) } },
+      nonCompliantResource: { ...resource(r.certificate_id), additionalInfo: { EXPIRATION_TIME: String(notAfter) } },
       reasonForNonComplianceCode: past ? 'CERTIFICATE_PAST_EXPIRATION' : 'CERTIFICATE_APPROACHING_EXPIRATION',
       reasonForNonCompliance: past
         ? 'Certificate is past its expiration.'
         : // Rounded up: a certificate expiring in 2.5 days has 3 calendar days left, never "0 days".
-          `Certificate expires in ${Math.ceil((r.not_after - now) / DAY_MS)} days, within the threshold of ${days} days.`,
+          `Certificate expires in ${Math.ceil((notAfter - now) / DAY_MS)} days, within the threshold of ${days} days.`,
     };
   });
 }
@@ -68,12 +69,7 @@ export const deviceCertificateExpiringCheck = defineAuditCheck({
       .execute();
     return {
       checked: await countInScopeDeviceCertificates(ctx),
-      findings: expiringFindings(
-        rows.map((r) => ({ certificate_id: r.certificate_id, not_after: Number(r.not_after) })),
-        ctx.now,
-        days,
-        deviceResource,
-      ),
+      findings: expiringFindings(rows, ctx.now, days, deviceResource),
     };
   },
 });

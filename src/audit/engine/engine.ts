@@ -5,15 +5,17 @@
 // a restart is resumed (not failed) when the next runner starts — its checks evaluate at the stored taskStartTime,
 // so the result is the same as if it had never been interrupted. Each check's findings and status commit in one
 // transaction guarded by "still IN_PROGRESS", so a cancel or a second runner can never produce half a check.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Store, Db } from '../../store/store.js';
-import type { AuditTaskRow } from '../../store/schema.js';
+import type { AuditTaskRow, Database } from '../../store/schema.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { CheckFinding, CheckResult, CheckSettings } from '../checks/check.js';
 import { AUDIT_CHECKS } from '../checks/index.js';
 import { canonicalCheckName, CHECK_IDENTIFIERS, resourceKey } from './catalogue.js';
 import { fromJson, toJson } from '../../kernel/json.js';
+import { findingIdSequence } from './finding-ids.js';
 import { dueInstant, type Schedule } from './schedule.js';
 import { notifyAuditTaskEnded } from './notification.js';
 import { BackgroundLoop, wakeSignal } from '../../kernel/background-loop.js';
@@ -96,42 +98,62 @@ function findingKey(checkName: string, identifier: Record<string, unknown>): str
 }
 
 /**
- * Stores one check's findings for a task (new UUID v4 ids, docs/decisions.md#a37, all with `findingTime`) and returns
- * the number of distinct non-compliant resources.
+ * Stores one check's findings for a task (ids from findingIdSequence, docs/decisions.md#a37, all with `findingTime`),
+ * converting and inserting them INSERT_BATCH at a time as it iterates them, so a check that hands its findings over
+ * lazily never has them all in memory. Returns how many it stored and the number of distinct non-compliant resources.
  */
 export async function storeFindings(
   db: Db,
   task: Pick<AuditTaskRow, 'account_id' | 'region' | 'task_id' | 'task_start_time'>,
   checkName: string,
   severity: string,
-  findings: CheckFinding[],
+  findings: Iterable<CheckFinding>,
   findingTime: number,
-): Promise<number> {
-  const keys = new Set<string>();
-  const rows = findings.map((f) => {
-    const key = findingKey(checkName, f.nonCompliantResource.resourceIdentifier);
-    keys.add(key);
-    return {
+): Promise<{ stored: number; nonCompliant: number }> {
+  const nextId = findingIdSequence();
+  let batch: Insertable<Database['audit_findings']>[] = [];
+  let stored = 0;
+  const flush = async () => {
+    if (batch.length) await db.insertInto('audit_findings').values(batch).execute();
+    stored += batch.length;
+    batch = [];
+  };
+  for (const f of findings) {
+    batch.push({
       account_id: task.account_id,
       region: task.region,
-      finding_id: randomUUID(),
+      finding_id: nextId(),
       task_id: task.task_id,
       check_name: checkName,
       task_start_time: task.task_start_time,
       finding_time: findingTime,
       severity,
       resource_type: f.nonCompliantResource.resourceType,
-      resource_key: key,
+      resource_key: findingKey(checkName, f.nonCompliantResource.resourceIdentifier),
       resource_identifier: toJson(f.nonCompliantResource.resourceIdentifier),
       additional_info: f.nonCompliantResource.additionalInfo ? toJson(f.nonCompliantResource.additionalInfo) : null,
       related_resources: f.relatedResources?.length ? toJson(f.relatedResources) : null,
       reason: f.reasonForNonCompliance,
       reason_code: f.reasonForNonComplianceCode,
-    };
-  });
-  for (let i = 0; i < rows.length; i += INSERT_BATCH)
-    await db.insertInto('audit_findings').values(rows.slice(i, i + INSERT_BATCH)).execute();
-  return keys.size;
+    });
+    if (batch.length === INSERT_BATCH) await flush();
+  }
+  await flush();
+  if (stored === 0) return { stored, nonCompliant: 0 };
+  // Counted by the database (through the by-task index) rather than in a set of every key held in memory.
+  const distinct = await db
+    .selectFrom('audit_findings')
+    .select((eb) => eb.fn.count<number | string>('resource_key').distinct().as('n'))
+    .where('account_id', '=', task.account_id)
+    .where('region', '=', task.region)
+    .where('task_id', '=', task.task_id)
+    .where('check_name', '=', checkName)
+    .executeTakeFirstOrThrow();
+  return { stored, nonCompliant: Number(distinct.n) };
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
 /** The start of the previous run of the same scheduled audit, if this task is a scheduled run and not its first. */
@@ -231,7 +253,7 @@ async function evaluate(store: Store, task: AuditTaskRow, checkName: string, opt
     // docs/decisions.md#a33).
     // Such an error may carry `partial`: the findings proven from the data that was available, still reported.
     const e = err as { errorCode?: unknown; message?: unknown; partial?: Partial<CheckResult> };
-    const partial = Array.isArray(e.partial?.findings) ? (e.partial as CheckResult) : undefined;
+    const partial = isIterable(e.partial?.findings) ? (e.partial as CheckResult) : undefined;
     return {
       kind: 'failed',
       severity: check.severity,
@@ -287,26 +309,26 @@ async function storeOutcome(
     const findingTime = Math.max(clock.now(), task.task_start_time);
     if (outcome.kind === 'failed') {
       const partial = outcome.partial;
-      const nonCompliant = partial
+      const saved = partial
         ? await storeFindings(tx, task, checkName, outcome.severity!, partial.findings, findingTime)
-        : null;
+        : undefined;
       await where(tx.updateTable('audit_task_checks'))
         .set({
           status: 'FAILED',
           error_code: outcome.errorCode,
           message: outcome.message.slice(0, 2048),
           total_resources: partial?.checked ?? null,
-          non_compliant_resources: nonCompliant,
+          non_compliant_resources: saved?.nonCompliant ?? null,
         })
         .execute();
-      return { status: 'FAILED', findings: partial?.findings.length ?? 0 };
+      return { status: 'FAILED', findings: saved?.stored ?? 0 };
     }
-    const nonCompliant = await storeFindings(tx, task, checkName, outcome.severity, outcome.result.findings, findingTime);
-    const status = nonCompliant > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT';
+    const saved = await storeFindings(tx, task, checkName, outcome.severity, outcome.result.findings, findingTime);
+    const status = saved.nonCompliant > 0 ? 'COMPLETED_NON_COMPLIANT' : 'COMPLETED_COMPLIANT';
     await where(tx.updateTable('audit_task_checks'))
-      .set({ status, total_resources: outcome.result.checked, non_compliant_resources: nonCompliant })
+      .set({ status, total_resources: outcome.result.checked, non_compliant_resources: saved.nonCompliant })
       .execute();
-    return { status, findings: outcome.result.findings.length };
+    return { status, findings: saved.stored };
   });
 }
 
