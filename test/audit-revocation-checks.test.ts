@@ -376,4 +376,66 @@ forEachStore('revocation checks', (suite) => {
       issuerCertificateSerialNumber: '0badc0de',
     });
   });
+
+  /** Copies of a registered device certificate's row under new ids (in increasing order) and serials: a fleet of
+   *  `count` certificates without generating each one (the checks read only the stored facts). */
+  async function cloneDevice(certificateId: string, count: number, serialOf: (i: number) => string): Promise<string[]> {
+    const row = await server.store.transaction((db) =>
+      db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('region', '=', REGION)
+        .where('certificate_id', '=', certificateId)
+        .executeTakeFirstOrThrow(),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 500) {
+      const rows: (typeof row)[] = [];
+      for (let j = i; j < Math.min(count, i + 500); j++) {
+        const id = j.toString(16).padStart(64, '0');
+        ids.push(id);
+        rows.push({ ...row, certificate_id: id, serial_number: serialOf(j) });
+      }
+      await server.store.transaction((db) => db.insertInto('certificates').values(rows).execute());
+    }
+    return ids;
+  }
+
+  test('intermediate check: 150,000 active devices under one intermediate CA (more than a JavaScript call takes as arguments)', async () => {
+    // Regression: the device ids were gathered with push(...rows), which throws "Maximum call stack size exceeded"
+    // past ~120,000 rows, so the check FAILED for any intermediate CA with a large fleet below it.
+    fresh();
+    const root = await makeCa();
+    const intermediate = await makeCa({ issuer: root });
+    const rootId = await registerCa(root);
+    const intermediateId = await registerCa(intermediate);
+    const device = await registerDevice(intermediate, await makeDeviceCertificate(intermediate));
+    await cloneDevice(device, 150_000, (i) => (0x100000 + i).toString(16));
+    await call('PUT', `/_ddlocal/crls/${rootId}`, { crl: await makeCrl(root, [intermediate.serialNumber]) });
+    const result = await run(intermediateCaRevokedForActiveDeviceCertificatesCheck);
+    assert.equal(result.findings.length, 1);
+    const finding = result.findings[0]!;
+    assert.equal((finding.nonCompliantResource.resourceIdentifier.issuerCertificateIdentifier as { issuerId: string }).issuerId, intermediateId);
+    assert.match(finding.reasonForNonCompliance, /; 150001 active device certificates chain to it\.$/);
+    assert.equal(finding.relatedResources!.length, 150_001);
+  });
+
+  test('revoked device check reads the certificates in pages: findings on both sides of every page boundary, none twice', async () => {
+    fresh();
+    const ca = await makeCa();
+    const caId = await registerCa(ca);
+    const device = await registerDevice(ca, await makeDeviceCertificate(ca));
+    const serialOf = (i: number) => (0x200000 + i).toString(16);
+    const ids = await cloneDevice(device, 12_000, serialOf);
+    // Pages are 5,000 rows; the one registered device sorts somewhere among the copies.
+    const revoked = [0, 4998, 4999, 5000, 5001, 9999, 10000, 11999];
+    await call('PUT', `/_ddlocal/crls/${caId}`, { crl: await makeCrl(ca, revoked.map(serialOf)) });
+    const result = await run(revokedDeviceCertificateStillActiveCheck);
+    assert.equal(result.checked, 12_001);
+    assert.deepEqual(
+      result.findings.map((f) => f.nonCompliantResource.resourceIdentifier.deviceCertificateId),
+      revoked.map((i) => ids[i]),
+    );
+  });
 });

@@ -5,6 +5,7 @@
 import { defineAuditCheck, type AuditResource, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { isRocaVulnerable } from '../analysis/roca.js';
 import { loadWeakKeyBlocklist, weakKeyFingerprint } from '../analysis/weak-keys.js';
+import { certificatePages } from './pages.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
 
 /** The reason codes of the key-quality rule, shared with CA_CERTIFICATE_KEY_QUALITY_CHECK. */
@@ -41,11 +42,14 @@ export const deviceCertificateKeyQualityCheck = defineAuditCheck({
   resourceIdentifier: 'deviceCertificateId',
   reasonCodes: KEY_QUALITY_CODES,
   async run(ctx: CheckContext): Promise<CheckResult> {
-    const rows = await inScopeDeviceCertificates(ctx)
-      .select(['certificate_id', 'rsa_modulus'])
-      .where('key_algorithm', '=', 'RSA')
-      .orderBy('certificate_id')
-      .execute();
-    return { checked: await countInScopeDeviceCertificates(ctx), findings: keyQualityFindings(rows, deviceResource, ctx.weakKeyBlocklists) };
+    // A page at a time: the RSA moduli of a million certificates are half a gigabyte of text.
+    const findings: CheckFinding[] = [];
+    const pages = certificatePages((after, limit) => {
+      let query = inScopeDeviceCertificates(ctx).select(['certificate_id', 'rsa_modulus']).where('key_algorithm', '=', 'RSA');
+      if (after !== undefined) query = query.where('certificate_id', '>', after);
+      return query.orderBy('certificate_id').limit(limit).execute();
+    });
+    for await (const page of pages) findings.push(...keyQualityFindings(page, deviceResource, ctx.weakKeyBlocklists));
+    return { checked: await countInScopeDeviceCertificates(ctx), findings };
   },
 });

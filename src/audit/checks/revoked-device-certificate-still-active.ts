@@ -3,6 +3,7 @@
 // with DATA_UNAVAILABLE (docs/decisions.md#a33).
 import { defineAuditCheck, type CheckContext, type CheckFinding, type CheckResult } from './check.js';
 import { RevocationDataUnavailable, RevocationResolver, unavailableMessage, type SubjectCertificate } from '../revocation/crls.js';
+import { certificatePages } from './pages.js';
 import { countInScopeDeviceCertificates, deviceResource, inScopeDeviceCertificates } from './device-certificate-expiring.js';
 
 export const revokedFinding = (
@@ -15,21 +16,22 @@ export const revokedFinding = (
   reasonForNonCompliance: `Certificate serial ${c.serial_number} is on its issuer's CRL (${source}) but its status is ${c.status}.`,
 });
 
-/** Certificates of the scope that have at least one CRL source: a distribution point, or a registered CRL of a CA. */
-async function withCrlSource(ctx: CheckContext, resolver: RevocationResolver) {
+/** A page of the scope's certificates that have at least one CRL source: a distribution point, or a registered CRL
+ *  of a CA. Without their PEM: the resolver reads one only to decode an issuer name it has not seen. */
+function withCrlSource(ctx: CheckContext, resolver: RevocationResolver, after: string | undefined, limit: number) {
   const caIds = resolver.casWithRegisteredCrl.map((c) => c.certificate_id);
   const caSubjects = [...new Set(resolver.casWithRegisteredCrl.map((c) => c.subject))];
-  return inScopeDeviceCertificates(ctx)
-    .select(['certificate_id', 'certificate_pem', 'issuer', 'serial_number', 'crl_urls', 'ca_certificate_id', 'status'])
+  let query = inScopeDeviceCertificates(ctx)
+    .select(['certificate_id', 'issuer', 'serial_number', 'crl_urls', 'ca_certificate_id', 'status'])
     .where((eb) =>
       eb.or([
         eb('crl_urls', '<>', '[]'),
         ...(caIds.length ? [eb('ca_certificate_id', 'in', caIds)] : []),
         ...(caSubjects.length ? [eb('issuer', 'in', caSubjects)] : []),
       ]),
-    )
-    .orderBy('certificate_id')
-    .execute();
+    );
+  if (after !== undefined) query = query.where('certificate_id', '>', after);
+  return query.orderBy('certificate_id').limit(limit).execute();
 }
 
 export const revokedDeviceCertificateStillActiveCheck = defineAuditCheck({
@@ -40,14 +42,16 @@ export const revokedDeviceCertificateStillActiveCheck = defineAuditCheck({
   async run(ctx: CheckContext): Promise<CheckResult> {
     const resolver = await RevocationResolver.create(ctx);
     const findings: CheckFinding[] = [];
-    const failures: string[] = [];
-    for (const c of await withCrlSource(ctx, resolver)) {
-      const state = await resolver.stateOf(c satisfies SubjectCertificate);
-      if (state.state === 'revoked') findings.push(revokedFinding(deviceResource(c.certificate_id), c, state.source));
-      else if (state.state === 'unknown') failures.push(...state.failures);
-    }
+    // A set: a million certificates behind one unreadable CRL name it once, not a million times.
+    const failures = new Set<string>();
+    for await (const page of certificatePages((after, limit) => withCrlSource(ctx, resolver, after, limit)))
+      for (const c of page) {
+        const state = await resolver.stateOf(c satisfies SubjectCertificate);
+        if (state.state === 'revoked') findings.push(revokedFinding(deviceResource(c.certificate_id), c, state.source));
+        else if (state.state === 'unknown') for (const f of state.failures) failures.add(f);
+      }
     const result = { checked: await countInScopeDeviceCertificates(ctx), findings };
-    if (failures.length) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
+    if (failures.size) throw new RevocationDataUnavailable(unavailableMessage(failures), result);
     return result;
   },
 });

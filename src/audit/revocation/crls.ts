@@ -161,7 +161,9 @@ function taskFetches(ctx: RevocationScope): Map<string, Promise<FetchOutcome>> {
 /** The facts of a certificate whose revocation is asked (device or CA certificate rows). */
 export interface SubjectCertificate {
   certificate_id: string;
-  certificate_pem: string;
+  /** Absent for device certificates read in bulk: the resolver reads it from `certificates` only when it must decode
+   *  the issuer name, once per distinct issuer text, instead of every row carrying its PEM. */
+  certificate_pem?: string;
   issuer: string;
   serial_number: string;
   crl_urls: string;
@@ -211,6 +213,8 @@ export function unavailableMessage(failures: Iterable<string>): string {
  */
 export class RevocationResolver {
   private caRows: { certificate_id: string; subject: string; certificate_pem: string }[] = [];
+  /** caRows by subject text: the candidate issuers of a certificate are found without a scan per certificate. */
+  private casBySubject = new Map<string, { certificate_id: string }[]>();
   private parsedCas = new Map<string, px.X509Certificate>();
   private issuingCa: px.X509Certificate | undefined;
   private registered = new Map<string, RegisteredCrl>();
@@ -228,6 +232,11 @@ export class RevocationResolver {
       .selectFrom('ca_certificates')
       .select(['certificate_id', 'subject', 'certificate_pem'])
       .execute();
+    for (const row of r.caRows) {
+      const same = r.casBySubject.get(row.subject);
+      if (same) same.push(row);
+      else r.casBySubject.set(row.subject, [row]);
+    }
     const crls = await scoped(ctx)
       .selectFrom('registered_crls')
       .select(['ca_certificate_id', 'revoked_serials'])
@@ -259,26 +268,35 @@ export class RevocationResolver {
   }
 
   /** The certificates ddlocal knows that may have issued `c` (never `c` itself). */
-  private issuersOf(c: SubjectCertificate): KnownIssuer[] {
+  private async issuersOf(c: SubjectCertificate): Promise<KnownIssuer[]> {
     if (c.ca_certificate_id) {
       const cert = this.ca(c.ca_certificate_id);
       if (cert) return [{ certificateId: c.ca_certificate_id, cert }];
     }
-    const out: KnownIssuer[] = this.caRows
-      .filter((row) => row.subject === c.issuer && row.certificate_id !== c.certificate_id)
+    const out: KnownIssuer[] = (this.casBySubject.get(c.issuer) ?? [])
+      .filter((row) => row.certificate_id !== c.certificate_id)
       .map((row) => ({ certificateId: row.certificate_id, cert: this.ca(row.certificate_id)! }));
     if (this.issuingCa && out.length === 0) {
       const issuing = this.issuingCa;
-      if (nameKey(issuing.subjectName) === this.issuerNameOf(c)) out.push({ certificateId: undefined, cert: issuing });
+      if (nameKey(issuing.subjectName) === (await this.issuerNameOf(c))) out.push({ certificateId: undefined, cert: issuing });
     }
     return out;
   }
 
   /** The encoded issuer name of a certificate, parsed once per distinct issuer text. */
-  private issuerNameOf(c: SubjectCertificate): string {
+  private async issuerNameOf(c: SubjectCertificate): Promise<string> {
     let key = this.issuerNames.get(c.issuer);
     if (key === undefined) {
-      key = nameKey(new px.X509Certificate(c.certificate_pem).issuerName);
+      const pem =
+        c.certificate_pem ??
+        (
+          await scoped(this.ctx)
+            .selectFrom('certificates')
+            .select('certificate_pem')
+            .where('certificate_id', '=', c.certificate_id)
+            .executeTakeFirstOrThrow()
+        ).certificate_pem;
+      key = nameKey(new px.X509Certificate(pem).issuerName);
       this.issuerNames.set(c.issuer, key);
     }
     return key;
@@ -295,7 +313,7 @@ export class RevocationResolver {
 
   /** Whether a fetched CRL may speak for `c`: issued under c's issuer name and, if the issuer is known, signed by it. */
   private async usable(url: string, crl: ParsedCrl, c: SubjectCertificate, issuers: KnownIssuer[]): Promise<string | undefined> {
-    if (crl.issuerName !== this.issuerNameOf(c)) return `${url}: the CRL is issued by ${crl.crl.issuer}, not by ${c.issuer}`;
+    if (crl.issuerName !== (await this.issuerNameOf(c))) return `${url}: the CRL is issued by ${crl.crl.issuer}, not by ${c.issuer}`;
     if (issuers.length === 0) return undefined;
     for (const issuer of issuers) {
       const key = `${url}|${issuer.certificateId ?? 'issuing-ca'}`;
@@ -310,7 +328,7 @@ export class RevocationResolver {
   }
 
   async stateOf(c: SubjectCertificate): Promise<RevocationState> {
-    const issuers = this.issuersOf(c);
+    const issuers = await this.issuersOf(c);
     const serial = normalizeSerial(c.serial_number);
     let usableSources = 0;
     const failures: string[] = [];
