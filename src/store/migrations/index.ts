@@ -8,6 +8,7 @@ import * as outbox from './005-outbox.js';
 import * as mitigation from './006-mitigation.js';
 import * as mitigationUndo from './007-mitigation-undo.js';
 import * as auditFindingsTaskOrder from './008-audit-findings-task-order.js';
+import * as certificatesInScope from './009-certificates-in-scope.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '006-mitigation': mitigation,
   '007-mitigation-undo': mitigationUndo,
   '008-audit-findings-task-order': auditFindingsTaskOrder,
+  '009-certificates-in-scope': certificatesInScope,
 };
