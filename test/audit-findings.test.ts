@@ -181,4 +181,56 @@ forEachStore('audit findings', (suite) => {
     await assertError(() => iot.send(new DescribeAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
     await assertError(() => iot.send(new ListRelatedResourcesForAuditFindingCommand({ findingId: 'nope' })), 'ResourceNotFoundException', 404);
   });
+
+  test('bulk storage: awkward text round-trips unchanged, across several insert batches, lazily iterated', async () => {
+    // On PostgreSQL findings travel as one array per column (unnest): quotes, backslashes, braces, commas, NULL-like
+    // text and non-ASCII must come back as they went in.
+    const awkward = ['say "hi", {NULL}', 'back\\slash \\"', 'NULL', '', ' spaced ', 'ünïcødé ✓ 🚗', "it's", '{a,b}'];
+    const now = server.clock.now() + 1000;
+    const count = 5000 * 2 + 7; // more than two of the engine's insert batches
+    const taskId = await server.store.transaction(async (tx) => {
+      const id = await createAuditTask(tx, {
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+        taskType: 'ON_DEMAND_AUDIT_TASK',
+        taskStartTime: now,
+        checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
+        configurations: {},
+      });
+      const task = { account_id: ACCOUNT, region: 'us-east-1', task_id: id, task_start_time: now };
+      function* findings(): Generator<CheckFinding> {
+        for (let i = 0; i < count; i++) {
+          const text = awkward[i % awkward.length]!;
+          yield {
+            nonCompliantResource: {
+              resourceType: 'DEVICE_CERTIFICATE',
+              // Two findings per certificate: the count of distinct resources is half the findings (rounded up).
+              resourceIdentifier: { deviceCertificateId: `${Math.floor(i / 2)}`.padStart(64, 'b') },
+              additionalInfo: { TEXT: text },
+            },
+            reasonForNonComplianceCode: 'CERTIFICATE_SHARED_BY_MULTIPLE_DEVICES',
+            reasonForNonCompliance: `${text} #${i}`,
+          };
+        }
+      }
+      const saved = await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', findings(), now + 1);
+      assert.deepEqual(saved, { stored: count, nonCompliant: Math.ceil(count / 2) });
+      return id;
+    });
+    const got = new Map<string, { reason: string; info: unknown }>();
+    let nextToken: string | undefined;
+    do {
+      const page = await iot.send(new ListAuditFindingsCommand({ taskId, maxResults: 250, nextToken }));
+      for (const f of page.findings!) got.set(f.findingId!, { reason: f.reasonForNonCompliance!, info: f.nonCompliantResource!.additionalInfo });
+      nextToken = page.nextToken;
+    } while (nextToken);
+    assert.equal(got.size, count);
+    const reasons = new Set([...got.values()].map((g) => g.reason));
+    for (let i = 0; i < count; i += 997) {
+      const text = awkward[i % awkward.length]!;
+      assert.ok(reasons.has(`${text} #${i}`), `reason of finding ${i}`);
+    }
+    const infos = new Set([...got.values()].map((g) => JSON.stringify(g.info)));
+    for (const text of awkward) assert.ok(infos.has(JSON.stringify({ TEXT: text })), `additionalInfo ${JSON.stringify(text)}`);
+  });
 });

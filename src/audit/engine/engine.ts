@@ -16,6 +16,7 @@ import { AUDIT_CHECKS } from '../checks/index.js';
 import { canonicalCheckName, CHECK_IDENTIFIERS, resourceKey } from './catalogue.js';
 import { fromJson, toJson } from '../../kernel/json.js';
 import { findingIdSequence } from './finding-ids.js';
+import { insertRows, INSERT_ROWS_BATCH, type ColumnTypes } from '../../store/insert-rows.js';
 import { dueInstant, type Schedule } from './schedule.js';
 import { notifyAuditTaskEnded } from './notification.js';
 import { BackgroundLoop, wakeSignal } from '../../kernel/background-loop.js';
@@ -26,8 +27,24 @@ import { refreshPlannerStatisticsBefore } from '../../store/refresh-statistics.j
 
 /** Audit tasks and findings are kept 90 days after taskStartTime (docs/decisions.md#m20). */
 export const RETENTION_MS = 90 * DAY_MS;
-/** Findings per INSERT: keeps each statement under SQLite's bound-parameter limit. */
-const INSERT_BATCH = 500;
+/** The SQL types of a finding row's columns, for bulk inserts on PostgreSQL. */
+const FINDING_COLUMNS: ColumnTypes<'audit_findings'> = {
+  account_id: 'text',
+  region: 'text',
+  finding_id: 'text',
+  task_id: 'text',
+  check_name: 'text',
+  task_start_time: 'bigint',
+  finding_time: 'bigint',
+  severity: 'text',
+  resource_type: 'text',
+  resource_key: 'text',
+  resource_identifier: 'text',
+  additional_info: 'text',
+  related_resources: 'text',
+  reason: 'text',
+  reason_code: 'text',
+};
 const POLL_MS = 200;
 
 export type TaskType = 'ON_DEMAND_AUDIT_TASK' | 'SCHEDULED_AUDIT_TASK';
@@ -99,7 +116,7 @@ function findingKey(checkName: string, identifier: Record<string, unknown>): str
 
 /**
  * Stores one check's findings for a task (ids from findingIdSequence, docs/decisions.md#a37, all with `findingTime`),
- * converting and inserting them INSERT_BATCH at a time as it iterates them, so a check that hands its findings over
+ * converting and inserting them a batch at a time as it iterates them, so a check that hands its findings over
  * lazily never has them all in memory. Returns how many it stored and the number of distinct non-compliant resources.
  */
 export async function storeFindings(
@@ -114,7 +131,7 @@ export async function storeFindings(
   let batch: Insertable<Database['audit_findings']>[] = [];
   let stored = 0;
   const flush = async () => {
-    if (batch.length) await db.insertInto('audit_findings').values(batch).execute();
+    await insertRows(db, 'audit_findings', FINDING_COLUMNS, batch);
     stored += batch.length;
     batch = [];
   };
@@ -136,7 +153,7 @@ export async function storeFindings(
       reason: f.reasonForNonCompliance,
       reason_code: f.reasonForNonComplianceCode,
     });
-    if (batch.length === INSERT_BATCH) await flush();
+    if (batch.length === INSERT_ROWS_BATCH) await flush();
   }
   await flush();
   if (stored === 0) return { stored, nonCompliant: 0 };
