@@ -3,7 +3,7 @@
 // so a strict verifier can be added behind the same function.
 import { ApiError, invalidRequest } from '../kernel/errors.js';
 
-const DEFAULT_ACCOUNT = '000000000000';
+export const DEFAULT_ACCOUNT = '000000000000';
 
 export interface SigV4Header {
   accessKeyId: string;

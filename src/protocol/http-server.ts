@@ -10,6 +10,7 @@ import { ApiError, invalidRequest } from '../kernel/errors.js';
 import { resolveCaller } from './auth.js';
 import { SignatureMismatchError, verifySigV4, type CredentialLookup, type VerifiedIdentity } from './sigv4.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
+import type { Pages } from '../kernel/page-route.js';
 import { errorStatus } from './error-status.js';
 import { route } from './router.js';
 import { gatherInput, MAX_BODY_BYTES, parseQuery } from './request.js';
@@ -59,6 +60,8 @@ export interface HttpServerOptions {
   pathAliases?: Record<string, string>;
   /** Strict mode: `METHOD /path` of extension routes served without a signature, besides the health probe. */
   unsignedRoutes?: string[];
+  /** The dashboard's pages (`/`, `/ui/…`): routed to it unsigned, since they authenticate browsers their own way. */
+  pages?: Pages;
   /** Strict mode (docs/strict-mode.md): every request must be signed with a key of this table; absent: open mode. */
   authentication?: {
     lookup: CredentialLookup;
@@ -67,6 +70,9 @@ export interface HttpServerOptions {
     authorizeExtension(identity: VerifiedIdentity, action: string, request: { caller: AccountScope; sourceIp?: string }): void;
   };
 }
+
+/** The largest form a dashboard page accepts: forms carry a few fields, never files. */
+const PAGE_BODY_BYTES = 64 * 1024;
 
 /** The one endpoint strict mode serves unsigned: a readiness probe that reveals nothing of any account. */
 const UNSIGNED_PATHS = new Set(['GET /_ddlocal/health']);
@@ -158,11 +164,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer) {
+function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) {
   const listening = SERVER_OF.get(res)?.listening ?? true;
   if (res.headersSent || res.destroyed) return;
   const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const all: Record<string, string> = { ...headers, 'Content-Length': String(payload.length) };
+  const all: Record<string, string | string[]> = { ...headers, 'Content-Length': String(payload.length) };
   // Once the server is closing, responses to in-flight requests end their connection, so a graceful shutdown does
   // not wait for keep-alive timeouts.
   if (!listening) all['Connection'] = 'close';
@@ -272,10 +278,36 @@ export function createHttpServer(options: HttpServerOptions): Server {
     log.method = method;
     log.path = requestedPath;
     // Before the body is read or anything routed: a refused request changes nothing (docs/decisions.md#w18).
-    const refusal = checkRequestOrigin(req.headersDistinct, req.httpVersion, requestOrigin);
+    const linkable = (method === 'GET' || method === 'HEAD') && options.pages?.serves(method, requestedPath) === true;
+    const refusal = checkRequestOrigin(req.headersDistinct, req.httpVersion, requestOrigin, { linkable });
     if (refusal) {
       await discardBody(req);
       throw refusal;
+    }
+
+    if (options.pages?.serves(method, requestedPath)) {
+      log.operation = 'ddlocal:ui';
+      let body: Buffer;
+      try {
+        body = await readBody(req, PAGE_BODY_BYTES);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) throw invalidRequest(`A dashboard form may not exceed ${PAGE_BODY_BYTES} bytes`);
+        if (err instanceof UnreadableBody) throw invalidRequest(`The request body could not be read: ${err.message}`);
+        throw err;
+      }
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, values] of Object.entries(req.headersDistinct)) headers[name] = values?.join(', ');
+      const out = await options.pages.answer({
+        method,
+        path: requestedPath,
+        query: new URLSearchParams(rawQuery),
+        headers,
+        body,
+        requestId,
+        sourceIp: req.socket.remoteAddress,
+      });
+      send(res, out.status, { ...out.headers, 'x-amzn-RequestId': requestId }, out.body);
+      return out.status;
     }
 
     const extension = rawPath.startsWith('/_ddlocal/') ? findExtension(extensions, method, rawPath) : undefined;

@@ -184,6 +184,17 @@ function checkBrowserOrigin(headers: RequestHeaders, host: string | undefined, p
  * The answer for a request that ddlocal must not serve because of where it was addressed or which page sent it, or
  * undefined when it may be served. `httpVersion` as node:http gives it (`1.1`).
  */
-export function checkRequestOrigin(headers: RequestHeaders, httpVersion: string, policy: RequestOriginPolicy): ApiError | undefined {
-  return checkHost(headers['host'], httpVersion, policy) ?? checkBrowserOrigin(headers, headers['host']?.[0], policy);
+export function checkRequestOrigin(
+  headers: RequestHeaders,
+  httpVersion: string,
+  policy: RequestOriginPolicy,
+  options: { linkable?: boolean } = {},
+): ApiError | undefined {
+  const host = checkHost(headers['host'], httpVersion, policy);
+  if (host) return host;
+  // A dashboard page opened from a link elsewhere (a finding pasted into a ticket) is a top-level GET navigation from
+  // another site. It reads nothing it did not show to a page of ddlocal's own, changes nothing, and the page forbids
+  // framing; the Host rule above still refuses a rebound name (docs/dashboard.md).
+  if (options.linkable && headers['sec-fetch-mode']?.[0] === 'navigate' && headers['sec-fetch-dest']?.[0] === 'document') return undefined;
+  return checkBrowserOrigin(headers, headers['host']?.[0], policy);
 }

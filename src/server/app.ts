@@ -22,6 +22,9 @@ import { readFileSync } from 'node:fs';
 import { buildCredentialsTable, ENVIRONMENT_VARIABLES, parseCredentialsFile, type CredentialsTable } from '../protocol/credentials.js';
 import { CallerAuthorization } from './caller-authorization.js';
 import { simulateRoutes } from './simulate-route.js';
+import { dashboard } from '../ui/dashboard.js';
+import { DEFAULT_ACCOUNT } from '../protocol/auth.js';
+import { errorStatus } from '../protocol/error-status.js';
 
 /**
  * Options left out take their default from the settings table (src/server/config.ts); the settings that have no
@@ -194,15 +197,29 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   if (credentials && authorization) extensions.push(...simulateRoutes(store, clock, credentials, authorization));
   const metrics = metricsMode === 'off' ? undefined : new DdlocalMetrics(store, logger);
   if (metrics) extensions.push(metrics.route());
+  const operations = transactionalOperations(store, clock, undefined, authorization);
+  const defaultRegion = options.defaultRegion ?? defaultSetting('defaultRegion');
   const server = createHttpServer({
     logger,
     telemetry: metrics,
     // Prometheus scrapes /metrics unless told otherwise; no AWS IoT operation uses that path.
     pathAliases: metrics ? { [PROMETHEUS_DEFAULT_PATH]: METRICS_PATH } : undefined,
     unsignedRoutes: metricsMode === 'unsigned' ? [`GET ${METRICS_PATH}`] : undefined,
-    operations: transactionalOperations(store, clock, undefined, authorization),
+    operations,
     extensions,
-    defaultRegion: options.defaultRegion ?? defaultSetting('defaultRegion'),
+    defaultRegion,
+    // Open mode only, for now: strict mode's browser sign-in is not built yet, and pages must not show an account's
+    // state to an unauthenticated browser (docs/dashboard.md).
+    pages:
+      authMode === 'strict'
+        ? undefined
+        : dashboard({
+            store,
+            clock,
+            defaultScope: { accountId: DEFAULT_ACCOUNT, region: defaultRegion },
+            invoke: (operation, input, caller, requestId) => operations.invoke({ operation, input, caller, requestId }),
+            statusOf: errorStatus,
+          }),
     requestOrigin: originPolicy,
     authentication: credentials &&
       authorization && {

@@ -23,7 +23,9 @@ export const ALLOWED_IMPORTS: Record<Layer, Layer[]> = {
   audit: ['kernel', 'model', 'store', 'registry', 'outbox'],
   mitigation: ['kernel', 'model', 'store', 'registry', 'outbox', 'audit', 'iam'],
   fleet: ['kernel', 'model', 'store', 'registry', 'audit', 'mitigation'],
-  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation', 'iam', 'fleet'],
+  // The dashboard's pages: built from the features' operations and domain functions, served by the server.
+  ui: ['kernel', 'model', 'store', 'registry', 'audit', 'mitigation'],
+  server: ['kernel', 'model', 'store', 'protocol', 'registry', 'outbox', 'audit', 'mitigation', 'iam', 'fleet', 'ui'],
   cli: ['kernel', 'model'],
   main: ['cli', 'server', 'kernel'],
   // The package's public entries (src/index.ts, src/testing.ts): composition-root level, beside main.ts.

@@ -1,0 +1,14 @@
+// What a dashboard page may use: the API's own operations, run as the page's caller (so every rule, check and
+// authorization decision is the API's), plus read-only summaries from the registry's domain functions.
+import type { AccountScope } from '../kernel/scope.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../kernel/clock.js';
+
+export interface DashboardContext extends AccountScope {
+  /** The path prefix of this account's pages, `/ui/<account>/<region>`: every link a page writes starts with it. */
+  base: string;
+  /** Runs an AWS IoT operation as this page's caller; throws the API's ApiError as the API would answer it. */
+  call(operation: string, input?: Record<string, unknown>): Promise<Record<string, any>>;
+  store: Store;
+  clock: Clock;
+}

@@ -1,0 +1,99 @@
+// The frame every dashboard page shares: document head, skip link, navigation, the account the page shows, main.
+import { html, type Html } from './html.js';
+
+export type Section = 'overview' | 'audits';
+
+const SECTIONS: { id: Section; path: string; label: string }[] = [
+  { id: 'overview', path: '/', label: 'Overview' },
+  { id: 'audits', path: '/audits', label: 'Audits' },
+];
+
+export interface PageFrame {
+  title: string;
+  section?: Section;
+  /** The account and region shown, and the other ones that can be chosen; absent on pages outside an account. */
+  scope?: { accountId: string; region: string; base: string; choices: { accountId: string; region: string }[] };
+}
+
+function scopeChooser(scope: NonNullable<PageFrame['scope']>): Html {
+  const current = `${scope.accountId}/${scope.region}`;
+  const choices = scope.choices.some((c) => `${c.accountId}/${c.region}` === current) ? scope.choices : [scope, ...scope.choices];
+  return html`<form class="scope" method="get" action="/ui/switch">
+    <label>Account <select name="scope">
+      ${choices.map((c) => {
+        const value = `${c.accountId}/${c.region}`;
+        return html`<option value="${value}"${value === current ? html` selected` : ''}>${c.accountId} · ${c.region}</option>`;
+      })}
+    </select></label>
+    <button type="submit" class="secondary">Show</button>
+  </form>`;
+}
+
+export function page(frame: PageFrame, content: Html): string {
+  const scope = frame.scope;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${frame.title} · ddlocal</title>
+<link rel="stylesheet" href="/ui/assets/ui.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/">ddlocal</a>
+  ${scope
+    ? html`<nav aria-label="Sections"><ul>
+    ${SECTIONS.map((s) => html`<li><a href="${scope.base}${s.path}"${s.id === frame.section ? html` aria-current="page"` : ''}>${s.label}</a></li>`)}
+  </ul></nav>
+  ${scopeChooser(scope)}`
+    : ''}
+</header>
+<main id="main">
+<h1>${frame.title}</h1>
+${content}
+</main>
+</body>
+</html>
+`.text;
+}
+
+/** A status or severity as a coloured badge; the word is always written out, colour only repeats it. */
+export function badge(text: string, tone: 'ok' | 'bad' | 'warn' | 'info' | 'plain'): Html {
+  return html`<span class="badge ${tone}">${text}</span>`;
+}
+
+export function severityBadge(severity: string | undefined): Html {
+  const tone = severity === 'CRITICAL' || severity === 'HIGH' ? 'bad' : severity === 'MEDIUM' ? 'warn' : 'info';
+  return badge(severity ?? 'UNKNOWN', severity ? tone : 'plain');
+}
+
+export function checkStatusBadge(status: string | undefined): Html {
+  switch (status) {
+    case 'COMPLETED_COMPLIANT':
+      return badge('Compliant', 'ok');
+    case 'COMPLETED_NON_COMPLIANT':
+      return badge('Non-compliant', 'bad');
+    case 'FAILED':
+      return badge('Failed', 'warn');
+    case 'CANCELED':
+      return badge('Canceled', 'plain');
+    default:
+      return badge(status === undefined ? 'Unknown' : status.replaceAll('_', ' ').toLowerCase(), 'info');
+  }
+}
+
+export function taskStatusBadge(status: string | undefined): Html {
+  const tone = status === 'COMPLETED' ? 'ok' : status === 'FAILED' ? 'bad' : status === 'IN_PROGRESS' ? 'info' : 'plain';
+  return badge(status ?? 'UNKNOWN', tone);
+}
+
+/** An instant as the browser's readers expect it: UTC, to the second, machine-readable in <time>. */
+export function when(value: unknown): Html {
+  const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) return html`<span class="muted">—</span>`;
+  const iso = date.toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')} UTC</time>`;
+}

@@ -1,0 +1,106 @@
+// Audits: the list of audit tasks, and one audit with its per-check results and its findings, paged by the API's
+// own nextToken so a 100,000-finding audit is served a page at a time.
+import { html, type Html } from '../html.js';
+import { checkStatusBadge, severityBadge, taskStatusBadge, when } from '../layout.js';
+import type { DashboardContext } from '../context.js';
+import { AUDIT_CHECKS } from '../../audit/checks/index.js';
+import { retainedWindow } from './time-window.js';
+
+const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
+/** Findings per page; the API's largest page. */
+const FINDINGS_PER_PAGE = 100;
+
+/** A link to the same page with some query parameters replaced (undefined removes one). */
+function withQuery(path: string, query: URLSearchParams, changes: Record<string, string | undefined>): string {
+  const next = new URLSearchParams(query);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined || v === '') next.delete(k);
+    else next.set(k, v);
+  }
+  const text = next.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export async function auditListPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
+  const now = ctx.clock.now();
+  const status = query.get('taskStatus') ?? '';
+  const input: Record<string, unknown> = { ...retainedWindow(now), maxResults: 100 };
+  if (status) input.taskStatus = status;
+  const token = query.get('nextToken');
+  if (token) input.nextToken = token;
+  const list = await ctx.call('ListAuditTasks', input);
+  const tasks = (list.tasks ?? []) as { taskId: string; taskStatus: string; taskType: string }[];
+  const described = await Promise.all(tasks.map((t) => ctx.call('DescribeAuditTask', { taskId: t.taskId })));
+  return html`<form class="filters" method="get" action="${ctx.base}/audits">
+    <label>Status <select name="taskStatus">
+      <option value="">Any</option>
+      ${TASK_STATUSES.map((s) => html`<option value="${s}"${s === status ? html` selected` : ''}>${s}</option>`)}
+    </select></label>
+    <button type="submit" class="secondary">Filter</button>
+  </form>
+  ${tasks.length === 0
+    ? html`<p class="empty">No audits in the last 90 days${status ? html` with status ${status}` : ''}.</p>`
+    : html`<table><thead><tr><th scope="col">Audit</th><th scope="col">Started</th><th scope="col">Type</th><th scope="col">Status</th>
+        <th scope="col" class="num">Checks</th><th scope="col" class="num">Non-compliant checks</th></tr></thead><tbody>
+        ${tasks.map((t, i) => {
+          const stats = (described[i]!.taskStatistics ?? {}) as Record<string, number>;
+          return html`<tr><td><a href="${ctx.base}/audits/${t.taskId}"><code>${t.taskId}</code></a></td><td>${when(described[i]!.taskStartTime)}</td>
+            <td>${t.taskType === 'SCHEDULED_AUDIT_TASK' ? `Scheduled (${described[i]!.scheduledAuditName ?? ''})` : 'On demand'}</td>
+            <td>${taskStatusBadge(t.taskStatus)}</td><td class="num">${stats.totalChecks ?? '—'}</td><td class="num">${stats.nonCompliantChecks ?? '—'}</td></tr>`;
+        })}</tbody></table>`}
+  ${list.nextToken ? html`<p class="pager"><a href="${withQuery(`${ctx.base}/audits`, query, { nextToken: list.nextToken })}">Older audits</a></p>` : ''}`;
+}
+
+function resourceText(resource: Record<string, any> | undefined): string {
+  const id = resource?.resourceIdentifier ?? {};
+  const [member, value] = Object.entries(id)[0] ?? ['', ''];
+  return `${member}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
+}
+
+export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<Html> {
+  const audit = await ctx.call('DescribeAuditTask', { taskId });
+  const details = Object.entries((audit.auditDetails ?? {}) as Record<string, any>).sort(([a], [b]) => a.localeCompare(b));
+  const checkName = query.get('checkName') ?? '';
+  const suppressed = query.get('suppressed') === 'include';
+  const input: Record<string, unknown> = { taskId, maxResults: FINDINGS_PER_PAGE, listSuppressedFindings: suppressed };
+  if (checkName) input.checkName = checkName;
+  const token = query.get('nextToken');
+  if (token) input.nextToken = token;
+  const findings = await ctx.call('ListAuditFindings', input);
+  const rows = (findings.findings ?? []) as Record<string, any>[];
+  const path = `${ctx.base}/audits/${taskId}`;
+  return html`<dl class="facts">
+    <dt>Audit</dt><dd><code>${taskId}</code></dd>
+    <dt>Status</dt><dd>${taskStatusBadge(audit.taskStatus)}</dd>
+    <dt>Started</dt><dd>${when(audit.taskStartTime)}</dd>
+    <dt>Type</dt><dd>${audit.taskType === 'SCHEDULED_AUDIT_TASK' ? `Scheduled (${audit.scheduledAuditName ?? ''})` : 'On demand'}</dd>
+  </dl>
+  <section class="panel spaced" aria-labelledby="checks"><h2 id="checks">Checks</h2>
+    <table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Result</th><th scope="col" class="num">Non-compliant</th><th scope="col" class="num">Checked</th><th scope="col">Message</th></tr></thead>
+    <tbody>${details.map(
+      ([name, c]) => html`<tr><td><a href="${withQuery(path, new URLSearchParams(), { checkName: name })}">${name}</a></td><td>${severityBadge(AUDIT_CHECKS.get(name)?.severity)}</td>
+        <td>${checkStatusBadge(c.checkRunStatus)}</td><td class="num">${c.nonCompliantResourcesCount ?? '—'}</td><td class="num">${c.totalResourcesCount ?? '—'}</td>
+        <td>${c.message ? html`<span class="muted">${c.errorCode}: ${c.message}</span>` : ''}</td></tr>`,
+    )}</tbody></table>
+  </section>
+  <section class="panel spaced" aria-labelledby="findings"><h2 id="findings">Findings</h2>
+    <form class="filters" method="get" action="${path}">
+      <label>Check <select name="checkName"><option value="">All checks</option>
+        ${details.map(([name]) => html`<option value="${name}"${name === checkName ? html` selected` : ''}>${name}</option>`)}
+      </select></label>
+      <label>Suppressed findings <select name="suppressed">
+        <option value="">Hide</option><option value="include"${suppressed ? html` selected` : ''}>Show</option>
+      </select></label>
+      <button type="submit" class="secondary">Filter</button>
+    </form>
+    ${rows.length === 0
+      ? html`<p class="empty">No findings${checkName ? html` for ${checkName}` : ''}.</p>`
+      : html`<table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th></tr></thead>
+        <tbody>${rows.map(
+          (f) => html`<tr id="finding-${f.findingId}"><td>${f.checkName}</td><td>${severityBadge(f.severity)}</td>
+            <td><code>${resourceText(f.nonCompliantResource)}</code></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td></tr>`,
+        )}</tbody></table>`}
+    <p class="pager">${token ? html`<a href="${withQuery(path, query, { nextToken: undefined })}">First page</a>` : ''}
+      ${findings.nextToken ? html`<a href="${withQuery(path, query, { nextToken: findings.nextToken })}">Next page</a>` : ''}</p>
+  </section>`;
+}

@@ -1,0 +1,202 @@
+// The dashboard (docs/dashboard.md) in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core) against a real ddlocal: the walkthrough's audit, seen through the pages — overview, audit list, one
+// audit, its findings filtered and paged — each page checked with axe-core in light and dark mode. Around it, over
+// plain HTTP: the pages' security headers, error pages with the API's status and words, the cross-site rules, and
+// strict mode, where the pages are not served at all until browser sign-in exists.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  AttachPolicyCommand,
+  CreateKeysAndCertificateCommand,
+  CreatePolicyCommand,
+  DescribeAuditTaskCommand,
+  StartOnDemandAuditTaskCommand,
+  UpdateAccountAuditConfigurationCommand,
+  type IoTClient,
+} from '@aws-sdk/client-iot';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { rawRequest } from './helpers/raw-http.js';
+import { html, raw } from '../src/ui/html.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ACCOUNT = '123456789012';
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** Set to write the pages' screenshots into docs/screenshots/ (they are committed; CI does not rewrite them). */
+const SCREENSHOTS = process.env.DDLOCAL_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
+
+async function seedWalkthrough(iot: IoTClient): Promise<string> {
+  await iot.send(
+    new CreatePolicyCommand({
+      policyName: 'AllowAll',
+      policyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] }),
+    }),
+  );
+  for (let i = 0; i < 3; i++) {
+    const cert = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
+    await iot.send(new AttachPolicyCommand({ policyName: 'AllowAll', target: cert.certificateArn }));
+  }
+  const checks = ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'LOGGING_DISABLED_CHECK', 'DEVICE_CERTIFICATE_EXPIRING_CHECK'];
+  await iot.send(
+    new UpdateAccountAuditConfigurationCommand({
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/Audit`,
+      auditCheckConfigurations: Object.fromEntries(checks.map((c) => [c, { enabled: true }])),
+    }),
+  );
+  const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: checks }));
+  for (;;) {
+    const d = await iot.send(new DescribeAuditTaskCommand({ taskId }));
+    if (d.taskStatus !== 'IN_PROGRESS') return taskId!;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** axe-core's serious and critical violations on the page, as "rule: target" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n: any) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v: { id: string; targets: string[] }) => `${v.id}: ${v.targets.join(', ')}`);
+}
+
+test('html`` escapes every interpolated value except markup it built', () => {
+  const hostile = `<script>alert("x")</script>&'`;
+  assert.equal(html`<p>${hostile}</p>`.text, '<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
+  assert.equal(html`<a href="${hostile}">`.text, '<a href="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">');
+  assert.equal(html`<ul>${['<a>', html`<li>${'<b>'}</li>`]}</ul>`.text, '<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>');
+  assert.equal(html`${raw('<hr>')}${null}${undefined}${false}${0}`.text, '<hr>0');
+});
+
+describe('the dashboard in Chromium', () => {
+  let browser: Browser;
+  let server: TestServer;
+  let auditId: string;
+  let base: string;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: these tests need Debian's chromium package (.ci/run installs it)`);
+    server = await startTestServer('sqlite');
+    auditId = await seedWalkthrough(server.iot(ACCOUNT));
+    base = `/ui/${ACCOUNT}/us-east-1`;
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`the walkthrough's audit through the pages, axe-clean (${colorScheme})`, async () => {
+      // bypassCSP: axe is injected as a script, which the pages' own policy (no script at all) would refuse.
+      const context = await browser.newContext({ colorScheme, bypassCSP: true, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const shot = async (name: string) => {
+        if (!SCREENSHOTS) return;
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: `${SCREENSHOTS}${name}-${colorScheme}.png`, fullPage: true });
+      };
+      try {
+        // The front door leads to the account with the latest audit.
+        await page.goto(`${server.url}/`);
+        assert.equal(new URL(page.url()).pathname, `${base}/`);
+        assert.equal(await page.locator('h1').textContent(), 'Overview');
+        const row = page.locator('tr', { has: page.locator('a', { hasText: 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK' }) });
+        assert.match((await row.textContent())!, /CRITICAL\s*Non-compliant\s*1\s*1/);
+        assert.match((await page.locator('#certs').locator('..').textContent())!, /3\s*certificates/);
+        assert.deepEqual(await seriousViolations(page), []);
+        await shot('overview');
+
+        // The check's link opens the audit, its findings filtered to that check: the AllowAll policy.
+        await row.locator('a').click();
+        assert.equal(new URL(page.url()).pathname, `${base}/audits/${auditId}`);
+        assert.equal(new URL(page.url()).searchParams.get('checkName'), 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK');
+        const findings = page.locator('section[aria-labelledby="findings"] tbody tr');
+        assert.equal(await findings.count(), 1);
+        assert.match((await findings.first().textContent())!, /policyVersionIdentifier: \{"policyName":"AllowAll","policyVersionId":"1"\}/);
+        assert.deepEqual(await seriousViolations(page), []);
+        await shot('audit');
+
+        // The filter form: all checks shows the logging finding too.
+        await page.selectOption('select[name="checkName"]', '');
+        await page.locator('section[aria-labelledby="findings"] button[type="submit"]').click();
+        await page.waitForURL((url) => url.searchParams.get('checkName') === '');
+        assert.equal(await findings.count(), 2);
+
+        // The audit list links back to it.
+        await page.locator('nav a', { hasText: 'Audits' }).click();
+        assert.equal(new URL(page.url()).pathname, `${base}/audits`);
+        assert.equal(await page.locator(`a[href="${base}/audits/${auditId}"]`).count(), 1);
+        assert.deepEqual(await seriousViolations(page), []);
+        await shot('audits');
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('pages carry a no-script, no-framing policy; errors are pages with the API status and words', async () => {
+    const overview = await rawRequest(server.url, { path: `${base}/` });
+    assert.equal(overview.status, 200);
+    assert.match(String(overview.headers['content-type']), /^text\/html/);
+    assert.match(String(overview.headers['content-security-policy']), /default-src 'none'/);
+    assert.match(String(overview.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.equal(overview.headers['x-content-type-options'], 'nosniff');
+
+    const unknownAudit = await rawRequest(server.url, { path: `${base}/audits/${'f'.repeat(32)}` });
+    assert.equal(unknownAudit.status, 404);
+    assert.match(unknownAudit.text, /<h1>ResourceNotFoundException<\/h1>/);
+    assert.match(unknownAudit.text, new RegExp(`Audit task ${'f'.repeat(32)} does not exist`));
+
+    const badToken = await rawRequest(server.url, { path: `${base}/audits/${auditId}?nextToken=%3Cnot-a-token%3E` });
+    assert.equal(badToken.status, 400);
+    assert.match(badToken.text, /<h1>InvalidRequestException<\/h1>/);
+    assert.doesNotMatch(badToken.text, /<not-a-token>/, 'the token is escaped wherever the page repeats it');
+
+    const badStatus = await rawRequest(server.url, { path: `${base}/audits?taskStatus=NOPE` });
+    assert.equal(badStatus.status, 400, 'a filter value outside the model enum is refused as the API refuses it');
+
+    for (const path of ['/ui/nope', `/ui/12345/us-east-1/`, `${base}/unknown`, '/ui/switch?scope=x']) {
+      const res = await rawRequest(server.url, { path });
+      assert.ok(res.status === 404 || res.status === 400, `${path}: ${res.status}`);
+      assert.match(String(res.headers['content-type']), /^text\/html/, path);
+    }
+    const switched = await rawRequest(server.url, { path: `/ui/switch?scope=${ACCOUNT}/eu-west-1` });
+    assert.equal(switched.status, 302);
+    assert.equal(switched.headers.location, `/ui/${ACCOUNT}/eu-west-1/`);
+  });
+
+  test('a link from another site opens a page; other cross-site requests are still refused', async () => {
+    const navigation = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    assert.equal((await rawRequest(server.url, { path: `${base}/audits/${auditId}`, headers: navigation })).status, 200);
+    // A script's fetch from that site, or a navigation to the API, is not a link to a page.
+    const fetched = await rawRequest(server.url, { path: `${base}/audits/${auditId}`, headers: { ...navigation, 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' } });
+    assert.equal(fetched.status, 403);
+    assert.equal((await rawRequest(server.url, { path: '/things', headers: navigation })).status, 403);
+    // A rebound host name is refused whatever the request is.
+    assert.equal((await rawRequest(server.url, { path: `${base}/`, headers: { ...navigation, host: 'attacker.test' } })).status, 403);
+  });
+});
+
+test('strict mode serves no dashboard page to an unauthenticated browser', async () => {
+  const server = await startTestServer('sqlite', {
+    authMode: 'strict',
+    credentials: [{ accessKeyId: 'AKIAADMIN0000000000A', secretAccessKey: 'admin-secret', accountId: ACCOUNT, admin: true }],
+  });
+  try {
+    for (const path of ['/', `/ui/${ACCOUNT}/us-east-1/`, `/ui/${ACCOUNT}/us-east-1/audits`]) {
+      const res = await rawRequest(server.url, { path });
+      assert.equal(res.status, 403, path);
+      assert.match(String(res.headers['content-type']), /application\/json/, path);
+      assert.doesNotMatch(res.text, /<html/, path);
+    }
+  } finally {
+    await server.close();
+  }
+});
