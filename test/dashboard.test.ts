@@ -14,6 +14,8 @@ import {
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
   DescribeAuditTaskCommand,
+  ListAuditSuppressionsCommand,
+  ListAuditTasksCommand,
   StartOnDemandAuditTaskCommand,
   UpdateAccountAuditConfigurationCommand,
   type IoTClient,
@@ -125,7 +127,7 @@ describe('the dashboard in Chromium', () => {
 
         // The filter form: all checks shows the logging finding too.
         await page.selectOption('select[name="checkName"]', '');
-        await page.locator('section[aria-labelledby="findings"] button[type="submit"]').click();
+        await page.locator('section[aria-labelledby="findings"] button', { hasText: 'Filter' }).click();
         await page.waitForURL((url) => url.searchParams.get('checkName') === '');
         assert.equal(await findings.count(), 2);
 
@@ -140,6 +142,77 @@ describe('the dashboard in Chromium', () => {
       }
     });
   }
+
+  test('start an audit and suppress a finding from the pages; the API sees both', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}${base}/audits`);
+      const boxes = page.locator('input[name="check"]');
+      assert.equal(await boxes.count(), 3, 'the three checks the account enables');
+      await page.locator('input[value="DEVICE_CERTIFICATE_EXPIRING_CHECK"]').uncheck();
+      await page.locator('button', { hasText: 'Start audit' }).click();
+      await page.waitForURL((url) => /\/audits\/[0-9a-f]{32}$/.test(url.pathname));
+      const started = new URL(page.url()).pathname.split('/').at(-1)!;
+      assert.notEqual(started, auditId);
+      const described = await server.iot(ACCOUNT).send(new DescribeAuditTaskCommand({ taskId: started }));
+      assert.deepEqual(Object.keys(described.auditDetails ?? {}).sort(), ['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'LOGGING_DISABLED_CHECK']);
+      // A running audit's page reloads itself until the audit ends.
+      await page.locator('dd .badge', { hasText: 'COMPLETED' }).waitFor({ timeout: 20_000 });
+      assert.deepEqual(await seriousViolations(page), []);
+
+      // Suppress the policy finding: it leaves the default view and the API lists the suppression.
+      const policyRow = page.locator('tr', { hasText: 'AllowAll' });
+      await policyRow.locator('button', { hasText: 'Suppress' }).click();
+      await page.waitForLoadState();
+      assert.equal(new URL(page.url()).pathname, `${base}/audits/${started}`);
+      assert.equal(await page.locator('tr', { hasText: 'AllowAll' }).count(), 0);
+      const suppressions = await server.iot(ACCOUNT).send(new ListAuditSuppressionsCommand({}));
+      assert.deepEqual(
+        suppressions.suppressions?.map((x) => [x.checkName, x.resourceIdentifier?.policyVersionIdentifier?.policyName, x.suppressIndefinitely]),
+        [['IOT_POLICY_OVERLY_PERMISSIVE_CHECK', 'AllowAll', true]],
+      );
+      // Shown again with suppressed findings included, it can be unsuppressed.
+      await page.goto(`${server.url}${base}/audits/${started}?suppressed=include`);
+      const suppressedRow = page.locator('tr', { hasText: 'AllowAll' });
+      assert.match((await suppressedRow.textContent())!, /yes/);
+      await suppressedRow.locator('button', { hasText: 'Unsuppress' }).click();
+      await page.waitForLoadState();
+      assert.equal((await server.iot(ACCOUNT).send(new ListAuditSuppressionsCommand({}))).suppressions?.length, 0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a form without the cookie token is refused and changes nothing; a form returns only to this account', async () => {
+    const audits = async () =>
+      (await server.iot(ACCOUNT).send(new ListAuditTasksCommand({ startTime: new Date(Date.now() - 3_600_000), endTime: new Date(Date.now() + 3_600_000) }))).tasks!.length;
+    const before = await audits();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const token = 'a'.repeat(64);
+    for (const headers of [form, { ...form, cookie: `ddlocal_form=${'b'.repeat(64)}` }]) {
+      const res = await rawRequest(server.url, { method: 'POST', path: `${base}/audits`, headers, body: `formToken=${token}&check=LOGGING_DISABLED_CHECK` });
+      assert.equal(res.status, 403);
+      assert.match(res.text, /<h1>Form refused<\/h1>/);
+    }
+    assert.equal(await audits(), before);
+    // With the matching pair, the form works; a return address elsewhere is replaced by the account's overview.
+    const suppress = (back: string) =>
+      rawRequest(server.url, {
+        method: 'POST',
+        path: `${base}/suppressions`,
+        headers: { ...form, cookie: `ddlocal_form=${token}` },
+        body: new URLSearchParams({ formToken: token, change: 'unsuppress', checkName: 'LOGGING_DISABLED_CHECK', resourceIdentifier: JSON.stringify({ account: ACCOUNT }), back }).toString(),
+      });
+    for (const back of ['https://evil.example/x', '//evil.example/x', `/ui/999999999999/us-east-1/`]) {
+      const res = await suppress(back);
+      assert.equal(res.status, 303, back);
+      assert.equal(res.headers.location, `${base}/`, back);
+    }
+    assert.equal((await suppress(`${base}/audits?taskStatus=COMPLETED`)).headers.location, `${base}/audits?taskStatus=COMPLETED`);
+    // Forms post only to an account's pages.
+    assert.equal((await rawRequest(server.url, { method: 'POST', path: '/', headers: form, body: '' })).status, 405);
+  });
 
   test('pages carry a no-script, no-framing policy; errors are pages with the API status and words', async () => {
     const overview = await rawRequest(server.url, { path: `${base}/` });

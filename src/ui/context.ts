@@ -7,6 +7,8 @@ import type { Clock } from '../kernel/clock.js';
 export interface DashboardContext extends AccountScope {
   /** The path prefix of this account's pages, `/ui/<account>/<region>`: every link a page writes starts with it. */
   base: string;
+  /** The token state-changing forms must carry (forms.ts). */
+  formToken: string;
   /** Runs an AWS IoT operation as this page's caller; throws the API's ApiError as the API would answer it. */
   call(operation: string, input?: Record<string, unknown>): Promise<Record<string, any>>;
   store: Store;

@@ -2,13 +2,15 @@
 // No client framework and no script: every page is a plain HTML document, filters are GET forms, and every view has
 // its own URL, so a finding or an audit can be pasted into a ticket.
 import type { Pages, PageRequest, PageResponse } from '../kernel/page-route.js';
-import { ApiError } from '../kernel/errors.js';
+import { randomUUID } from 'node:crypto';
+import { ApiError, invalidRequest } from '../kernel/errors.js';
 import { inputShape, operation as modelOperation } from '../model/model.js';
 import { validateInput } from '../model/validate.js';
 import type { AccountScope } from '../kernel/scope.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../kernel/clock.js';
-import { html, type Html } from './html.js';
+import { html, Html } from './html.js';
+import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToken } from './forms.js';
 import { page, type PageFrame, type Section } from './layout.js';
 import { auditedAccounts } from '../audit/api/audited-accounts.js';
 import { STYLESHEET } from './styles.js';
@@ -36,14 +38,62 @@ const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts, which the Origin rule
+  // (docs/decisions.md#w19) refuses.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
+
+/** A page's content, and whether it reloads itself (it shows something still running). */
+type Rendered = Html | { content: Html; refreshSeconds?: number };
 
 interface View {
   title: string;
   section?: Section;
-  render(ctx: DashboardContext): Promise<Html>;
+  render(ctx: DashboardContext): Promise<Rendered>;
+}
+
+/** A form's handler: performs the change through the API and answers where the browser goes next. */
+type Action = (ctx: DashboardContext, fields: URLSearchParams) => Promise<string>;
+
+/** The state-changing forms, by path below `/ui/<account>/<region>`. */
+const ACTIONS: Record<string, Action> = {
+  '/audits': async (ctx, fields) => {
+    const checks = fields.getAll('check');
+    if (checks.length === 0) throw invalidRequest('Tick at least one check to start an audit');
+    const out = await ctx.call('StartOnDemandAuditTask', { targetCheckNames: checks });
+    return `${ctx.base}/audits/${out.taskId}`;
+  },
+  '/suppressions': async (ctx, fields) => {
+    const change = fields.get('change');
+    const checkName = fields.get('checkName') ?? '';
+    let resourceIdentifier: unknown;
+    try {
+      resourceIdentifier = JSON.parse(fields.get('resourceIdentifier') ?? '');
+    } catch {
+      throw invalidRequest('The finding\'s resource identifier in the form is not JSON');
+    }
+    if (change === 'suppress')
+      await ctx.call('CreateAuditSuppression', {
+        checkName,
+        resourceIdentifier,
+        suppressIndefinitely: true,
+        description: 'Suppressed from the dashboard',
+        clientRequestToken: randomUUID(),
+      });
+    else if (change === 'unsuppress') await ctx.call('DeleteAuditSuppression', { checkName, resourceIdentifier });
+    else throw invalidRequest('change must be suppress or unsuppress');
+    return returnPath(ctx, fields.get('back'));
+  },
+};
+
+/** Where a form returns to: a page of the same account, never another site or account. */
+function returnPath(ctx: DashboardContext, back: string | null): string {
+  if (back) {
+    const url = new URL(back, 'http://ddlocal.invalid');
+    if (url.origin === 'http://ddlocal.invalid' && url.pathname.startsWith(`${ctx.base}/`)) return `${url.pathname}${url.search}`;
+  }
+  return `${ctx.base}/`;
 }
 
 /** The view of a path below `/ui/<account>/<region>`. */
@@ -58,7 +108,7 @@ function route(rest: string, query: URLSearchParams): View | undefined {
   return undefined;
 }
 
-const redirect = (location: string): PageResponse => ({ status: 302, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' });
+const redirect = (location: string, status = 302): PageResponse => ({ status, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' });
 
 export function dashboard(options: DashboardOptions): Pages {
   const answerPage = (status: number, body: string): PageResponse => ({ status, headers: PAGE_HEADERS, body });
@@ -68,10 +118,12 @@ export function dashboard(options: DashboardOptions): Pages {
 
   return {
     serves(method, path) {
-      return (method === 'GET' || method === 'HEAD') && (path === '/' || path === '/ui' || path.startsWith('/ui/'));
+      return (method === 'GET' || method === 'HEAD' || method === 'POST') && (path === '/' || path === '/ui' || path.startsWith('/ui/'));
     },
     async answer(req: PageRequest): Promise<PageResponse> {
       const path = req.path;
+      const scoped = /^\/ui\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+      if (req.method === 'POST' && !scoped) return errorPage(405, 'Not a form', `${path} takes no form; forms post to an account's pages.`);
       if (path === '/ui/assets/ui.css')
         return { status: 200, headers: { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, body: STYLESHEET };
       // The front door: the most recently audited account, or the default one on a new machine.
@@ -85,16 +137,16 @@ export function dashboard(options: DashboardOptions): Pages {
           return errorPage(400, 'Unknown account', 'Choose an account as 12 digits and a region, e.g. 123456789012/us-east-1.');
         return redirect(`/ui/${accountId}/${region}/`);
       }
-      const scoped = /^\/ui\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
       if (!scoped || !ACCOUNT.test(scoped[1]!) || !REGION.test(scoped[2]!))
         return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`);
       const scope = { accountId: scoped[1]!, region: scoped[2]! };
       const frame = { ...scope, base: `/ui/${scope.accountId}/${scope.region}`, choices: await accounts() };
-      const view = route(scoped[3] ?? '', req.query);
-      if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);
+      const cookie = cookieToken(req.headers['cookie']);
+      const formToken = cookie ?? newFormToken();
       const ctx: DashboardContext = {
         ...scope,
         base: frame.base,
+        formToken,
         store: options.store,
         clock: options.clock,
         // Validated against the model as an API request is: filters and page tokens come from the address bar.
@@ -103,8 +155,24 @@ export function dashboard(options: DashboardOptions): Pages {
           return options.invoke(operation, validateInput(op.input?.shape ?? `${operation}Request`, inputShape(op), input), scope, req.requestId);
         },
       };
+      const rest = scoped[3] ?? '';
       try {
-        return answerPage(200, page({ title: view.title, section: view.section, scope: frame }, await view.render(ctx)));
+        if (req.method === 'POST') {
+          const action = ACTIONS[rest];
+          if (!action) return errorPage(404, 'Page not found', `ddlocal's dashboard has no form at ${path}.`, frame);
+          const fields = formFields(req.body);
+          if (!formTokenMatches(cookie, fields.get('formToken')))
+            return errorPage(403, 'Form refused', 'This form is older than your dashboard session or came from another page. Reload the page and send it again.', frame);
+          // 303: the browser follows with a GET, so reloading the next page does not send the form again.
+          return redirect(await action(ctx, fields), 303);
+        }
+        const view = route(rest, req.query);
+        if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);
+        const rendered = await view.render(ctx);
+        const { content, refreshSeconds } = rendered instanceof Html ? { content: rendered, refreshSeconds: undefined } : rendered;
+        const response = answerPage(200, page({ title: view.title, section: view.section, refreshSeconds, scope: frame }, content));
+        if (!cookie) response.headers = { ...response.headers, 'Set-Cookie': formTokenCookie(formToken) };
+        return response;
       } catch (err) {
         // The API's refusal (an unknown audit, a bad page token) is the page's answer, with the API's status and words.
         if (err instanceof ApiError) return errorPage(options.statusOf(err.code), err.code, err.message, frame);

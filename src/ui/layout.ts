@@ -11,6 +11,8 @@ const SECTIONS: { id: Section; path: string; label: string }[] = [
 export interface PageFrame {
   title: string;
   section?: Section;
+  /** Reload the page after this many seconds: how a page of something still running follows it without script. */
+  refreshSeconds?: number;
   /** The account and region shown, and the other ones that can be chosen; absent on pages outside an account. */
   scope?: { accountId: string; region: string; base: string; choices: { accountId: string; region: string }[] };
 }
@@ -37,6 +39,7 @@ export function page(frame: PageFrame, content: Html): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
+${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
 <title>${frame.title} · ddlocal</title>
 <link rel="stylesheet" href="/ui/assets/ui.css">
 </head>

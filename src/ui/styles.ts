@@ -6,14 +6,14 @@ export const STYLESHEET = `
   color-scheme: light dark;
   --bg: #f6f7f9; --panel: #ffffff; --text: #1b1f24; --muted: #57606a; --line: #d0d7de; --link: #0a58ca;
   --accent: #0b6bcb; --ok: #146c2e; --ok-bg: #dafbe1; --bad: #a40e26; --bad-bg: #ffebe9; --warn: #7d4e00; --warn-bg: #fff8c5;
-  --info: #0550ae; --info-bg: #ddf4ff; --bar: #0b6bcb; --bar2: #cf222e;
+  --info: #0550ae; --info-bg: #ddf4ff; --bar: #0b6bcb; --bar2: #cf222e; --button: #0b6bcb;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 15px; line-height: 1.45;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0d1117; --panel: #161b22; --text: #e6edf3; --muted: #9da7b3; --line: #30363d; --link: #79b8ff;
     --accent: #4493f8; --ok: #56d364; --ok-bg: #12261e; --bad: #ff7b72; --bad-bg: #2d1214; --warn: #e3b341; --warn-bg: #2b2111;
-    --info: #79c0ff; --info-bg: #0c2d48; --bar: #4493f8; --bar2: #f85149;
+    --info: #79c0ff; --info-bg: #0c2d48; --bar: #4493f8; --bar2: #f85149; --button: #1f6feb;
   }
 }
 * { box-sizing: border-box; }
@@ -49,7 +49,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; }
 label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; color: var(--muted); }
 select, input, button { font: inherit; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .35rem .6rem; }
-button { cursor: pointer; background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
+button { cursor: pointer; background: var(--button); color: #fff; border-color: var(--button); font-weight: 600; }
 button.secondary { background: var(--panel); color: var(--text); border-color: var(--line); }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: .75rem; }
 .chart svg { width: 100%; height: auto; display: block; }
@@ -63,6 +63,12 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-si
 pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .75rem; overflow: auto; }
 .empty { color: var(--muted); font-style: italic; }
 .spaced { margin-top: 1rem; }
+.panel + h2 { margin-top: 1.5rem; }
 .nowrap { white-space: nowrap; }
+form.inline { display: inline; margin: 0; }
+button.small { padding: .15rem .5rem; font-size: .85rem; font-weight: 500; }
+fieldset.checks { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .5rem .75rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: .25rem 1rem; }
+fieldset.checks legend { color: var(--muted); font-size: .85rem; padding: 0 .25rem; }
+label.check { flex-direction: row; align-items: center; gap: .4rem; color: var(--text); font-size: .9rem; }
 .error-page { border-left: 4px solid var(--bad); }
 `;

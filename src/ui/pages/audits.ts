@@ -3,6 +3,7 @@
 import { html, type Html } from '../html.js';
 import { checkStatusBadge, severityBadge, taskStatusBadge, when } from '../layout.js';
 import type { DashboardContext } from '../context.js';
+import { tokenField } from '../forms.js';
 import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 import { retainedWindow } from './time-window.js';
 
@@ -21,6 +22,27 @@ function withQuery(path: string, query: URLSearchParams, changes: Record<string,
   return text ? `${path}?${text}` : path;
 }
 
+/** Starts an on-demand audit of the checks ticked: those the account's audit configuration enables. */
+async function startAuditForm(ctx: DashboardContext): Promise<Html> {
+  const config = await ctx.call('DescribeAccountAuditConfiguration');
+  const enabled = Object.entries((config.auditCheckConfigurations ?? {}) as Record<string, { enabled?: boolean }>)
+    .filter(([, c]) => c.enabled)
+    .map(([name]) => name)
+    .sort();
+  if (enabled.length === 0)
+    return html`<section class="panel" aria-labelledby="start"><h2 id="start">Start an audit</h2>
+      <p class="empty">No check is enabled for this account. Enable checks with UpdateAccountAuditConfiguration
+      (<code>aws iot update-account-audit-configuration</code>) first.</p></section>`;
+  return html`<section class="panel" aria-labelledby="start"><h2 id="start">Start an audit</h2>
+    <form method="post" action="${ctx.base}/audits">
+      ${tokenField(ctx.formToken)}
+      <fieldset class="checks"><legend>Checks to run (those the account enables)</legend>
+        ${enabled.map((name) => html`<label class="check"><input type="checkbox" name="check" value="${name}" checked> ${name}</label>`)}
+      </fieldset>
+      <button type="submit">Start audit</button>
+    </form></section>`;
+}
+
 export async function auditListPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
   const now = ctx.clock.now();
   const status = query.get('taskStatus') ?? '';
@@ -31,7 +53,9 @@ export async function auditListPage(ctx: DashboardContext, query: URLSearchParam
   const list = await ctx.call('ListAuditTasks', input);
   const tasks = (list.tasks ?? []) as { taskId: string; taskStatus: string; taskType: string }[];
   const described = await Promise.all(tasks.map((t) => ctx.call('DescribeAuditTask', { taskId: t.taskId })));
-  return html`<form class="filters" method="get" action="${ctx.base}/audits">
+  return html`${await startAuditForm(ctx)}
+  <h2>Recent audits</h2>
+  <form class="filters" method="get" action="${ctx.base}/audits">
     <label>Status <select name="taskStatus">
       <option value="">Any</option>
       ${TASK_STATUSES.map((s) => html`<option value="${s}"${s === status ? html` selected` : ''}>${s}</option>`)}
@@ -57,7 +81,20 @@ function resourceText(resource: Record<string, any> | undefined): string {
   return `${member}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
 }
 
-export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<Html> {
+/** A form posting one finding's suppression change, returning to `back`. */
+function suppressionForm(ctx: DashboardContext, finding: Record<string, any>, back: string): Html {
+  const suppressed = finding.isSuppressed === true;
+  return html`<form method="post" action="${ctx.base}/suppressions" class="inline">
+    ${tokenField(ctx.formToken)}
+    <input type="hidden" name="change" value="${suppressed ? 'unsuppress' : 'suppress'}">
+    <input type="hidden" name="checkName" value="${finding.checkName}">
+    <input type="hidden" name="resourceIdentifier" value="${JSON.stringify(finding.nonCompliantResource?.resourceIdentifier ?? {})}">
+    <input type="hidden" name="back" value="${back}">
+    <button type="submit" class="secondary small">${suppressed ? 'Unsuppress' : 'Suppress'}</button>
+  </form>`;
+}
+
+export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<{ content: Html; refreshSeconds?: number }> {
   const audit = await ctx.call('DescribeAuditTask', { taskId });
   const details = Object.entries((audit.auditDetails ?? {}) as Record<string, any>).sort(([a], [b]) => a.localeCompare(b));
   const checkName = query.get('checkName') ?? '';
@@ -69,7 +106,10 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
   const findings = await ctx.call('ListAuditFindings', input);
   const rows = (findings.findings ?? []) as Record<string, any>[];
   const path = `${ctx.base}/audits/${taskId}`;
-  return html`<dl class="facts">
+  const here = withQuery(path, query, {});
+  const running = audit.taskStatus === 'IN_PROGRESS';
+  const content = html`${running ? html`<p class="muted" role="status">This audit is running; the page reloads every 2 seconds.</p>` : ''}
+  <dl class="facts">
     <dt>Audit</dt><dd><code>${taskId}</code></dd>
     <dt>Status</dt><dd>${taskStatusBadge(audit.taskStatus)}</dd>
     <dt>Started</dt><dd>${when(audit.taskStartTime)}</dd>
@@ -95,12 +135,14 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
     </form>
     ${rows.length === 0
       ? html`<p class="empty">No findings${checkName ? html` for ${checkName}` : ''}.</p>`
-      : html`<table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th></tr></thead>
+      : html`<table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th><th scope="col"><span class="muted">Change</span></th></tr></thead>
         <tbody>${rows.map(
           (f) => html`<tr id="finding-${f.findingId}"><td>${f.checkName}</td><td>${severityBadge(f.severity)}</td>
-            <td><code>${resourceText(f.nonCompliantResource)}</code></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td></tr>`,
+            <td><code>${resourceText(f.nonCompliantResource)}</code></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td>
+            <td>${suppressionForm(ctx, f, here)}</td></tr>`,
         )}</tbody></table>`}
     <p class="pager">${token ? html`<a href="${withQuery(path, query, { nextToken: undefined })}">First page</a>` : ''}
       ${findings.nextToken ? html`<a href="${withQuery(path, query, { nextToken: findings.nextToken })}">Next page</a>` : ''}</p>
   </section>`;
+  return { content, refreshSeconds: running ? 2 : undefined };
 }
