@@ -9,6 +9,7 @@ import * as mitigation from './006-mitigation.js';
 import * as mitigationUndo from './007-mitigation-undo.js';
 import * as auditFindingsTaskOrder from './008-audit-findings-task-order.js';
 import * as certificatesInScope from './009-certificates-in-scope.js';
+import * as auditFindingsNewestFirst from './010-audit-findings-newest-first.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '007-mitigation-undo': mitigationUndo,
   '008-audit-findings-task-order': auditFindingsTaskOrder,
   '009-certificates-in-scope': certificatesInScope,
+  '010-audit-findings-newest-first': auditFindingsNewestFirst,
 };
