@@ -5,7 +5,7 @@
 
 export interface PageRequest {
   method: string;
-  /** The path as sent, e.g. `/ui/audits/0123…`. */
+  /** The path as sent, e.g. `/ui/123456789012/us-east-1/audits/0123…`. */
   path: string;
   query: URLSearchParams;
   /** Request headers, lower-case names, each header's values joined as Node joins them. */
