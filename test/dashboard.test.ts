@@ -2,7 +2,7 @@
 // playwright-core) against a real ddlocal: the walkthrough's audit, seen through the pages — overview, audit list, one
 // audit, its findings filtered and paged — each page checked with axe-core in light and dark mode. Around it, over
 // plain HTTP: the pages' security headers, error pages with the API's status and words, the cross-site rules, and
-// strict mode, where the pages are not served at all until browser sign-in exists.
+// strict mode: sign-in with an access key, pages and forms as that principal under its IAM policies.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,11 +14,11 @@ import {
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
   DescribeAuditTaskCommand,
+  IoTClient,
   ListAuditSuppressionsCommand,
   ListAuditTasksCommand,
   StartOnDemandAuditTaskCommand,
   UpdateAccountAuditConfigurationCommand,
-  type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { rawRequest } from './helpers/raw-http.js';
@@ -257,19 +257,112 @@ describe('the dashboard in Chromium', () => {
   });
 });
 
-test('strict mode serves no dashboard page to an unauthenticated browser', async () => {
-  const server = await startTestServer('sqlite', {
-    authMode: 'strict',
-    credentials: [{ accessKeyId: 'AKIAADMIN0000000000A', secretAccessKey: 'admin-secret', accountId: ACCOUNT, admin: true }],
+describe('strict mode: the pages after signing in with an access key, as that principal', () => {
+  const key = (name: string) => ({ accessKeyId: `AKIA${name.toUpperCase().padEnd(16, '0')}`, secretAccessKey: `${name}-secret` });
+  const ADMIN = key('admin');
+  const VIEWER = key('viewer');
+  const NOBODY = key('nobody');
+  const readOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iot:Describe*', 'iot:List*'], Resource: '*' }] };
+  let server: TestServer;
+  let browser: Browser;
+  let auditId: string;
+  const base = `/ui/${ACCOUNT}/us-east-1`;
+
+  before(async () => {
+    server = await startTestServer('sqlite', {
+      authMode: 'strict',
+      credentials: [
+        { ...ADMIN, accountId: ACCOUNT, admin: true },
+        { ...VIEWER, accountId: ACCOUNT, principalArn: `arn:aws:iam::${ACCOUNT}:user/viewer`, policies: [{ name: 'read-only', document: readOnly }] },
+        { ...NOBODY, accountId: ACCOUNT, principalArn: `arn:aws:iam::${ACCOUNT}:user/nobody`, policies: [] },
+      ],
+    });
+    auditId = await seedWalkthrough(new IoTClient({ endpoint: server.url, region: 'us-east-1', credentials: ADMIN, maxAttempts: 1 }));
+    browser = await chromium.launch({ executablePath: CHROMIUM });
   });
-  try {
-    for (const path of ['/', `/ui/${ACCOUNT}/us-east-1/`, `/ui/${ACCOUNT}/us-east-1/audits`]) {
-      const res = await rawRequest(server.url, { path });
-      assert.equal(res.status, 403, path);
-      assert.match(String(res.headers['content-type']), /application\/json/, path);
-      assert.doesNotMatch(res.text, /<html/, path);
-    }
-  } finally {
-    await server.close();
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function signIn(page: Page, credentials: { accessKeyId: string; secretAccessKey: string }) {
+    await page.goto(`${server.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/ui/sign-in');
+    await page.fill('input[name="accessKeyId"]', credentials.accessKeyId);
+    await page.fill('input[name="secretAccessKey"]', credentials.secretAccessKey);
+    await page.locator('button', { hasText: 'Sign in' }).click();
+    await page.waitForLoadState();
   }
+
+  test('without a session every page leads to sign-in and shows nothing of any account', async () => {
+    for (const path of ['/', `${base}/`, `${base}/audits/${auditId}`]) {
+      const res = await rawRequest(server.url, { path });
+      assert.equal(res.status, 302, path);
+      assert.equal(res.headers.location, '/ui/sign-in', path);
+    }
+    const form = await rawRequest(server.url, { method: 'POST', path: `${base}/audits`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'check=LOGGING_DISABLED_CHECK' });
+    assert.equal(form.status, 403);
+    assert.doesNotMatch(form.text, new RegExp(auditId));
+  });
+
+  test('a wrong secret is refused without saying which part was wrong; the read-only principal reads but cannot start an audit', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    try {
+      await signIn(page, { ...VIEWER, secretAccessKey: 'not-the-secret' });
+      assert.match((await page.locator('[role="alert"]').textContent())!, /access key id, secret access key or session token is not right/);
+      assert.deepEqual(await seriousViolations(page), []);
+
+      await signIn(page, VIEWER);
+      assert.equal(new URL(page.url()).pathname, `${base}/`);
+      assert.match((await page.locator('header').textContent())!, new RegExp(`arn:aws:iam::${ACCOUNT}:user/viewer`));
+      assert.equal(await page.locator(`a[href="${base}/audits/${auditId}"]`).count(), 1);
+      assert.deepEqual(await seriousViolations(page), []);
+
+      // Starting an audit needs iot:StartOnDemandAuditTask, which the policy does not allow: the API's AccessDenied is
+      // the page, and no audit starts.
+      const tasks = async () =>
+        (await new IoTClient({ endpoint: server.url, region: 'us-east-1', credentials: ADMIN, maxAttempts: 1 }).send(
+          new ListAuditTasksCommand({ startTime: new Date(Date.now() - 3_600_000), endTime: new Date(Date.now() + 3_600_000) }),
+        )).tasks!.length;
+      const before = await tasks();
+      await page.goto(`${server.url}${base}/audits`);
+      await page.locator('button', { hasText: 'Start audit' }).click();
+      await page.waitForLoadState();
+      assert.equal(await page.locator('h1').textContent(), 'AccessDeniedException');
+      assert.match((await page.locator('main').textContent())!, /iot:StartOnDemandAuditTask/);
+      assert.equal(await tasks(), before);
+
+      // Another account is not this principal's.
+      const other = await page.goto(`${server.url}/ui/999999999999/us-east-1/`);
+      assert.equal(other!.status(), 403);
+
+      // Signing out ends the session: the same cookie no longer opens a page.
+      const cookies = await context.cookies();
+      await page.goto(`${server.url}${base}/`);
+      await page.locator('button', { hasText: 'Sign out' }).click();
+      await page.waitForLoadState();
+      assert.equal(new URL(page.url()).pathname, '/ui/sign-in');
+      const session = cookies.find((c) => c.name === 'ddlocal_session')!;
+      const replay = await rawRequest(server.url, { path: `${base}/`, headers: { cookie: `ddlocal_session=${session.value}` } });
+      assert.equal(replay.status, 302);
+      assert.equal(replay.headers.location, '/ui/sign-in');
+      assert.ok(session.httpOnly && session.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a principal without policies sees the API refuse it, page by page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, NOBODY);
+      assert.equal(new URL(page.url()).pathname, `${base}/`);
+      assert.equal(await page.locator('h1').textContent(), 'AccessDeniedException');
+      assert.doesNotMatch((await page.content())!, new RegExp(auditId));
+    } finally {
+      await context.close();
+    }
+  });
 });

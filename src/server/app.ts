@@ -23,6 +23,10 @@ import { buildCredentialsTable, ENVIRONMENT_VARIABLES, parseCredentialsFile, typ
 import { CallerAuthorization } from './caller-authorization.js';
 import { simulateRoutes } from './simulate-route.js';
 import { dashboard } from '../ui/dashboard.js';
+import { ApiError } from '../kernel/errors.js';
+import type { SignedInPrincipal } from '../ui/sessions.js';
+import type { VerifiedIdentity } from '../protocol/sigv4.js';
+import { timingSafeEqual } from 'node:crypto';
 import { DEFAULT_ACCOUNT } from '../protocol/auth.js';
 import { errorStatus } from '../protocol/error-status.js';
 
@@ -165,6 +169,23 @@ function strictCredentials(options: DdlocalOptions): CredentialsTable {
   }
 }
 
+/** A sign-in's principal, if the key, its secret and (for temporary keys) its session token are the table's. */
+function verifySignIn(credentials: CredentialsTable, accessKeyId: string, secret: string, sessionToken: string): SignedInPrincipal | undefined {
+  const entry = credentials.lookup(accessKeyId);
+  // Compared in constant time; a missing entry still compares, so the answer's timing does not reveal which keys exist.
+  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  const secretMatches = same(entry?.secretAccessKey ?? '\u0000'.repeat(secret.length || 1), secret);
+  const tokenMatches = entry?.sessionToken === undefined ? sessionToken === '' : same(entry.sessionToken, sessionToken);
+  if (!entry || !secretMatches || !tokenMatches) return undefined;
+  return { accessKeyId: entry.accessKeyId, accountId: entry.accountId, principalArn: entry.principalArn };
+}
+
+/** The identity a signed-in page acts as: the same table entry a signed request with that key would verify to. */
+function signedInIdentity(credentials: CredentialsTable, principal: SignedInPrincipal, region: string): VerifiedIdentity | undefined {
+  const entry = credentials.lookup(principal.accessKeyId);
+  return entry && { accessKeyId: entry.accessKeyId, accountId: entry.accountId, region, principalArn: entry.principalArn, admin: entry.admin, policies: entry.policies };
+}
+
 function compileCallerPolicies(credentials: CredentialsTable): CallerAuthorization {
   try {
     return new CallerAuthorization(credentials.entries);
@@ -208,18 +229,20 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
     operations,
     extensions,
     defaultRegion,
-    // Open mode only, for now: strict mode's browser sign-in is not built yet, and pages must not show an account's
-    // state to an unauthenticated browser (docs/dashboard.md).
-    pages:
-      authMode === 'strict'
-        ? undefined
-        : dashboard({
-            store,
-            clock,
-            defaultScope: { accountId: DEFAULT_ACCOUNT, region: defaultRegion },
-            invoke: (operation, input, caller, requestId) => operations.invoke({ operation, input, caller, requestId }),
-            statusOf: errorStatus,
-          }),
+    pages: dashboard({
+      store,
+      clock,
+      defaultScope: { accountId: DEFAULT_ACCOUNT, region: defaultRegion },
+      invoke: (operation, input, caller, requestId, principal) => {
+        const identity = principal && credentials && signedInIdentity(credentials, principal, caller.region);
+        // Strict mode never runs an operation for a page without the principal it is authorized as.
+        if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
+        return operations.invoke({ operation, input, caller, requestId, identity });
+      },
+      statusOf: errorStatus,
+      // Strict mode: pages need a sign-in with a key of the credentials table (docs/dashboard.md).
+      verifyPrincipal: credentials && ((accessKeyId, secret, token) => verifySignIn(credentials, accessKeyId, secret, token)),
+    }),
     requestOrigin: originPolicy,
     authentication: credentials &&
       authorization && {

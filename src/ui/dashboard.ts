@@ -10,7 +10,8 @@ import type { AccountScope } from '../kernel/scope.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../kernel/clock.js';
 import { html, Html } from './html.js';
-import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToken } from './forms.js';
+import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToken, tokenField } from './forms.js';
+import { CLEARED_SESSION_COOKIE, Sessions, sessionCookie, sessionId, type PrincipalVerifier, type SignedInPrincipal } from './sessions.js';
 import { page, type PageFrame, type Section } from './layout.js';
 import { auditedAccounts } from '../audit/api/audited-accounts.js';
 import { STYLESHEET } from './styles.js';
@@ -23,8 +24,10 @@ export interface DashboardOptions {
   clock: Clock;
   /** The account and region `/` shows when no account has an audit configuration yet. */
   defaultScope: AccountScope;
-  /** Runs an operation for a page, as the API would for `scope`'s caller. */
-  invoke(operation: string, input: Record<string, unknown>, scope: AccountScope, requestId: string): Promise<Record<string, any>>;
+  /** Runs an operation for a page, as the API would for `scope`'s caller (strict mode: as `principal`). */
+  invoke(operation: string, input: Record<string, unknown>, scope: AccountScope, requestId: string, principal?: SignedInPrincipal): Promise<Record<string, any>>;
+  /** Strict mode: checks a sign-in's access key; absent in open mode, where pages need no sign-in. */
+  verifyPrincipal?: PrincipalVerifier;
   /** The HTTP status the API answers an error code with. */
   statusOf(code: string): number;
 }
@@ -110,11 +113,60 @@ function route(rest: string, query: URLSearchParams): View | undefined {
 
 const redirect = (location: string, status = 302): PageResponse => ({ status, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' });
 
+/** The sign-in form of strict mode; `problem` says why the last attempt was refused. */
+function signInForm(formToken: string, problem?: string): Html {
+  return html`${problem ? html`<p class="panel error-page" role="alert">${problem}</p>` : ''}
+  <section class="panel" aria-labelledby="sign-in"><h2 id="sign-in">Sign in with an access key</h2>
+    <p class="muted">This ddlocal runs in strict mode: pages show what the key's principal may see, and forms do what it
+    may do, as its signed API requests would.</p>
+    <form method="post" action="/ui/sign-in" class="stacked">
+      ${tokenField(formToken)}
+      <label>Access key id <input name="accessKeyId" autocomplete="username" required></label>
+      <label>Secret access key <input name="secretAccessKey" type="password" autocomplete="current-password" required></label>
+      <label>Session token (temporary keys only) <input name="sessionToken" type="password" autocomplete="off"></label>
+      <button type="submit">Sign in</button>
+    </form>
+  </section>`;
+}
+
 export function dashboard(options: DashboardOptions): Pages {
-  const answerPage = (status: number, body: string): PageResponse => ({ status, headers: PAGE_HEADERS, body });
+  const sessions = options.verifyPrincipal ? new Sessions() : undefined;
+  const answerPage = (status: number, body: string, cookies: string[] = []): PageResponse => ({
+    status,
+    headers: cookies.length ? { ...PAGE_HEADERS, 'Set-Cookie': cookies } : PAGE_HEADERS,
+    body,
+  });
   const errorPage = (status: number, title: string, message: Html | string, scope?: PageFrame['scope']) =>
     answerPage(status, page({ title, scope }, html`<section class="panel error-page"><p>${message}</p><p><a href="${scope ? `${scope.base}/` : '/'}">Back to the overview</a></p></section>`));
-  const accounts = () => options.store.transaction((db) => auditedAccounts(db));
+  /** The accounts the chooser offers: every audited one in open mode, the principal's own in strict mode. */
+  const accounts = async (principal: SignedInPrincipal | undefined) => {
+    const all = await options.store.transaction((db) => auditedAccounts(db));
+    return principal ? all.filter((a) => a.accountId === principal.accountId) : all;
+  };
+
+  /** Strict mode's sign-in and sign-out; undefined for any other path. */
+  async function signing(req: PageRequest, formCookie: string | undefined): Promise<PageResponse | undefined> {
+    if (!sessions || !options.verifyPrincipal) return undefined;
+    const formToken = formCookie ?? newFormToken();
+    const cookies = formCookie ? [] : [formTokenCookie(formToken)];
+    const signInPage = (status: number, problem?: string) =>
+      answerPage(status, page({ title: 'Sign in' }, signInForm(formToken, problem)), cookies);
+    if (req.path === '/ui/sign-in' && req.method !== 'POST') return signInPage(200);
+    if (req.path === '/ui/sign-in') {
+      const fields = formFields(req.body);
+      if (!formTokenMatches(formCookie, fields.get('formToken'))) return signInPage(403, 'The sign-in form had expired. Send it again.');
+      const principal = options.verifyPrincipal(fields.get('accessKeyId') ?? '', fields.get('secretAccessKey') ?? '', fields.get('sessionToken') ?? '');
+      // One message for every mismatch: the page does not tell which part of a key was wrong.
+      if (!principal) return signInPage(403, 'The access key id, secret access key or session token is not right.');
+      return { ...redirect('/', 303), headers: { Location: '/', 'Cache-Control': 'no-store', 'Set-Cookie': sessionCookie(sessions.open(principal)) } };
+    }
+    if (req.path === '/ui/sign-out' && req.method === 'POST') {
+      if (!formTokenMatches(formCookie, formFields(req.body).get('formToken'))) return errorPage(403, 'Form refused', 'Reload the page and sign out again.');
+      sessions.close(sessionId(req.headers['cookie']));
+      return { ...redirect('/ui/sign-in', 303), headers: { Location: '/ui/sign-in', 'Cache-Control': 'no-store', 'Set-Cookie': CLEARED_SESSION_COOKIE } };
+    }
+    return undefined;
+  }
 
   return {
     serves(method, path) {
@@ -122,13 +174,20 @@ export function dashboard(options: DashboardOptions): Pages {
     },
     async answer(req: PageRequest): Promise<PageResponse> {
       const path = req.path;
-      const scoped = /^\/ui\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
-      if (req.method === 'POST' && !scoped) return errorPage(405, 'Not a form', `${path} takes no form; forms post to an account's pages.`);
       if (path === '/ui/assets/ui.css')
         return { status: 200, headers: { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, body: STYLESHEET };
-      // The front door: the most recently audited account, or the default one on a new machine.
+      const formCookie = cookieToken(req.headers['cookie']);
+      const signed = await signing(req, formCookie);
+      if (signed) return signed;
+      // Strict mode: nothing but the stylesheet and sign-in without a session.
+      const principal = sessions?.find(sessionId(req.headers['cookie']));
+      if (sessions && !principal)
+        return req.method === 'POST' ? errorPage(403, 'Signed out', 'Your session has ended. Sign in again.') : redirect('/ui/sign-in');
+      const scoped = /^\/ui\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+      if (req.method === 'POST' && !scoped) return errorPage(405, 'Not a form', `${path} takes no form; forms post to an account's pages.`);
+      // The front door: the signed-in principal's account, or the most recently audited one, or the default one.
       if (path === '/' || path === '/ui' || path === '/ui/') {
-        const first = (await accounts())[0] ?? options.defaultScope;
+        const first = (await accounts(principal))[0] ?? (principal ? { ...options.defaultScope, accountId: principal.accountId } : options.defaultScope);
         return redirect(`/ui/${first.accountId}/${first.region}/`);
       }
       if (path === '/ui/switch') {
@@ -140,9 +199,15 @@ export function dashboard(options: DashboardOptions): Pages {
       if (!scoped || !ACCOUNT.test(scoped[1]!) || !REGION.test(scoped[2]!))
         return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`);
       const scope = { accountId: scoped[1]!, region: scoped[2]! };
-      const frame = { ...scope, base: `/ui/${scope.accountId}/${scope.region}`, choices: await accounts() };
-      const cookie = cookieToken(req.headers['cookie']);
-      const formToken = cookie ?? newFormToken();
+      if (principal && principal.accountId !== scope.accountId)
+        return errorPage(403, 'AccessDeniedException', `You are signed in as ${principal.principalArn}, which acts in account ${principal.accountId}, not ${scope.accountId}.`);
+      const formToken = formCookie ?? newFormToken();
+      const frame = {
+        ...scope,
+        base: `/ui/${scope.accountId}/${scope.region}`,
+        choices: await accounts(principal),
+        signedIn: principal && { principalArn: principal.principalArn, formToken },
+      };
       const ctx: DashboardContext = {
         ...scope,
         base: frame.base,
@@ -152,7 +217,7 @@ export function dashboard(options: DashboardOptions): Pages {
         // Validated against the model as an API request is: filters and page tokens come from the address bar.
         call: (operation, input = {}) => {
           const op = modelOperation(operation);
-          return options.invoke(operation, validateInput(op.input?.shape ?? `${operation}Request`, inputShape(op), input), scope, req.requestId);
+          return options.invoke(operation, validateInput(op.input?.shape ?? `${operation}Request`, inputShape(op), input), scope, req.requestId, principal);
         },
       };
       const rest = scoped[3] ?? '';
@@ -161,7 +226,7 @@ export function dashboard(options: DashboardOptions): Pages {
           const action = ACTIONS[rest];
           if (!action) return errorPage(404, 'Page not found', `ddlocal's dashboard has no form at ${path}.`, frame);
           const fields = formFields(req.body);
-          if (!formTokenMatches(cookie, fields.get('formToken')))
+          if (!formTokenMatches(formCookie, fields.get('formToken')))
             return errorPage(403, 'Form refused', 'This form is older than your dashboard session or came from another page. Reload the page and send it again.', frame);
           // 303: the browser follows with a GET, so reloading the next page does not send the form again.
           return redirect(await action(ctx, fields), 303);
@@ -170,11 +235,10 @@ export function dashboard(options: DashboardOptions): Pages {
         if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);
         const rendered = await view.render(ctx);
         const { content, refreshSeconds } = rendered instanceof Html ? { content: rendered, refreshSeconds: undefined } : rendered;
-        const response = answerPage(200, page({ title: view.title, section: view.section, refreshSeconds, scope: frame }, content));
-        if (!cookie) response.headers = { ...response.headers, 'Set-Cookie': formTokenCookie(formToken) };
-        return response;
+        return answerPage(200, page({ title: view.title, section: view.section, refreshSeconds, scope: frame }, content), formCookie ? [] : [formTokenCookie(formToken)]);
       } catch (err) {
-        // The API's refusal (an unknown audit, a bad page token) is the page's answer, with the API's status and words.
+        // The API's refusal (an unknown audit, a bad page token, a denied action) is the page's answer, with the API's
+        // status and words.
         if (err instanceof ApiError) return errorPage(options.statusOf(err.code), err.code, err.message, frame);
         throw err;
       }

@@ -4,19 +4,14 @@
 // so the browser never sends it with a request another site starts.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { html, type Html } from './html.js';
+import { cookieValue } from './cookies.js';
 
 export const FORM_TOKEN_COOKIE = 'ddlocal_form';
 const TOKEN = /^[0-9a-f]{64}$/;
 
 /** The form token of the request's cookie, if it has a well-formed one. */
 export function cookieToken(cookieHeader: string | undefined): string | undefined {
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== FORM_TOKEN_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
-    if (TOKEN.test(value)) return value;
-  }
-  return undefined;
+  return cookieValue(cookieHeader, FORM_TOKEN_COOKIE, TOKEN);
 }
 
 export function newFormToken(): string {

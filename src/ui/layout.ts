@@ -1,5 +1,6 @@
 // The frame every dashboard page shares: document head, skip link, navigation, the account the page shows, main.
 import { html, type Html } from './html.js';
+import { tokenField } from './forms.js';
 
 export type Section = 'overview' | 'audits';
 
@@ -14,7 +15,22 @@ export interface PageFrame {
   /** Reload the page after this many seconds: how a page of something still running follows it without script. */
   refreshSeconds?: number;
   /** The account and region shown, and the other ones that can be chosen; absent on pages outside an account. */
-  scope?: { accountId: string; region: string; base: string; choices: { accountId: string; region: string }[] };
+  scope?: {
+    accountId: string;
+    region: string;
+    base: string;
+    choices: { accountId: string; region: string }[];
+    /** Strict mode: who is signed in, and the token of the sign-out form. */
+    signedIn?: { principalArn: string; formToken: string };
+  };
+}
+
+function signOut(signedIn: { principalArn: string; formToken: string }): Html {
+  return html`<form class="scope" method="post" action="/ui/sign-out">
+    ${tokenField(signedIn.formToken)}
+    <span class="muted">${signedIn.principalArn}</span>
+    <button type="submit" class="secondary">Sign out</button>
+  </form>`;
 }
 
 function scopeChooser(scope: NonNullable<PageFrame['scope']>): Html {
@@ -51,7 +67,8 @@ ${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refres
     ? html`<nav aria-label="Sections"><ul>
     ${SECTIONS.map((s) => html`<li><a href="${scope.base}${s.path}"${s.id === frame.section ? html` aria-current="page"` : ''}>${s.label}</a></li>`)}
   </ul></nav>
-  ${scopeChooser(scope)}`
+  ${scopeChooser(scope)}
+  ${scope.signedIn ? signOut(scope.signedIn) : ''}`
     : ''}
 </header>
 <main id="main">

@@ -26,7 +26,8 @@ header.top .brand { font-weight: 700; color: var(--text); text-decoration: none;
 header.top nav ul { display: flex; gap: 1.25rem; list-style: none; margin: 0; padding: 0; }
 header.top nav a { color: var(--muted); text-decoration: none; padding: .3rem 0; border-bottom: 2px solid transparent; }
 header.top nav a[aria-current="page"] { color: var(--text); border-bottom-color: var(--accent); }
-header.top form.scope { margin-left: auto; display: flex; gap: .5rem; align-items: end; }
+header.top form.scope { display: flex; gap: .5rem; align-items: center; }
+header.top form.scope:first-of-type { margin-left: auto; }
 header.top form.scope label { flex-direction: row; align-items: center; gap: .5rem; }
 main { max-width: 1200px; margin: 0 auto; padding: 1.25rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; margin: .25rem 0 1rem; }
@@ -66,6 +67,8 @@ pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; 
 .panel + h2 { margin-top: 1.5rem; }
 .nowrap { white-space: nowrap; }
 form.inline { display: inline; margin: 0; }
+form.stacked { display: flex; flex-direction: column; gap: .75rem; max-width: 28rem; }
+form.stacked button { align-self: flex-start; }
 button.small { padding: .15rem .5rem; font-size: .85rem; font-weight: 500; }
 fieldset.checks { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .75rem; padding: .5rem .75rem; display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: .25rem 1rem; }
 fieldset.checks legend { color: var(--muted); font-size: .85rem; padding: 0 .25rem; }
