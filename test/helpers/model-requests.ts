@@ -28,10 +28,24 @@ export function describeRequest(r: FuzzRequest): string {
 }
 
 /** A success with a JSON object body, or an AWS-shaped error; 5xx only as 501 NotImplementedException. */
+/** Whether a request is for the dashboard's pages (docs/dashboard.md), which answer HTML or a redirect, not AWS JSON. */
+function isDashboardPage(req: FuzzRequest): boolean {
+  const path = req.path.split('?')[0]!;
+  return ['GET', 'HEAD', 'POST'].includes(req.method) && (path === '/' || path === '/ui' || path.startsWith('/ui/'));
+}
+
 export function assertWellFormed(req: FuzzRequest, res: RawResponse): void {
   const where = `${describeRequest(req)}\n→ ${res.status} ${JSON.stringify(res.headers)} ${res.text.slice(0, 500)}`;
   assert.match(String(res.headers['x-amzn-requestid']), UUID_V4, where);
   const errorType = res.headers['x-amzn-errortype'];
+  // A page: a redirect with its target, or an HTML page (its errors too) — unless the protocol refused the request
+  // before the page saw it (Host, Origin, body size), which is an AWS error like any other.
+  if (isDashboardPage(req) && errorType === undefined) {
+    assert.ok(res.status < 500, where);
+    if (res.status >= 300 && res.status < 400) assert.ok(res.headers.location, where);
+    else assert.match(String(res.headers['content-type']), /^text\/(html|css); charset=utf-8$/, where);
+    return;
+  }
   if (res.status >= 500) {
     assert.equal(res.status, 501, where);
     assert.equal(errorType, 'NotImplementedException', where);
