@@ -353,6 +353,33 @@ describe('strict mode: the pages after signing in with an access key, as that pr
     }
   });
 
+  test('sign-in refuses, with its page, secrets and tokens of any text', async () => {
+    // Regression: a secret with as many characters as the real one but more bytes ("é" for "a") made the constant-time
+    // comparison throw, answering 500.
+    const token = 'c'.repeat(64);
+    const attempt = (fields: Record<string, string>) =>
+      rawRequest(server.url, {
+        method: 'POST',
+        path: '/ui/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ddlocal_form=${token}` },
+        body: new URLSearchParams({ formToken: token, ...fields }).toString(),
+      });
+    const sameLength = 'é'.repeat(VIEWER.secretAccessKey.length);
+    for (const fields of <Record<string, string>[]>[
+      { accessKeyId: VIEWER.accessKeyId, secretAccessKey: sameLength },
+      { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: sameLength },
+      { accessKeyId: VIEWER.accessKeyId, secretAccessKey: VIEWER.secretAccessKey, sessionToken: 'ü' },
+      { accessKeyId: '', secretAccessKey: '' },
+    ]) {
+      const res = await attempt(fields);
+      assert.equal(res.status, 403, JSON.stringify(fields));
+      assert.match(res.text, /access key id, secret access key or session token is not right/);
+    }
+    const ok = await attempt({ accessKeyId: VIEWER.accessKeyId, secretAccessKey: VIEWER.secretAccessKey });
+    assert.equal(ok.status, 303);
+    assert.match(String(ok.headers['set-cookie']), /^ddlocal_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict/);
+  });
+
   test('a principal without policies sees the API refuse it, page by page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

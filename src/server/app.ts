@@ -173,7 +173,12 @@ function strictCredentials(options: DdlocalOptions): CredentialsTable {
 function verifySignIn(credentials: CredentialsTable, accessKeyId: string, secret: string, sessionToken: string): SignedInPrincipal | undefined {
   const entry = credentials.lookup(accessKeyId);
   // Compared in constant time; a missing entry still compares, so the answer's timing does not reveal which keys exist.
-  const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  const same = (a: string, b: string) => {
+    // Bytes, not characters: "é" and "a" are both one character, and timingSafeEqual throws on unequal byte lengths.
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  };
   const secretMatches = same(entry?.secretAccessKey ?? '\u0000'.repeat(secret.length || 1), secret);
   const tokenMatches = entry?.sessionToken === undefined ? sessionToken === '' : same(entry.sessionToken, sessionToken);
   if (!entry || !secretMatches || !tokenMatches) return undefined;
