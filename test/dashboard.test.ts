@@ -125,6 +125,17 @@ describe('the dashboard in Chromium', () => {
         assert.deepEqual(await seriousViolations(page), []);
         await shot('audit');
 
+        // The finding's own page: an address for a ticket, the reason, the recorded facts, the related resources.
+        await findings.first().locator('a').click();
+        assert.match(new URL(page.url()).pathname, new RegExp(`^${base}/findings/[0-9a-f-]{36}$`));
+        const details = (await page.locator('main').textContent())!;
+        assert.match(details, /IOT_POLICY_OVERLY_PERMISSIVE_CHECK/);
+        assert.match(details, /ALLOWS_BROAD_ACCESS_TO_IOT_DATA_PLANE_ACTIONS: Policy allows broad access/);
+        assert.match(details, /No related resources\./);
+        assert.deepEqual(await seriousViolations(page), []);
+        await shot('finding');
+        await page.goBack();
+
         // The filter form: all checks shows the logging finding too.
         await page.selectOption('select[name="checkName"]', '');
         await page.locator('section[aria-labelledby="findings"] button', { hasText: 'Filter' }).click();
@@ -221,6 +232,10 @@ describe('the dashboard in Chromium', () => {
     assert.match(String(overview.headers['content-security-policy']), /default-src 'none'/);
     assert.match(String(overview.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.equal(overview.headers['x-content-type-options'], 'nosniff');
+
+    const unknownFinding = await rawRequest(server.url, { path: `${base}/findings/no-such-finding` });
+    assert.equal(unknownFinding.status, 404);
+    assert.match(unknownFinding.text, /<h1>ResourceNotFoundException<\/h1>/);
 
     const unknownAudit = await rawRequest(server.url, { path: `${base}/audits/${'f'.repeat(32)}` });
     assert.equal(unknownAudit.status, 404);

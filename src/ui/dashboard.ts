@@ -18,6 +18,7 @@ import { STYLESHEET } from './styles.js';
 import type { DashboardContext } from './context.js';
 import { overviewPage } from './pages/overview.js';
 import { auditListPage, auditPage } from './pages/audits.js';
+import { findingPage } from './pages/finding.js';
 
 export interface DashboardOptions {
   store: Store;
@@ -33,6 +34,7 @@ export interface DashboardOptions {
 }
 
 const AUDIT_ID = /^[a-zA-Z0-9_-]{1,40}$/;
+const FINDING_ID = /^[a-zA-Z0-9_-]{1,128}$/;
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z0-9]+){1,4}$/;
 
@@ -107,6 +109,11 @@ function route(rest: string, query: URLSearchParams): View | undefined {
   if (audit && AUDIT_ID.test(audit[1]!)) {
     const taskId = audit[1]!;
     return { title: `Audit ${taskId}`, section: 'audits', render: (ctx) => auditPage(ctx, taskId, query) };
+  }
+  const finding = /^\/findings\/([^/]+)$/.exec(rest);
+  if (finding && FINDING_ID.test(finding[1]!)) {
+    const findingId = finding[1]!;
+    return { title: 'Finding', section: 'audits', render: (ctx) => findingPage(ctx, findingId, query) };
   }
   return undefined;
 }

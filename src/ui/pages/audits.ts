@@ -12,7 +12,7 @@ const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
 const FINDINGS_PER_PAGE = 100;
 
 /** A link to the same page with some query parameters replaced (undefined removes one). */
-function withQuery(path: string, query: URLSearchParams, changes: Record<string, string | undefined>): string {
+export function withQuery(path: string, query: URLSearchParams, changes: Record<string, string | undefined>): string {
   const next = new URLSearchParams(query);
   for (const [k, v] of Object.entries(changes)) {
     if (v === undefined || v === '') next.delete(k);
@@ -75,14 +75,14 @@ export async function auditListPage(ctx: DashboardContext, query: URLSearchParam
   ${list.nextToken ? html`<p class="pager"><a href="${withQuery(`${ctx.base}/audits`, query, { nextToken: list.nextToken })}">Older audits</a></p>` : ''}`;
 }
 
-function resourceText(resource: Record<string, any> | undefined): string {
+export function resourceText(resource: Record<string, any> | undefined): string {
   const id = resource?.resourceIdentifier ?? {};
   const [member, value] = Object.entries(id)[0] ?? ['', ''];
   return `${member}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`;
 }
 
 /** A form posting one finding's suppression change, returning to `back`. */
-function suppressionForm(ctx: DashboardContext, finding: Record<string, any>, back: string): Html {
+export function suppressionForm(ctx: DashboardContext, finding: Record<string, any>, back: string): Html {
   const suppressed = finding.isSuppressed === true;
   return html`<form method="post" action="${ctx.base}/suppressions" class="inline">
     ${tokenField(ctx.formToken)}
@@ -138,7 +138,7 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
       : html`<table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th><th scope="col"><span class="muted">Change</span></th></tr></thead>
         <tbody>${rows.map(
           (f) => html`<tr id="finding-${f.findingId}"><td>${f.checkName}</td><td>${severityBadge(f.severity)}</td>
-            <td><code>${resourceText(f.nonCompliantResource)}</code></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td>
+            <td><a href="${ctx.base}/findings/${f.findingId}"><code>${resourceText(f.nonCompliantResource)}</code></a></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td>
             <td>${suppressionForm(ctx, f, here)}</td></tr>`,
         )}</tbody></table>`}
     <p class="pager">${token ? html`<a href="${withQuery(path, query, { nextToken: undefined })}">First page</a>` : ''}
