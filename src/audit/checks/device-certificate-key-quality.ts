@@ -44,11 +44,7 @@ export const deviceCertificateKeyQualityCheck = defineAuditCheck({
   async run(ctx: CheckContext): Promise<CheckResult> {
     // A page at a time: the RSA moduli of a million certificates are half a gigabyte of text.
     const findings: CheckFinding[] = [];
-    const pages = certificatePages((after, limit) => {
-      let query = inScopeDeviceCertificates(ctx).select(['certificate_id', 'rsa_modulus']).where('key_algorithm', '=', 'RSA');
-      if (after !== undefined) query = query.where('certificate_id', '>', after);
-      return query.orderBy('certificate_id').limit(limit).execute();
-    });
+    const pages = certificatePages(inScopeDeviceCertificates(ctx).select(['certificate_id', 'rsa_modulus']).where('key_algorithm', '=', 'RSA'));
     for await (const page of pages) findings.push(...keyQualityFindings(page, deviceResource, ctx.weakKeyBlocklists));
     return { checked: await countInScopeDeviceCertificates(ctx), findings };
   },

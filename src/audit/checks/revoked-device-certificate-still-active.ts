@@ -16,12 +16,12 @@ export const revokedFinding = (
   reasonForNonCompliance: `Certificate serial ${c.serial_number} is on its issuer's CRL (${source}) but its status is ${c.status}.`,
 });
 
-/** A page of the scope's certificates that have at least one CRL source: a distribution point, or a registered CRL
- *  of a CA. Without their PEM: the resolver reads one only to decode an issuer name it has not seen. */
-function withCrlSource(ctx: CheckContext, resolver: RevocationResolver, after: string | undefined, limit: number) {
+/** The scope's certificates that have at least one CRL source: a distribution point, or a registered CRL of a CA.
+ *  Without their PEM: the resolver reads one only to decode an issuer name it has not seen. */
+function withCrlSource(ctx: CheckContext, resolver: RevocationResolver) {
   const caIds = resolver.casWithRegisteredCrl.map((c) => c.certificate_id);
   const caSubjects = [...new Set(resolver.casWithRegisteredCrl.map((c) => c.subject))];
-  let query = inScopeDeviceCertificates(ctx)
+  return inScopeDeviceCertificates(ctx)
     .select(['certificate_id', 'issuer', 'serial_number', 'crl_urls', 'ca_certificate_id', 'status'])
     .where((eb) =>
       eb.or([
@@ -30,8 +30,6 @@ function withCrlSource(ctx: CheckContext, resolver: RevocationResolver, after: s
         ...(caSubjects.length ? [eb('issuer', 'in', caSubjects)] : []),
       ]),
     );
-  if (after !== undefined) query = query.where('certificate_id', '>', after);
-  return query.orderBy('certificate_id').limit(limit).execute();
 }
 
 export const revokedDeviceCertificateStillActiveCheck = defineAuditCheck({
@@ -44,7 +42,7 @@ export const revokedDeviceCertificateStillActiveCheck = defineAuditCheck({
     const findings: CheckFinding[] = [];
     // A set: a million certificates behind one unreadable CRL name it once, not a million times.
     const failures = new Set<string>();
-    for await (const page of certificatePages((after, limit) => withCrlSource(ctx, resolver, after, limit)))
+    for await (const page of certificatePages(withCrlSource(ctx, resolver)))
       for (const c of page) {
         const state = await resolver.stateOf(c satisfies SubjectCertificate);
         if (state.state === 'revoked') findings.push(revokedFinding(deviceResource(c.certificate_id), c, state.source));
