@@ -278,14 +278,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
     log.method = method;
     log.path = requestedPath;
     // Before the body is read or anything routed: a refused request changes nothing (docs/decisions.md#w18).
-    const linkable = (method === 'GET' || method === 'HEAD') && options.pages?.serves(method, requestedPath) === true;
+    const page = options.pages?.serves(method, requestedPath) === true;
+    const linkable = page && (method === 'GET' || method === 'HEAD');
     const refusal = checkRequestOrigin(req.headersDistinct, req.httpVersion, requestOrigin, { linkable });
     if (refusal) {
       await discardBody(req);
       throw refusal;
     }
 
-    if (options.pages?.serves(method, requestedPath)) {
+    if (page && options.pages) {
       log.operation = 'ddlocal:ui';
       let body: Buffer;
       try {

@@ -124,10 +124,15 @@ export function verifySigV4(request: ReceivedRequest, lookup: CredentialLookup):
   if (!timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(header.signature, 'latin1'))) {
     throw new SignatureMismatchError(canonicalRequest, stringToSign);
   }
+  return identityOf(credential, header.region);
+}
+
+/** The identity a credentials-table entry acts as in a region: what a verified signature, or a dashboard sign-in, yields. */
+export function identityOf(credential: Credential, region: string): VerifiedIdentity {
   return {
     accessKeyId: credential.accessKeyId,
     accountId: credential.accountId,
-    region: header.region,
+    region,
     principalArn: credential.principalArn,
     admin: credential.admin,
     policies: credential.policies,

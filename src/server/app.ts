@@ -25,7 +25,7 @@ import { simulateRoutes } from './simulate-route.js';
 import { dashboard } from '../ui/dashboard.js';
 import { ApiError } from '../kernel/errors.js';
 import type { SignedInPrincipal } from '../ui/sessions.js';
-import type { VerifiedIdentity } from '../protocol/sigv4.js';
+import { identityOf } from '../protocol/sigv4.js';
 import { timingSafeEqual } from 'node:crypto';
 import { DEFAULT_ACCOUNT } from '../protocol/auth.js';
 import { errorStatus } from '../protocol/error-status.js';
@@ -185,12 +185,6 @@ function verifySignIn(credentials: CredentialsTable, accessKeyId: string, secret
   return { accessKeyId: entry.accessKeyId, accountId: entry.accountId, principalArn: entry.principalArn };
 }
 
-/** The identity a signed-in page acts as: the same table entry a signed request with that key would verify to. */
-function signedInIdentity(credentials: CredentialsTable, principal: SignedInPrincipal, region: string): VerifiedIdentity | undefined {
-  const entry = credentials.lookup(principal.accessKeyId);
-  return entry && { accessKeyId: entry.accessKeyId, accountId: entry.accountId, region, principalArn: entry.principalArn, admin: entry.admin, policies: entry.policies };
-}
-
 function compileCallerPolicies(credentials: CredentialsTable): CallerAuthorization {
   try {
     return new CallerAuthorization(credentials.entries);
@@ -239,7 +233,9 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
       clock,
       defaultScope: { accountId: DEFAULT_ACCOUNT, region: defaultRegion },
       invoke: (operation, input, caller, requestId, principal) => {
-        const identity = principal && credentials && signedInIdentity(credentials, principal, caller.region);
+        // The same table entry a request signed with the principal's key would verify to.
+        const entry = principal && credentials?.lookup(principal.accessKeyId);
+        const identity = entry && identityOf(entry, caller.region);
         // Strict mode never runs an operation for a page without the principal it is authorized as.
         if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
         return operations.invoke({ operation, input, caller, requestId, identity });
