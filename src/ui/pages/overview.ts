@@ -20,10 +20,10 @@ interface AuditSummary {
 
 async function recentAudits(ctx: DashboardContext): Promise<AuditSummary[]> {
   const now = ctx.clock.now();
-  const list = await ctx.call('ListAuditTasks', { ...retainedWindow(now), maxResults: 100 });
+  const list = await ctx.call('ListAuditTasks', { ...retainedWindow(now), maxResults: TREND_AUDITS });
   const tasks = (list.tasks ?? []) as { taskId: string; taskStatus: string }[];
   const described = await Promise.all(
-    tasks.slice(0, TREND_AUDITS).map(async (t) => {
+    tasks.map(async (t) => {
       const d = await ctx.call('DescribeAuditTask', { taskId: t.taskId });
       const details = (d.auditDetails ?? {}) as Record<string, any>;
       const nonCompliant = Object.values(details).reduce((sum, c) => sum + Number(c.nonCompliantResourcesCount ?? 0), 0);
