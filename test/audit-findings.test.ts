@@ -39,6 +39,19 @@ const certFinding = (i: number, related = 0): CheckFinding => ({
   reasonForNonCompliance: 'Certificate shared by one or more devices.',
 });
 
+/** A task of DEVICE_CERTIFICATE_SHARED_CHECK, not enabled (so the runner only closes it), to store findings into. */
+async function disabledTask(tx: Parameters<typeof storeFindings>[0], now: number) {
+  const taskId = await createAuditTask(tx, {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    taskType: 'ON_DEMAND_AUDIT_TASK',
+    taskStartTime: now,
+    checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
+    configurations: {},
+  });
+  return { account_id: ACCOUNT, region: 'us-east-1', task_id: taskId, task_start_time: now };
+}
+
 forEachStore('audit findings', (suite) => {
   let server: TestServer;
   let iot: IoTClient;
@@ -61,18 +74,10 @@ forEachStore('audit findings', (suite) => {
     // 30 findings of a task whose checks are all disabled (so the runner only closes it): paging material.
     const now = server.clock.now();
     storedTask = await server.store.transaction(async (tx) => {
-      const taskId = await createAuditTask(tx, {
-        accountId: ACCOUNT,
-        region: 'us-east-1',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        taskStartTime: now,
-        checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
-        configurations: {},
-      });
-      const task = { account_id: ACCOUNT, region: 'us-east-1', task_id: taskId, task_start_time: now };
+      const task = await disabledTask(tx, now);
       await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', [certFinding(0, 12)], now + 10);
       await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', Array.from({ length: 29 }, (_, i) => certFinding(i + 1)), now + 5);
-      return taskId;
+      return task.task_id;
     });
   });
 
@@ -189,15 +194,7 @@ forEachStore('audit findings', (suite) => {
     const now = server.clock.now() + 1000;
     const count = 5000 * 2 + 7; // more than two of the engine's insert batches
     const taskId = await server.store.transaction(async (tx) => {
-      const id = await createAuditTask(tx, {
-        accountId: ACCOUNT,
-        region: 'us-east-1',
-        taskType: 'ON_DEMAND_AUDIT_TASK',
-        taskStartTime: now,
-        checks: ['DEVICE_CERTIFICATE_SHARED_CHECK'],
-        configurations: {},
-      });
-      const task = { account_id: ACCOUNT, region: 'us-east-1', task_id: id, task_start_time: now };
+      const task = await disabledTask(tx, now);
       function* findings(): Generator<CheckFinding> {
         for (let i = 0; i < count; i++) {
           const text = awkward[i % awkward.length]!;
@@ -215,7 +212,7 @@ forEachStore('audit findings', (suite) => {
       }
       const saved = await storeFindings(tx, task, 'DEVICE_CERTIFICATE_SHARED_CHECK', 'CRITICAL', findings(), now + 1);
       assert.deepEqual(saved, { stored: count, nonCompliant: Math.ceil(count / 2) });
-      return id;
+      return task.task_id;
     });
     const got = new Map<string, { reason: string; info: unknown }>();
     let nextToken: string | undefined;
