@@ -118,7 +118,11 @@ function route(rest: string, query: URLSearchParams): View | undefined {
   return undefined;
 }
 
-const redirect = (location: string, status = 302): PageResponse => ({ status, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' });
+const redirect = (location: string, status = 302, cookie?: string): PageResponse => ({
+  status,
+  headers: { Location: location, 'Cache-Control': 'no-store', ...(cookie ? { 'Set-Cookie': cookie } : {}) },
+  body: '',
+});
 
 /** The sign-in form of strict mode; `problem` says why the last attempt was refused. */
 function signInForm(formToken: string, problem?: string): Html {
@@ -165,12 +169,12 @@ export function dashboard(options: DashboardOptions): Pages {
       const principal = options.verifyPrincipal(fields.get('accessKeyId') ?? '', fields.get('secretAccessKey') ?? '', fields.get('sessionToken') ?? '');
       // One message for every mismatch: the page does not tell which part of a key was wrong.
       if (!principal) return signInPage(403, 'The access key id, secret access key or session token is not right.');
-      return { ...redirect('/', 303), headers: { Location: '/', 'Cache-Control': 'no-store', 'Set-Cookie': sessionCookie(sessions.open(principal)) } };
+      return redirect('/', 303, sessionCookie(sessions.open(principal)));
     }
     if (req.path === '/ui/sign-out' && req.method === 'POST') {
       if (!formTokenMatches(formCookie, formFields(req.body).get('formToken'))) return errorPage(403, 'Form refused', 'Reload the page and sign out again.');
       sessions.close(sessionId(req.headers['cookie']));
-      return { ...redirect('/ui/sign-in', 303), headers: { Location: '/ui/sign-in', 'Cache-Control': 'no-store', 'Set-Cookie': CLEARED_SESSION_COOKIE } };
+      return redirect('/ui/sign-in', 303, CLEARED_SESSION_COOKIE);
     }
     return undefined;
   }
