@@ -94,7 +94,8 @@ const ACTIONS: Record<string, Action> = {
 
 /** Where a form returns to: a page of the same account, never another site or account. */
 function returnPath(ctx: DashboardContext, back: string | null): string {
-  if (back) {
+  // URL.canParse first: `new URL('http://[')` throws, and a form's field must never make the answer a 500.
+  if (back && URL.canParse(back, 'http://ddlocal.invalid')) {
     const url = new URL(back, 'http://ddlocal.invalid');
     if (url.origin === 'http://ddlocal.invalid' && url.pathname.startsWith(`${ctx.base}/`)) return `${url.pathname}${url.search}`;
   }
