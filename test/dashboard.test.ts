@@ -5,10 +5,8 @@
 // strict mode: sign-in with an access key, pages and forms as that principal under its IAM policies.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import {
   AttachPolicyCommand,
   CreateKeysAndCertificateCommand,
@@ -21,14 +19,11 @@ import {
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { launchChromium, seriousViolations, SCREENSHOTS } from './helpers/browser.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { html, raw } from '../src/ui/html.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ACCOUNT = '123456789012';
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** Set to write the pages' screenshots into docs/screenshots/ (they are committed; CI does not rewrite them). */
-const SCREENSHOTS = process.env.DDLOCAL_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : undefined;
 
 async function seedWalkthrough(iot: IoTClient): Promise<string> {
   await iot.send(
@@ -56,18 +51,6 @@ async function seedWalkthrough(iot: IoTClient): Promise<string> {
   }
 }
 
-/** axe-core's serious and critical violations on the page, as "rule: target" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n: any) => n.target.join(' ')) }));
-  });
-  return violations
-    .filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: { id: string; targets: string[] }) => `${v.id}: ${v.targets.join(', ')}`);
-}
-
 test('html`` escapes every interpolated value except markup it built', () => {
   const hostile = `<script>alert("x")</script>&'`;
   assert.equal(html`<p>${hostile}</p>`.text, '<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
@@ -83,11 +66,10 @@ describe('the dashboard in Chromium', () => {
   let base: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) assert.fail(`${CHROMIUM} is missing: these tests need Debian's chromium package (.ci/run installs it)`);
     server = await startTestServer('sqlite');
     auditId = await seedWalkthrough(server.iot(ACCOUNT));
     base = `/ui/${ACCOUNT}/us-east-1`;
-    browser = await chromium.launch({ executablePath: CHROMIUM });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -294,7 +276,7 @@ describe('strict mode: the pages after signing in with an access key, as that pr
       ],
     });
     auditId = await seedWalkthrough(new IoTClient({ endpoint: server.url, region: 'us-east-1', credentials: ADMIN, maxAttempts: 1 }));
-    browser = await chromium.launch({ executablePath: CHROMIUM });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

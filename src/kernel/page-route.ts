@@ -16,10 +16,20 @@ export interface PageRequest {
   sourceIp?: string;
 }
 
+/**
+ * A Server-Sent Events answer: `run` writes events with `send` until it returns or `signal` aborts (the client went
+ * away, or the server is shutting down). The protocol layer writes the headers, frames each event and ends the answer.
+ */
+export interface EventStream {
+  run(send: (event: string, data: unknown) => void, signal: AbortSignal): Promise<void>;
+}
+
 export interface PageResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: string | Buffer;
+  /** Instead of `body`: a stream of events (`Content-Type: text/event-stream`). */
+  events?: EventStream;
 }
 
 export interface Pages {

@@ -10,7 +10,7 @@ import { ApiError, invalidRequest } from '../kernel/errors.js';
 import { resolveCaller } from './auth.js';
 import { SignatureMismatchError, verifySigV4, type CredentialLookup, type VerifiedIdentity } from './sigv4.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
-import type { Pages } from '../kernel/page-route.js';
+import type { EventStream, Pages } from '../kernel/page-route.js';
 import { errorStatus } from './error-status.js';
 import { route } from './router.js';
 import { gatherInput, MAX_BODY_BYTES, parseQuery } from './request.js';
@@ -131,7 +131,7 @@ function discardBody(req: IncomingMessage): Promise<void> {
 }
 
 /** The ddlocal endpoint a request is for: an exact method and path, or a route's path prefix ending in "/". */
-function findExtension(extensions: ExtensionRoute[], method: string, rawPath: string): ExtensionRoute | undefined {
+export function findExtension(extensions: ExtensionRoute[], method: string, rawPath: string): ExtensionRoute | undefined {
   return extensions.find((e) => e.method === method && (e.path === rawPath || (e.path.endsWith('/') && rawPath.startsWith(e.path))));
 }
 
@@ -174,6 +174,42 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   if (!listening) all['Connection'] = 'close';
   res.writeHead(status, all);
   res.end(payload);
+}
+
+/** The event streams each server is writing, so that shutdown can end them (they never end on their own). */
+const OPEN_STREAMS = new WeakMap<Server, Set<AbortController>>();
+
+/**
+ * Writes a Server-Sent Events answer: `event:` and `data:` lines per event (the data is JSON, one line), a comment
+ * every 15 s so proxies keep the connection, until the stream returns, the client goes away or the server closes.
+ */
+async function streamEvents(res: ServerResponse, status: number, headers: Record<string, string | string[]>, events: EventStream) {
+  const server = SERVER_OF.get(res);
+  const stop = new AbortController();
+  const open = server && (OPEN_STREAMS.get(server) ?? OPEN_STREAMS.set(server, new Set()).get(server)!);
+  open?.add(stop);
+  const onClose = () => stop.abort();
+  res.on('close', onClose);
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+  res.write(':\n\n');
+  const keepAlive = setInterval(() => res.write(':\n\n'), 15_000);
+  keepAlive.unref();
+  try {
+    await events.run((event, data) => {
+      // Event names are the ui's own words; the data is JSON, which never holds a raw line break.
+      if (!stop.signal.aborted) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    }, stop.signal);
+  } finally {
+    clearInterval(keepAlive);
+    res.off('close', onClose);
+    open?.delete(stop);
+    if (!res.destroyed) res.end();
+  }
+}
+
+/** Ends every event stream `server` is writing: called when the server shuts down, before it waits for connections. */
+export function endEventStreams(server: Server): void {
+  for (const stream of OPEN_STREAMS.get(server) ?? []) stream.abort();
 }
 
 function errorHeaders(requestId: string, err: ApiError): Record<string, string> {
@@ -307,6 +343,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
         requestId,
         sourceIp: req.socket.remoteAddress,
       });
+      if (out.events) {
+        await streamEvents(res, out.status, { ...out.headers, 'x-amzn-RequestId': requestId }, out.events);
+        return out.status;
+      }
       send(res, out.status, { ...out.headers, 'x-amzn-RequestId': requestId }, out.body);
       return out.status;
     }

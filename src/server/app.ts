@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '../store/store.js';
 import { Clock } from '../kernel/clock.js';
-import { createHttpServer } from '../protocol/http-server.js';
+import { createHttpServer, endEventStreams, findExtension } from '../protocol/http-server.js';
 import { isLoopbackAddress, requestOriginPolicy } from '../protocol/request-origin.js';
 import type { ExtensionRoute } from '../kernel/extension-route.js';
 import { transactionalOperations } from './operations.js';
@@ -240,6 +240,26 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
         if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
         return operations.invoke({ operation, input, caller, requestId, identity });
       },
+      invokeExtension: async (method, path, body, caller, requestId, principal) => {
+        const route = findExtension(extensions, method, path);
+        if (!route) throw new ApiError('UnknownOperationException', `No ddlocal endpoint matches ${method} ${path}`);
+        const entry = principal && credentials?.lookup(principal.accessKeyId);
+        const identity = entry && identityOf(entry, caller.region);
+        if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
+        // The same rule as a signed request to the endpoint (docs/decisions.md#w21).
+        if (authorization && identity && route.action !== 'none') authorization.authorizeDdlocalAction({ ...caller, now: clock.now() }, identity, route.action, {});
+        const out = await route.handler({
+          method,
+          path,
+          query: new Map(),
+          body: Buffer.from(JSON.stringify(body ?? {})),
+          caller,
+          requestId,
+          admin: credentials ? identity?.admin === true : true,
+          principal: identity && { accessKeyId: identity.accessKeyId, principalArn: identity.principalArn },
+        });
+        return out.body;
+      },
       statusOf: errorStatus,
       // Strict mode: pages need a sign-in with a key of the credentials table (docs/dashboard.md).
       verifyPrincipal: credentials && ((accessKeyId, secret, token) => verifySignIn(credentials, accessKeyId, secret, token)),
@@ -310,6 +330,7 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
           // A client that never finishes its request (a body upload held open) must not block shutdown forever.
           const force = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
           force.unref();
+          endEventStreams(server);
           server.close(() => {
             clearTimeout(force);
             resolve();

@@ -11,6 +11,8 @@ export interface DashboardContext extends AccountScope {
   formToken: string;
   /** Runs an AWS IoT operation as this page's caller; throws the API's ApiError as the API would answer it. */
   call(operation: string, input?: Record<string, unknown>): Promise<Record<string, any>>;
+  /** Runs one of ddlocal's `/_ddlocal/` endpoints (preview, undo) as this page's caller; answers its JSON body. */
+  extension(method: string, path: string, body: unknown): Promise<any>;
   store: Store;
   clock: Clock;
 }

@@ -2,8 +2,7 @@
 // No client framework and no script: every page is a plain HTML document, filters are GET forms, and every view has
 // its own URL, so a finding or an audit can be pasted into a ticket.
 import type { Pages, PageRequest, PageResponse } from '../kernel/page-route.js';
-import { randomUUID } from 'node:crypto';
-import { ApiError, invalidRequest } from '../kernel/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import { inputShape, operation as modelOperation } from '../model/model.js';
 import { validateInput } from '../model/validate.js';
 import type { AccountScope } from '../kernel/scope.js';
@@ -12,13 +11,15 @@ import type { Clock } from '../kernel/clock.js';
 import { html, Html } from './html.js';
 import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToken, tokenField } from './forms.js';
 import { CLEARED_SESSION_COOKIE, Sessions, sessionCookie, sessionId, type PrincipalVerifier, type SignedInPrincipal } from './sessions.js';
-import { page, type PageFrame, type Section } from './layout.js';
+import { page, type PageFrame } from './layout.js';
 import { auditedAccounts } from '../audit/api/audited-accounts.js';
 import { STYLESHEET } from './styles.js';
+import { LIVE_SCRIPT } from './live-script.js';
 import type { DashboardContext } from './context.js';
-import { overviewPage } from './pages/overview.js';
-import { auditListPage, auditPage } from './pages/audits.js';
-import { findingPage } from './pages/finding.js';
+import { matchRoute, type PageRoutes } from './routes.js';
+import { AUDIT_ROUTES } from './pages/audit-routes.js';
+import { MITIGATION_ROUTES } from './pages/mitigation/routes.js';
+import { REGISTRY_ROUTES } from './pages/registry/routes.js';
 
 export interface DashboardOptions {
   store: Store;
@@ -27,21 +28,33 @@ export interface DashboardOptions {
   defaultScope: AccountScope;
   /** Runs an operation for a page, as the API would for `scope`'s caller (strict mode: as `principal`). */
   invoke(operation: string, input: Record<string, unknown>, scope: AccountScope, requestId: string, principal?: SignedInPrincipal): Promise<Record<string, any>>;
+  /**
+   * Runs one of ddlocal's own `/_ddlocal/` endpoints for a page (the mitigation preview and undo), authorized as the
+   * API authorizes it for `scope`'s caller; answers its JSON body.
+   */
+  invokeExtension(method: string, path: string, body: unknown, scope: AccountScope, requestId: string, principal?: SignedInPrincipal): Promise<unknown>;
   /** Strict mode: checks a sign-in's access key; absent in open mode, where pages need no sign-in. */
   verifyPrincipal?: PrincipalVerifier;
   /** The HTTP status the API answers an error code with. */
   statusOf(code: string): number;
 }
 
-const AUDIT_ID = /^[a-zA-Z0-9_-]{1,40}$/;
-const FINDING_ID = /^[a-zA-Z0-9_-]{1,128}$/;
+/** The files every page loads, served from the package itself (no CDN). */
+const ASSETS: Record<string, { type: string; body: string }> = {
+  '/ui/assets/ui.css': { type: 'text/css; charset=utf-8', body: STYLESHEET },
+  '/ui/assets/live.js': { type: 'text/javascript; charset=utf-8', body: LIVE_SCRIPT },
+};
+
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z0-9]+){1,4}$/;
 
-/** Security headers of every page: no framing, no script, no inline or foreign style, no referrer leaks. */
+/**
+ * Security headers of every page: no framing, no inline script or style, nothing from another origin, no referrer
+ * leaks. The one script (live.js, ddlocal's own) only opens the event streams of live pages.
+ */
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts, which the Origin rule
   // (docs/decisions.md#w19) refuses.
@@ -49,75 +62,11 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-/** A page's content, and whether it reloads itself (it shows something still running). */
-type Rendered = Html | { content: Html; refreshSeconds?: number };
-
-interface View {
-  title: string;
-  section?: Section;
-  render(ctx: DashboardContext): Promise<Rendered>;
-}
-
-/** A form's handler: performs the change through the API and answers where the browser goes next. */
-type Action = (ctx: DashboardContext, fields: URLSearchParams) => Promise<string>;
-
-/** The state-changing forms, by path below `/ui/<account>/<region>`. */
-const ACTIONS: Record<string, Action> = {
-  '/audits': async (ctx, fields) => {
-    const checks = fields.getAll('check');
-    if (checks.length === 0) throw invalidRequest('Tick at least one check to start an audit');
-    const out = await ctx.call('StartOnDemandAuditTask', { targetCheckNames: checks });
-    return `${ctx.base}/audits/${out.taskId}`;
-  },
-  '/suppressions': async (ctx, fields) => {
-    const change = fields.get('change');
-    const checkName = fields.get('checkName') ?? '';
-    let resourceIdentifier: unknown;
-    try {
-      resourceIdentifier = JSON.parse(fields.get('resourceIdentifier') ?? '');
-    } catch {
-      throw invalidRequest('The finding\'s resource identifier in the form is not JSON');
-    }
-    if (change === 'suppress')
-      await ctx.call('CreateAuditSuppression', {
-        checkName,
-        resourceIdentifier,
-        suppressIndefinitely: true,
-        description: 'Suppressed from the dashboard',
-        clientRequestToken: randomUUID(),
-      });
-    else if (change === 'unsuppress') await ctx.call('DeleteAuditSuppression', { checkName, resourceIdentifier });
-    else throw invalidRequest('change must be suppress or unsuppress');
-    return returnPath(ctx, fields.get('back'));
-  },
-};
-
-/** Where a form returns to: a page of the same account, never another site or account. */
-function returnPath(ctx: DashboardContext, back: string | null): string {
-  // URL.canParse first: `new URL('http://[')` throws, and a form's field must never make the answer a 500.
-  if (back && URL.canParse(back, 'http://ddlocal.invalid')) {
-    const url = new URL(back, 'http://ddlocal.invalid');
-    if (url.origin === 'http://ddlocal.invalid' && url.pathname.startsWith(`${ctx.base}/`)) return `${url.pathname}${url.search}`;
-  }
-  return `${ctx.base}/`;
-}
-
-/** The view of a path below `/ui/<account>/<region>`. */
-function route(rest: string, query: URLSearchParams): View | undefined {
-  if (rest === '' || rest === '/') return { title: 'Overview', section: 'overview', render: (ctx) => overviewPage(ctx) };
-  if (rest === '/audits') return { title: 'Audits', section: 'audits', render: (ctx) => auditListPage(ctx, query) };
-  const audit = /^\/audits\/([^/]+)$/.exec(rest);
-  if (audit && AUDIT_ID.test(audit[1]!)) {
-    const taskId = audit[1]!;
-    return { title: `Audit ${taskId}`, section: 'audits', render: (ctx) => auditPage(ctx, taskId, query) };
-  }
-  const finding = /^\/findings\/([^/]+)$/.exec(rest);
-  if (finding && FINDING_ID.test(finding[1]!)) {
-    const findingId = finding[1]!;
-    return { title: 'Finding', section: 'audits', render: (ctx) => findingPage(ctx, findingId, query) };
-  }
-  return undefined;
-}
+/** Every section's routes, in the order they are tried. */
+const SECTIONS: PageRoutes[] = [AUDIT_ROUTES, MITIGATION_ROUTES, REGISTRY_ROUTES];
+const VIEWS = SECTIONS.flatMap((s) => s.views);
+const ACTIONS = SECTIONS.flatMap((s) => s.actions);
+const STREAMS = SECTIONS.flatMap((s) => s.streams ?? []);
 
 const redirect = (location: string, status = 302, cookie?: string): PageResponse => ({
   status,
@@ -186,8 +135,8 @@ export function dashboard(options: DashboardOptions): Pages {
     },
     async answer(req: PageRequest): Promise<PageResponse> {
       const path = req.path;
-      if (path === '/ui/assets/ui.css')
-        return { status: 200, headers: { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, body: STYLESHEET };
+      const asset = ASSETS[path];
+      if (asset) return { status: 200, headers: { 'Content-Type': asset.type, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }, body: asset.body };
       const formCookie = cookieToken(req.headers['cookie']);
       const signed = await signing(req, formCookie);
       if (signed) return signed;
@@ -231,23 +180,28 @@ export function dashboard(options: DashboardOptions): Pages {
           const op = modelOperation(operation);
           return options.invoke(operation, validateInput(op.input?.shape ?? `${operation}Request`, inputShape(op), input), scope, req.requestId, principal);
         },
+        extension: (method, extensionPath, body) => options.invokeExtension(method, extensionPath, body, scope, req.requestId, principal),
       };
       const rest = scoped[3] ?? '';
       try {
         if (req.method === 'POST') {
-          const action = ACTIONS[rest];
+          const action = matchRoute(ACTIONS, rest);
           if (!action) return errorPage(404, 'Page not found', `ddlocal's dashboard has no form at ${path}.`, frame);
           const fields = formFields(req.body);
           if (!formTokenMatches(formCookie, fields.get('formToken')))
             return errorPage(403, 'Form refused', 'This form is older than your dashboard session or came from another page. Reload the page and send it again.', frame);
           // 303: the browser follows with a GET, so reloading the next page does not send the form again.
-          return redirect(await action(ctx, fields), 303);
+          return redirect(await action.route.act(ctx, fields, action.params), 303);
         }
-        const view = route(rest, req.query);
+        const stream = matchRoute(STREAMS, rest);
+        const events = stream?.route.stream(ctx, stream.params, req.query);
+        if (events) return { status: 200, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '', events };
+        const found = matchRoute(VIEWS, rest);
+        const view = found?.route.view(found.params, req.query);
         if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);
         const rendered = await view.render(ctx);
-        const { content, refreshSeconds } = rendered instanceof Html ? { content: rendered, refreshSeconds: undefined } : rendered;
-        return answerPage(200, page({ title: view.title, section: view.section, refreshSeconds, scope: frame }, content), formCookie ? [] : [formTokenCookie(formToken)]);
+        const { content, ...reload } = rendered instanceof Html ? { content: rendered } : rendered;
+        return answerPage(200, page({ title: view.title, section: view.section, ...reload, scope: frame }, content), formCookie ? [] : [formTokenCookie(formToken)]);
       } catch (err) {
         // The API's refusal (an unknown audit, a bad page token, a denied action) is the page's answer, with the API's
         // status and words.

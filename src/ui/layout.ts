@@ -2,11 +2,13 @@
 import { html, type Html } from './html.js';
 import { tokenField } from './forms.js';
 
-export type Section = 'overview' | 'audits';
+export type Section = 'overview' | 'audits' | 'mitigation' | 'registry';
 
 const SECTIONS: { id: Section; path: string; label: string }[] = [
   { id: 'overview', path: '/', label: 'Overview' },
   { id: 'audits', path: '/audits', label: 'Audits' },
+  { id: 'mitigation', path: '/mitigation', label: 'Mitigation' },
+  { id: 'registry', path: '/registry', label: 'Registry' },
 ];
 
 export interface PageFrame {
@@ -14,6 +16,8 @@ export interface PageFrame {
   section?: Section;
   /** Reload the page after this many seconds: how a page of something still running follows it without script. */
   refreshSeconds?: number;
+  /** Reload after this many seconds only in a browser without script (with script, the page's event stream updates it). */
+  noscriptRefreshSeconds?: number;
   /** The account and region shown, and the other ones that can be chosen; absent on pages outside an account. */
   scope?: {
     accountId: string;
@@ -56,8 +60,10 @@ export function page(frame: PageFrame, content: Html): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 ${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
+${frame.noscriptRefreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${frame.noscriptRefreshSeconds}"></noscript>` : ''}
 <title>${frame.title} · ddlocal</title>
 <link rel="stylesheet" href="/ui/assets/ui.css">
+<script src="/ui/assets/live.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
