@@ -143,7 +143,7 @@ describe('the dashboard in Chromium', () => {
       await page.goto(`${server.url}${base}/audits`);
       const boxes = page.locator('input[name="check"]');
       assert.equal(await boxes.count(), 3, 'the three checks the account enables');
-      await page.locator('input[value="DEVICE_CERTIFICATE_EXPIRING_CHECK"]').uncheck();
+      await page.locator('input[name="check"][value="DEVICE_CERTIFICATE_EXPIRING_CHECK"]').uncheck();
       await page.locator('button', { hasText: 'Start audit' }).click();
       await page.waitForURL((url) => /\/audits\/[0-9a-f]{32}$/.test(url.pathname));
       const started = new URL(page.url()).pathname.split('/').at(-1)!;
@@ -208,13 +208,20 @@ describe('the dashboard in Chromium', () => {
     assert.equal((await rawRequest(server.url, { method: 'POST', path: '/', headers: form, body: '' })).status, 405);
   });
 
-  test('pages carry a no-script, no-framing policy; errors are pages with the API status and words', async () => {
+  test("pages carry a policy allowing only ddlocal's own script and style, no framing; errors are pages with the API status and words", async () => {
     const overview = await rawRequest(server.url, { path: `${base}/` });
     assert.equal(overview.status, 200);
     assert.match(String(overview.headers['content-type']), /^text\/html/);
-    assert.match(String(overview.headers['content-security-policy']), /default-src 'none'/);
-    assert.match(String(overview.headers['content-security-policy']), /frame-ancestors 'none'/);
+    const policy = String(overview.headers['content-security-policy']);
+    assert.match(policy, /default-src 'none'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    assert.match(policy, /script-src 'self';/, 'no inline script, nothing from another origin');
+    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|\*/);
     assert.equal(overview.headers['x-content-type-options'], 'nosniff');
+    const script = await rawRequest(server.url, { path: '/ui/assets/live.js' });
+    assert.equal(script.status, 200);
+    assert.match(String(script.headers['content-type']), /^text\/javascript/);
+    assert.doesNotMatch(script.text, /innerHTML|insertAdjacentHTML|eval\(/, 'the stream only ever writes text into the page');
 
     const unknownFinding = await rawRequest(server.url, { path: `${base}/findings/no-such-finding` });
     assert.equal(unknownFinding.status, 404);

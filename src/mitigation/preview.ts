@@ -25,7 +25,7 @@ import type { ActionDefinition, ActionOutcome, FindingToMitigate } from './actio
 import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { loadFinding } from './engine/engine.js';
 
-const PREVIEW_PATH = '/_ddlocal/audit/mitigationactions/preview';
+export const PREVIEW_PATH = '/_ddlocal/audit/mitigationactions/preview';
 const OPERATION = 'PreviewAuditMitigationActionsTask';
 const DEFAULT_MAX_RESULTS = 100;
 

@@ -18,7 +18,7 @@ import { ACTION_IMPLEMENTATIONS } from './actions/index.js';
 import { joinWithin } from './actions/common.js';
 import { scoped } from '../store/scoped.js';
 
-const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
+export const UNDO_PREFIX = '/_ddlocal/audit/mitigationactions/tasks/';
 
 export type UndoOutcome = 'RESTORED' | 'CHANGED_SINCE' | 'NOT_UNDOABLE' | 'ALREADY_UNDONE' | 'NOTHING_TO_UNDO';
 

@@ -191,11 +191,13 @@ export function dashboard(options: DashboardOptions): Pages {
           if (!formTokenMatches(formCookie, fields.get('formToken')))
             return errorPage(403, 'Form refused', 'This form is older than your dashboard session or came from another page. Reload the page and send it again.', frame);
           // 303: the browser follows with a GET, so reloading the next page does not send the form again.
-          return redirect(await action.route.act(ctx, fields, action.params), 303);
+          const next = await action.route.act(ctx, fields, action.params);
+          if (typeof next === 'string') return redirect(next, 303);
+          return answerPage(200, page({ title: next.title, section: next.section, scope: frame }, next.content));
         }
         const stream = matchRoute(STREAMS, rest);
-        const events = stream?.route.stream(ctx, stream.params, req.query);
-        if (events) return { status: 200, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '', events };
+        if (stream && req.method === 'GET')
+          return { status: 200, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '', events: await stream.route.stream(ctx, stream.params, req.query) };
         const found = matchRoute(VIEWS, rest);
         const view = found?.route.view(found.params, req.query);
         if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);

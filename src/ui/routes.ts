@@ -24,16 +24,26 @@ export interface ViewRoute {
   view(params: string[], query: URLSearchParams): View | undefined;
 }
 
-/** A form's handler: performs the change through the API and answers where the browser goes next. */
+/**
+ * A form's handler: performs the change through the API and answers where the browser goes next (a path), or, for a
+ * change whose answer is not stored anywhere (an undo's per-execution results), the page that shows it.
+ */
 export interface ActionRoute {
   path: RegExp;
-  act(ctx: DashboardContext, fields: URLSearchParams, params: string[]): Promise<string>;
+  act(ctx: DashboardContext, fields: URLSearchParams, params: string[]): Promise<string | ActionPage>;
+}
+
+export interface ActionPage {
+  title: string;
+  section?: Section;
+  content: Html;
 }
 
 /** A `text/event-stream` endpoint (GET), authorized and scoped like a page. */
 export interface StreamRoute {
   path: RegExp;
-  stream(ctx: DashboardContext, params: string[], query: URLSearchParams): EventStream | undefined;
+  /** Throws the API's error (an unknown task) before anything is streamed, so it is answered as an error page. */
+  stream(ctx: DashboardContext, params: string[], query: URLSearchParams): Promise<EventStream>;
 }
 
 export interface PageRoutes {

@@ -74,4 +74,14 @@ fieldset.checks { border: 1px solid var(--line); border-radius: 6px; margin: 0 0
 fieldset.checks legend { color: var(--muted); font-size: .85rem; padding: 0 .25rem; }
 label.check { flex-direction: row; align-items: center; gap: .4rem; color: var(--text); font-size: .9rem; }
 .error-page { border-left: 4px solid var(--bad); }
+h3 { font-size: 1rem; margin: 1rem 0 .5rem; }
+textarea { font: inherit; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; color: var(--text); background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .35rem .6rem; width: 100%; }
+form.stacked.wide { max-width: none; }
+fieldset.params { border: 1px solid var(--line); border-radius: 6px; margin: 0; padding: .5rem .75rem .75rem; display: flex; flex-direction: column; gap: .5rem; }
+fieldset.params legend { color: var(--text); font-weight: 600; padding: 0 .25rem; }
+progress { width: min(100%, 28rem); height: 1rem; accent-color: var(--accent); vertical-align: middle; margin-right: .75rem; }
+.diff-add { background: var(--ok-bg); color: var(--ok); }
+.diff-del { background: var(--bad-bg); color: var(--bad); }
+details > summary { cursor: pointer; font-weight: 600; }
+.actions-row { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; margin: .5rem 0 1rem; }
 `;

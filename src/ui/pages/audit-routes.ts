@@ -7,6 +7,7 @@ import { returnPath } from '../routes.js';
 import { auditListPage, auditPage } from './audits.js';
 import { findingPage } from './finding.js';
 import { overviewPage } from './overview.js';
+import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 
 const AUDIT_ID = /^\/audits\/([a-zA-Z0-9_-]{1,40})$/;
 const FINDING_ID = /^\/findings\/([a-zA-Z0-9_-]{1,128})$/;
@@ -26,6 +27,16 @@ export const AUDIT_ROUTES: PageRoutes = {
         if (checks.length === 0) throw invalidRequest('Tick at least one check to start an audit');
         const out = await ctx.call('StartOnDemandAuditTask', { targetCheckNames: checks });
         return `${ctx.base}/audits/${out.taskId}`;
+      },
+    },
+    {
+      path: /^\/audits\/settings$/,
+      act: async (ctx, fields) => {
+        // Every known check is listed in the form: the unticked ones are disabled.
+        const ticked = new Set(fields.getAll('enable'));
+        const auditCheckConfigurations = Object.fromEntries([...AUDIT_CHECKS.keys()].map((name) => [name, { enabled: ticked.has(name) }]));
+        await ctx.call('UpdateAccountAuditConfiguration', { roleArn: fields.get('roleArn') ?? '', auditCheckConfigurations });
+        return `${ctx.base}/audits`;
       },
     },
     {

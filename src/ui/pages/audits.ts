@@ -22,6 +22,20 @@ export function withQuery(path: string, query: URLSearchParams, changes: Record<
   return text ? `${path}?${text}` : path;
 }
 
+/** The account's audit configuration as a form: the role and which checks are enabled (UpdateAccountAuditConfiguration). */
+function settingsForm(ctx: DashboardContext, config: Record<string, any>, enabled: Set<string>): Html {
+  const names = [...AUDIT_CHECKS.keys()].sort();
+  return html`<details class="panel spaced"${enabled.size === 0 ? html` open` : ''}><summary>Audit settings: the role and the enabled checks</summary>
+    <form method="post" action="${ctx.base}/audits/settings" class="stacked wide spaced">
+      ${tokenField(ctx.formToken)}
+      <label>Role ARN <span class="muted">(the role audits run as)</span><input name="roleArn" required value="${config.roleArn ?? `arn:aws:iam::${ctx.accountId}:role/Audit`}"></label>
+      <fieldset class="checks"><legend>Enabled checks</legend>
+        ${names.map((name) => html`<label class="check"><input type="checkbox" name="enable" value="${name}"${enabled.has(name) ? html` checked` : ''}> ${name}</label>`)}
+      </fieldset>
+      <button type="submit">Save settings</button>
+    </form></details>`;
+}
+
 /** Starts an on-demand audit of the checks ticked: those the account's audit configuration enables. */
 async function startAuditForm(ctx: DashboardContext): Promise<Html> {
   const config = await ctx.call('DescribeAccountAuditConfiguration');
@@ -31,8 +45,8 @@ async function startAuditForm(ctx: DashboardContext): Promise<Html> {
     .sort();
   if (enabled.length === 0)
     return html`<section class="panel" aria-labelledby="start"><h2 id="start">Start an audit</h2>
-      <p class="empty">No check is enabled for this account. Enable checks with UpdateAccountAuditConfiguration
-      (<code>aws iot update-account-audit-configuration</code>) first.</p></section>`;
+      <p class="empty">No check is enabled for this account: enable some in the audit settings below
+      (or with <code>aws iot update-account-audit-configuration</code>).</p></section>${settingsForm(ctx, config, new Set())}`;
   return html`<section class="panel" aria-labelledby="start"><h2 id="start">Start an audit</h2>
     <form method="post" action="${ctx.base}/audits">
       ${tokenField(ctx.formToken)}
@@ -40,7 +54,7 @@ async function startAuditForm(ctx: DashboardContext): Promise<Html> {
         ${enabled.map((name) => html`<label class="check"><input type="checkbox" name="check" value="${name}" checked> ${name}</label>`)}
       </fieldset>
       <button type="submit">Start audit</button>
-    </form></section>`;
+    </form></section>${settingsForm(ctx, config, new Set(enabled))}`;
 }
 
 export async function auditListPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
@@ -135,14 +149,20 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
     </form>
     ${rows.length === 0
       ? html`<p class="empty">No findings${checkName ? html` for ${checkName}` : ''}.</p>`
-      : html`<table><thead><tr><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th><th scope="col"><span class="muted">Change</span></th></tr></thead>
+      : html`<table><thead><tr><th scope="col"><span class="muted">Select</span></th><th scope="col">Check</th><th scope="col">Severity</th><th scope="col">Resource</th><th scope="col">Reason</th><th scope="col">Suppressed</th><th scope="col"><span class="muted">Change</span></th></tr></thead>
         <tbody>${rows.map(
-          (f) => html`<tr id="finding-${f.findingId}"><td>${f.checkName}</td><td>${severityBadge(f.severity)}</td>
+          (f) => html`<tr id="finding-${f.findingId}"><td><input type="checkbox" name="findingId" value="${f.findingId}" form="mitigate-selected" aria-label="Select the finding on ${resourceText(f.nonCompliantResource)} (${f.checkName})"></td><td>${f.checkName}</td><td>${severityBadge(f.severity)}</td>
             <td><a href="${ctx.base}/findings/${f.findingId}"><code>${resourceText(f.nonCompliantResource)}</code></a></td><td>${f.reasonForNonCompliance}</td><td>${f.isSuppressed ? 'yes' : 'no'}</td>
             <td>${suppressionForm(ctx, f, here)}</td></tr>`,
         )}</tbody></table>`}
     <p class="pager">${token ? html`<a href="${withQuery(path, query, { nextToken: undefined })}">First page</a>` : ''}
       ${findings.nextToken ? html`<a href="${withQuery(path, query, { nextToken: findings.nextToken })}">Next page</a>` : ''}</p>
+    ${rows.length > 0 && !running
+      ? html`<form id="mitigate-selected" method="get" action="${ctx.base}/mitigation/new" class="actions-row">
+        <button type="submit" class="secondary">Mitigate the selected findings</button>
+        <a href="${ctx.base}/mitigation/new?auditTaskId=${taskId}">Mitigate every finding of this audit</a>
+      </form>`
+      : ''}
   </section>`;
   return { content, refreshSeconds: running ? 2 : undefined };
 }

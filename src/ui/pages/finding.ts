@@ -33,6 +33,7 @@ export async function findingPage(ctx: DashboardContext, findingId: string, quer
     <dt>Audit</dt><dd><a href="${audit}"><code>${finding.taskId}</code></a>, started ${when(finding.taskStartTime)}</dd>
     <dt>Found</dt><dd>${when(finding.findingTime)}</dd>
     <dt>Suppressed</dt><dd>${finding.isSuppressed ? 'yes' : 'no'} ${suppressionForm(ctx, finding, path)}</dd>
+    <dt>Mitigation</dt><dd><a href="${ctx.base}/mitigation/new?findingId=${findingId}">Mitigate this finding</a> (a preview comes first)</dd>
   </dl>
   <section class="panel spaced" aria-labelledby="related"><h2 id="related">Related resources</h2>
     ${resources.length === 0

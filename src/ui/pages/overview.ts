@@ -3,6 +3,7 @@
 import { html, type Html } from '../html.js';
 import { checkStatusBadge, severityBadge, taskStatusBadge, when } from '../layout.js';
 import type { DashboardContext } from '../context.js';
+import { progressOf } from './mitigation/progress.js';
 import { certificateSummary } from '../../registry/fleet-summary.js';
 import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 import { retainedWindow } from './time-window.js';
@@ -73,9 +74,12 @@ async function runningTasks(ctx: DashboardContext, audits: AuditSummary[]): Prom
   const running = audits.filter((a) => a.taskStatus === 'IN_PROGRESS');
   const mitigationTasks = (mitigation.tasks ?? []) as { taskId: string; startTime: Date }[];
   if (running.length === 0 && mitigationTasks.length === 0) return html`<p class="empty">Nothing is running.</p>`;
+  // Only the tasks running now, each one DescribeAuditMitigationActionsTask for its counts.
+  const progress = await Promise.all(mitigationTasks.map(async (t) => progressOf(await ctx.call('DescribeAuditMitigationActionsTask', { taskId: t.taskId }))));
   return html`<ul>
     ${running.map((a) => html`<li>Audit <a href="${ctx.base}/audits/${a.taskId}">${a.taskId}</a>, started ${when(a.taskStartTime)}</li>`)}
-    ${mitigationTasks.map((t) => html`<li>Mitigation task ${t.taskId}, started ${when(t.startTime)}</li>`)}
+    ${mitigationTasks.map((t, i) => html`<li>Mitigation task <a href="${ctx.base}/mitigation/tasks/${t.taskId}">${t.taskId}</a>, started ${when(t.startTime)}:
+      <progress max="${Math.max(progress[i]!.total, 1)}" value="${progress[i]!.done}" aria-label="Progress of ${t.taskId}"></progress>${progress[i]!.done} of ${progress[i]!.total} findings done</li>`)}
   </ul>`;
 }
 
