@@ -177,6 +177,42 @@ describe('the dashboard in Chromium', () => {
     }
   });
 
+  test('the severity filter pages across the checks of one severity, through ListAuditFindings per check', async () => {
+    // A server of its own: its clock moves a year on, so that 100 certificates are old (DEVICE_CERTIFICATE_AGE_CHECK,
+    // LOW) next to the one logging finding (LOGGING_DISABLED_CHECK, also LOW).
+    const own = await startTestServer('sqlite');
+    try {
+      const iot = own.iot(ACCOUNT);
+      for (let i = 0; i < 100; i += 20)
+        await Promise.all(Array.from({ length: 20 }, () => iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }))));
+      own.clock.advance(400 * 86_400);
+      const checks = ['DEVICE_CERTIFICATE_AGE_CHECK', 'LOGGING_DISABLED_CHECK', 'IOT_POLICY_OVERLY_PERMISSIVE_CHECK'];
+      await iot.send(new UpdateAccountAuditConfigurationCommand({ roleArn: `arn:aws:iam::${ACCOUNT}:role/Audit`, auditCheckConfigurations: Object.fromEntries(checks.map((c) => [c, { enabled: true }])) }));
+      const { taskId } = await iot.send(new StartOnDemandAuditTaskCommand({ targetCheckNames: checks }));
+      while ((await iot.send(new DescribeAuditTaskCommand({ taskId }))).taskStatus === 'IN_PROGRESS') await new Promise((r) => setTimeout(r, 50));
+      const path = `/ui/${ACCOUNT}/us-east-1/audits/${taskId}`;
+      const rowsOf = (text: string) => [...text.matchAll(/<tr id="finding-[^"]+"><td>.*?<\/td><td>([A-Z_]+)<\/td>/g)].map((m) => m[1]);
+      const first = await rawRequest(own.url, { path: `${path}?severity=LOW` });
+      assert.equal(first.status, 200);
+      const firstRows = rowsOf(first.text);
+      assert.equal(firstRows.length, 100);
+      assert.ok(firstRows.every((c) => c === 'DEVICE_CERTIFICATE_AGE_CHECK'));
+      const next = /href="([^"]+)">Next page/.exec(first.text)?.[1]?.replaceAll('&amp;', '&');
+      assert.ok(next, 'a second page follows');
+      const second = await rawRequest(own.url, { path: next });
+      assert.deepEqual(rowsOf(second.text), ['LOGGING_DISABLED_CHECK']);
+      assert.doesNotMatch(second.text, /Next page/);
+      assert.deepEqual(rowsOf((await rawRequest(own.url, { path: `${path}?severity=HIGH` })).text), []);
+      assert.equal((await rawRequest(own.url, { path: `${path}?severity=SEVERE` })).status, 400);
+      assert.equal((await rawRequest(own.url, { path: `${path}?severity=LOW&nextToken=7:abc` })).status, 400);
+      // With a check too: only that check's findings, when it has the severity.
+      assert.deepEqual(rowsOf((await rawRequest(own.url, { path: `${path}?severity=LOW&checkName=LOGGING_DISABLED_CHECK` })).text), ['LOGGING_DISABLED_CHECK']);
+      assert.deepEqual(rowsOf((await rawRequest(own.url, { path: `${path}?severity=CRITICAL&checkName=LOGGING_DISABLED_CHECK` })).text), []);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('a form without the cookie token is refused and changes nothing; a form returns only to this account', async () => {
     const audits = async () =>
       (await server.iot(ACCOUNT).send(new ListAuditTasksCommand({ startTime: new Date(Date.now() - 3_600_000), endTime: new Date(Date.now() + 3_600_000) }))).tasks!.length;

@@ -6,6 +6,7 @@ import type { DashboardContext } from '../context.js';
 import { tokenField } from '../forms.js';
 import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 import { retainedWindow } from './time-window.js';
+import { invalidRequest } from '../../kernel/errors.js';
 
 const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
 /** Findings per page; the API's largest page. */
@@ -108,16 +109,52 @@ export function suppressionForm(ctx: DashboardContext, finding: Record<string, a
   </form>`;
 }
 
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+
+/**
+ * One page of the findings of the checks of one severity. ListAuditFindings filters by check, not severity, and each
+ * check has one severity: so the page walks the matching checks in order, each through ListAuditFindings, and its
+ * token is "<check index>:<that check's nextToken>".
+ */
+async function findingsOfSeverity(ctx: DashboardContext, taskId: string, checks: string[], suppressed: boolean, token: string | null) {
+  let index = 0;
+  let checkToken: string | undefined;
+  if (token) {
+    const match = /^(\d{1,3}):([A-Za-z0-9+/=]*)$/.exec(token);
+    if (!match || Number(match[1]) >= checks.length) throw invalidRequest('nextToken is invalid: it was not issued by this page for these filters');
+    index = Number(match[1]);
+    checkToken = match[2] || undefined;
+  }
+  const findings: Record<string, any>[] = [];
+  while (findings.length < FINDINGS_PER_PAGE && index < checks.length) {
+    const out = await ctx.call('ListAuditFindings', {
+      taskId,
+      checkName: checks[index],
+      maxResults: FINDINGS_PER_PAGE - findings.length,
+      listSuppressedFindings: suppressed,
+      ...(checkToken ? { nextToken: checkToken } : {}),
+    });
+    findings.push(...((out.findings ?? []) as Record<string, any>[]));
+    if (out.nextToken) checkToken = out.nextToken;
+    else {
+      index++;
+      checkToken = undefined;
+    }
+  }
+  return { findings, nextToken: index < checks.length ? `${index}:${checkToken ?? ''}` : undefined };
+}
+
 export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<{ content: Html; refreshSeconds?: number }> {
   const audit = await ctx.call('DescribeAuditTask', { taskId });
   const details = Object.entries((audit.auditDetails ?? {}) as Record<string, any>).sort(([a], [b]) => a.localeCompare(b));
   const checkName = query.get('checkName') ?? '';
   const suppressed = query.get('suppressed') === 'include';
-  const input: Record<string, unknown> = { taskId, maxResults: FINDINGS_PER_PAGE, listSuppressedFindings: suppressed };
-  if (checkName) input.checkName = checkName;
+  const severity = query.get('severity') ?? '';
+  if (severity && !SEVERITIES.includes(severity)) throw invalidRequest(`severity must be one of ${SEVERITIES.join(', ')}`);
   const token = query.get('nextToken');
-  if (token) input.nextToken = token;
-  const findings = await ctx.call('ListAuditFindings', input);
+  const findings = severity
+    ? await findingsOfSeverity(ctx, taskId, details.map(([name]) => name).filter((name) => (!checkName || name === checkName) && AUDIT_CHECKS.get(name)?.severity === severity), suppressed, token)
+    : await ctx.call('ListAuditFindings', { taskId, maxResults: FINDINGS_PER_PAGE, listSuppressedFindings: suppressed, ...(checkName ? { checkName } : {}), ...(token ? { nextToken: token } : {}) });
   const rows = (findings.findings ?? []) as Record<string, any>[];
   const path = `${ctx.base}/audits/${taskId}`;
   const here = withQuery(path, query, {});
@@ -141,6 +178,9 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
     <form class="filters" method="get" action="${path}">
       <label>Check <select name="checkName"><option value="">All checks</option>
         ${details.map(([name]) => html`<option value="${name}"${name === checkName ? html` selected` : ''}>${name}</option>`)}
+      </select></label>
+      <label>Severity <select name="severity"><option value="">Any severity</option>
+        ${SEVERITIES.map((v) => html`<option value="${v}"${v === severity ? html` selected` : ''}>${v}</option>`)}
       </select></label>
       <label>Suppressed findings <select name="suppressed">
         <option value="">Hide</option><option value="include"${suppressed ? html` selected` : ''}>Show</option>

@@ -52,3 +52,16 @@ export function principalLink(ctx: Base, principal: string): Html {
   const id = certificateIdOf(principal);
   return id ? html`<a href="${certificatePath(ctx, id)}"><code>${principal}</code></a>` : html`<code>${principal}</code>`;
 }
+
+/**
+ * The registry page of an audit finding's resource, when the registry browser has one: a device certificate, a
+ * policy version, a thing (of a related resource). Undefined for the kinds it has no page for.
+ */
+export function resourcePath(ctx: Base, resourceIdentifier: Record<string, any> | undefined): string | undefined {
+  const id = resourceIdentifier ?? {};
+  if (typeof id.deviceCertificateId === 'string') return certificatePath(ctx, id.deviceCertificateId);
+  const version = id.policyVersionIdentifier;
+  if (version && typeof version.policyName === 'string')
+    return typeof version.policyVersionId === 'string' ? policyVersionPath(ctx, version.policyName, version.policyVersionId) : policyPath(ctx, version.policyName);
+  return undefined;
+}
