@@ -344,6 +344,16 @@ export interface MitigationExecutionRow extends Scoped {
   undone_at?: number | null;
 }
 
+/** A strict-mode dashboard session (src/ui/sessions.ts); the cookie's id is stored only as its SHA-256. */
+export interface DashboardSessionRow {
+  session_hash: string;
+  access_key_id: string;
+  account_id: string;
+  principal_arn: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   things: ThingRow;
   thing_types: ThingTypeRow;
@@ -376,6 +386,7 @@ export interface Database {
   mitigation_tasks: MitigationTaskRow;
   mitigation_task_findings: MitigationTaskFindingRow;
   mitigation_executions: MitigationExecutionRow;
+  dashboard_sessions: DashboardSessionRow;
 }
 
 /** Every table holding account data, for /_ddlocal/reset. */

@@ -91,7 +91,7 @@ function signInForm(formToken: string, problem?: string): Html {
 }
 
 export function dashboard(options: DashboardOptions): Pages {
-  const sessions = options.verifyPrincipal ? new Sessions() : undefined;
+  const sessions = options.verifyPrincipal ? new Sessions(options.store) : undefined;
   const answerPage = (status: number, body: string, cookies: string[] = []): PageResponse => ({
     status,
     headers: cookies.length ? { ...PAGE_HEADERS, 'Set-Cookie': cookies } : PAGE_HEADERS,
@@ -119,11 +119,11 @@ export function dashboard(options: DashboardOptions): Pages {
       const principal = options.verifyPrincipal(fields.get('accessKeyId') ?? '', fields.get('secretAccessKey') ?? '', fields.get('sessionToken') ?? '');
       // One message for every mismatch: the page does not tell which part of a key was wrong.
       if (!principal) return signInPage(403, 'The access key id, secret access key or session token is not right.');
-      return redirect('/', 303, sessionCookie(sessions.open(principal)));
+      return redirect('/', 303, sessionCookie(await sessions.open(principal)));
     }
     if (req.path === '/ui/sign-out' && req.method === 'POST') {
       if (!formTokenMatches(formCookie, formFields(req.body).get('formToken'))) return errorPage(403, 'Form refused', 'Reload the page and sign out again.');
-      sessions.close(sessionId(req.headers['cookie']));
+      await sessions.close(sessionId(req.headers['cookie']));
       return redirect('/ui/sign-in', 303, CLEARED_SESSION_COOKIE);
     }
     return undefined;
@@ -141,7 +141,7 @@ export function dashboard(options: DashboardOptions): Pages {
       const signed = await signing(req, formCookie);
       if (signed) return signed;
       // Strict mode: nothing but the stylesheet and sign-in without a session.
-      const principal = sessions?.find(sessionId(req.headers['cookie']));
+      const principal = await sessions?.find(sessionId(req.headers['cookie']));
       if (sessions && !principal)
         return req.method === 'POST' ? errorPage(403, 'Signed out', 'Your session has ended. Sign in again.') : redirect('/ui/sign-in');
       const scoped = /^\/ui\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);

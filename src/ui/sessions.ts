@@ -3,10 +3,12 @@
 // an HttpOnly, SameSite=Strict cookie, and every page and form runs as that principal through the same IAM evaluation
 // as a signed API request.
 //
-// Sessions live in this process's memory: a restart, or a second ddlocal process behind a load balancer, asks for
-// sign-in again. They expire after SESSION_MS of real time (not ddlocal's clock, which tests move by years), and at
-// most MAX_SESSIONS are kept, the oldest dropped first, so no number of sign-ins can grow memory without bound.
-import { randomBytes } from 'node:crypto';
+// Sessions live in the store (migration 011), so every ddlocal process sharing a PostgreSQL database knows them, and
+// so does a restarted one; only the SHA-256 of a session id is stored. They expire after SESSION_MS of real time (not
+// ddlocal's clock, which tests move by years), and at most `maxSessions` are kept, the oldest dropped first, so no
+// number of sign-ins can grow the table without bound.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.js';
 import { cookieValue } from './cookies.js';
 
 export const SESSION_COOKIE = 'ddlocal_session';
@@ -24,42 +26,52 @@ export interface SignedInPrincipal {
 /** Checks an access key, its secret and (for temporary keys) its session token; undefined when they do not match. */
 export type PrincipalVerifier = (accessKeyId: string, secretAccessKey: string, sessionToken: string) => SignedInPrincipal | undefined;
 
+const hashOf = (id: string) => createHash('sha256').update(id).digest('hex');
+
 export class Sessions {
-  /** In creation order, which is also expiry order: Map iteration gives the oldest first. */
-  private readonly byId = new Map<string, { principal: SignedInPrincipal; expiresAt: number }>();
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+    private readonly maxSessions = MAX_SESSIONS,
+  ) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  open(principal: SignedInPrincipal): string {
-    this.dropExpired();
-    while (this.byId.size >= MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value!);
+  async open(principal: SignedInPrincipal): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    this.byId.set(id, { principal, expiresAt: this.now() + SESSION_MS });
+    const now = this.now();
+    await this.store.transaction(async (db) => {
+      await db.deleteFrom('dashboard_sessions').where('expires_at', '<=', now).execute();
+      const { n } = await db.selectFrom('dashboard_sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const excess = Number(n) - this.maxSessions + 1;
+      if (excess > 0) {
+        // The oldest sessions expire first: all last the same time.
+        const oldest = db.selectFrom('dashboard_sessions').select('session_hash').orderBy('expires_at').orderBy('session_hash').limit(excess);
+        await db.deleteFrom('dashboard_sessions').where('session_hash', 'in', oldest).execute();
+      }
+      await db
+        .insertInto('dashboard_sessions')
+        .values({
+          session_hash: hashOf(id),
+          access_key_id: principal.accessKeyId,
+          account_id: principal.accountId,
+          principal_arn: principal.principalArn,
+          created_at: now,
+          expires_at: now + SESSION_MS,
+        })
+        .execute();
+    });
     return id;
   }
 
-  find(id: string | undefined): SignedInPrincipal | undefined {
+  async find(id: string | undefined): Promise<SignedInPrincipal | undefined> {
     if (!id) return undefined;
-    const session = this.byId.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.now()) {
-      this.byId.delete(id);
-      return undefined;
-    }
-    return session.principal;
+    const row = await this.store.transaction((db) =>
+      db.selectFrom('dashboard_sessions').selectAll().where('session_hash', '=', hashOf(id)).where('expires_at', '>', this.now()).executeTakeFirst(),
+    );
+    return row && { accessKeyId: row.access_key_id, accountId: row.account_id, principalArn: row.principal_arn };
   }
 
-  close(id: string | undefined): void {
-    if (id) this.byId.delete(id);
-  }
-
-  /** Expired sessions are at the front (creation order): stop at the first live one. */
-  private dropExpired(): void {
-    const now = this.now();
-    for (const [id, session] of this.byId) {
-      if (session.expiresAt > now) return;
-      this.byId.delete(id);
-    }
+  async close(id: string | undefined): Promise<void> {
+    if (id) await this.store.transaction((db) => db.deleteFrom('dashboard_sessions').where('session_hash', '=', hashOf(id)).execute());
   }
 }
 

@@ -10,6 +10,7 @@ import * as mitigationUndo from './007-mitigation-undo.js';
 import * as auditFindingsTaskOrder from './008-audit-findings-task-order.js';
 import * as certificatesInScope from './009-certificates-in-scope.js';
 import * as auditFindingsNewestFirst from './010-audit-findings-newest-first.js';
+import * as dashboardSessions from './011-dashboard-sessions.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '001-registry': registry,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '008-audit-findings-task-order': auditFindingsTaskOrder,
   '009-certificates-in-scope': certificatesInScope,
   '010-audit-findings-newest-first': auditFindingsNewestFirst,
+  '011-dashboard-sessions': dashboardSessions,
 };
