@@ -23,6 +23,7 @@ import {
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { launchChromium, seriousViolations, SCREENSHOTS } from './helpers/browser.js';
+import { MAX_EVENT_STREAMS } from '../src/protocol/http-server.js';
 
 const ACCOUNT = '123456789012';
 const BASE = `/ui/${ACCOUNT}/us-east-1`;
@@ -313,6 +314,36 @@ describe('a running task, live', () => {
       assert.match(text, /event: update\ndata: \{"text":\{"progress-status":"IN_PROGRESS"/);
       assert.match(text, /event: end\ndata: \{"status":"CANCELED"\}\n\n$/);
     } finally {
+      await context.close();
+    }
+  });
+
+  test(`at most ${MAX_EVENT_STREAMS} live views at once: the next is refused with 503, and closing one frees its place`, async () => {
+    const auditId = await auditNow(server.iot(ACCOUNT));
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const streams: AbortController[] = [];
+    try {
+      const taskId = await startNotifyTask(page, auditId);
+      await page.close(); // its own stream would count too
+      const path = `${server.url}${BASE}/mitigation/tasks/${taskId}/events`;
+      for (let i = 0; i < MAX_EVENT_STREAMS; i++) {
+        const stop = new AbortController();
+        streams.push(stop);
+        assert.equal((await fetch(path, { signal: stop.signal })).status, 200);
+      }
+      const refused = await fetch(path);
+      assert.equal(refused.status, 503);
+      assert.equal((await refused.json()).__type ?? refused.headers.get('x-amzn-errortype'), 'ServiceUnavailableException');
+      streams.pop()!.abort();
+      for (let tries = 0; ; tries++) {
+        const again = await fetch(path, { signal: AbortSignal.timeout(500) }).catch(() => undefined);
+        if (again?.status === 200) break;
+        assert.ok(tries < 50, 'a closed stream frees its place');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      for (const s of streams) s.abort();
       await context.close();
     }
   });

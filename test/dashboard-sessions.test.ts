@@ -6,6 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, type Store } from '../src/store/store.js';
 import { Sessions, sessionId } from '../src/ui/sessions.js';
+import { SignInLimit } from '../src/ui/sign-in-limit.js';
 import { startDdlocal } from '../src/server/app.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { tempDataFile } from './helpers/server.js';
@@ -108,5 +109,50 @@ test('two processes on one PostgreSQL database: a sign-in through one opens page
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('sign-in attempts: after 10 refusals from one address within 15 minutes, it waits; other addresses do not', () => {
+  let now = 0;
+  const limit = new SignInLimit(() => now);
+  for (let i = 0; i < 9; i++) {
+    limit.failed('10.0.0.1');
+    now += 60_000;
+  }
+  assert.equal(limit.waitFor('10.0.0.1'), 0);
+  limit.failed('10.0.0.1');
+  // The first failure (at 0) leaves the window at 15 minutes.
+  assert.equal(limit.waitFor('10.0.0.1'), 15 * 60_000 - now);
+  assert.equal(limit.waitFor('10.0.0.2'), 0);
+  now = 15 * 60_000;
+  assert.equal(limit.waitFor('10.0.0.1'), 0);
+  limit.failed('10.0.0.1');
+  assert.ok(limit.waitFor('10.0.0.1') > 0, 'ten failures in the window again');
+});
+
+test('the sign-in page answers 429 once an address has failed 10 times, even for the right secret', async () => {
+  const key = { accessKeyId: 'AKIAOPERATOR00000000', secretAccessKey: 'operator-secret' };
+  const server = await startDdlocal({
+    port: 0,
+    dataFile: tempDataFile(),
+    authMode: 'strict',
+    credentials: [{ ...key, accountId: '123456789012', admin: true }],
+  });
+  try {
+    const token = 'd'.repeat(64);
+    const attempt = (secretAccessKey: string) =>
+      rawRequest(server.url, {
+        method: 'POST',
+        path: '/ui/sign-in',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `ddlocal_form=${token}` },
+        body: new URLSearchParams({ formToken: token, accessKeyId: key.accessKeyId, secretAccessKey }).toString(),
+      });
+    for (let i = 0; i < 10; i++) assert.equal((await attempt(`guess-${i}`)).status, 403);
+    const locked = await attempt(key.secretAccessKey);
+    assert.equal(locked.status, 429);
+    assert.match(locked.text, /Too many refused sign-ins from [^ ]+\. Try again in 15 minutes\./);
+    assert.equal(locked.headers['set-cookie'], undefined, 'no session');
+  } finally {
+    await server.close();
   }
 });

@@ -176,6 +176,9 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(payload);
 }
 
+/** How many event streams (live dashboard pages) one server writes at once. */
+export const MAX_EVENT_STREAMS = 64;
+
 /** The event streams each server is writing, so that shutdown can end them (they never end on their own). */
 const OPEN_STREAMS = new WeakMap<Server, Set<AbortController>>();
 
@@ -344,6 +347,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
         sourceIp: req.socket.remoteAddress,
       });
       if (out.events) {
+        // Each stream holds a connection and polls once a second: past the limit, a browser's page stays as loaded and
+        // falls back to reloading itself (live.js).
+        if ((OPEN_STREAMS.get(server)?.size ?? 0) >= MAX_EVENT_STREAMS)
+          throw new ApiError('ServiceUnavailableException', `ddlocal already serves ${MAX_EVENT_STREAMS} live views; this page reloads itself instead`);
         await streamEvents(res, out.status, { ...out.headers, 'x-amzn-RequestId': requestId }, out.events);
         return out.status;
       }

@@ -12,6 +12,7 @@ import { html, Html } from './html.js';
 import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToken, tokenField } from './forms.js';
 import { CLEARED_SESSION_COOKIE, Sessions, sessionCookie, sessionId, type PrincipalVerifier, type SignedInPrincipal } from './sessions.js';
 import { page, type PageFrame } from './layout.js';
+import { SignInLimit } from './sign-in-limit.js';
 import { auditedAccounts } from '../audit/api/audited-accounts.js';
 import { STYLESHEET } from './styles.js';
 import { LIVE_SCRIPT } from './live-script.js';
@@ -92,6 +93,7 @@ function signInForm(formToken: string, problem?: string): Html {
 
 export function dashboard(options: DashboardOptions): Pages {
   const sessions = options.verifyPrincipal ? new Sessions(options.store) : undefined;
+  const signInLimit = new SignInLimit();
   const answerPage = (status: number, body: string, cookies: string[] = []): PageResponse => ({
     status,
     headers: cookies.length ? { ...PAGE_HEADERS, 'Set-Cookie': cookies } : PAGE_HEADERS,
@@ -116,9 +118,15 @@ export function dashboard(options: DashboardOptions): Pages {
     if (req.path === '/ui/sign-in') {
       const fields = formFields(req.body);
       if (!formTokenMatches(formCookie, fields.get('formToken'))) return signInPage(403, 'The sign-in form had expired. Send it again.');
+      const address = req.sourceIp ?? 'unknown';
+      const wait = signInLimit.waitFor(address);
+      if (wait > 0) return signInPage(429, `Too many refused sign-ins from ${address}. Try again in ${Math.ceil(wait / 60_000)} minutes.`);
       const principal = options.verifyPrincipal(fields.get('accessKeyId') ?? '', fields.get('secretAccessKey') ?? '', fields.get('sessionToken') ?? '');
       // One message for every mismatch: the page does not tell which part of a key was wrong.
-      if (!principal) return signInPage(403, 'The access key id, secret access key or session token is not right.');
+      if (!principal) {
+        signInLimit.failed(address);
+        return signInPage(403, 'The access key id, secret access key or session token is not right.');
+      }
       return redirect('/', 303, sessionCookie(await sessions.open(principal)));
     }
     if (req.path === '/ui/sign-out' && req.method === 'POST') {

@@ -5,7 +5,8 @@
 //   replaced (textContent only: the stream never writes markup);
 // - `rows` events carry { table: tbodyId, rows: [[cell, …], …] }: rows appended to a table body (failures as they
 //   happen), each cell text;
-// - `end` reloads the page once, to show the final state the server renders.
+// - `end` reloads the page once, to show the final state the server renders;
+// - a refused stream (too many live views) falls back to reloading the page every 5 seconds.
 // The script is plain ES2017, kept small enough to read in one sitting; no framework, no build step.
 export const LIVE_SCRIPT = `'use strict';
 (function () {
@@ -43,5 +44,9 @@ export const LIVE_SCRIPT = `'use strict';
     source.close();
     window.location.reload();
   });
+  // Refused (ddlocal serves too many live views, or restarted without the task): reload now and then instead.
+  source.onerror = function () {
+    if (source.readyState === EventSource.CLOSED) setTimeout(function () { window.location.reload(); }, 5000);
+  };
 })();
 `;
