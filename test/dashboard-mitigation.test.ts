@@ -118,8 +118,9 @@ async function seedScenarioThroughPages(page: Page, url: string, iot: IoTClient,
   await page.goto(`${url}${BASE}/registry/policies/AllowAll`);
   assert.match((await page.locator('main').textContent())!, /Version 2[\s\S]*default/i);
   await clickAndLoad(page, page.locator('a', { hasText: 'Changes from version 1' }));
-  const diff = (await page.locator('main').textContent())!;
-  assert.match(diff, /iot:\*/, 'the diff shows the removed statement');
+  // BLANK_POLICY: the same statement, denied.
+  assert.match((await page.locator('del.diff-del').allTextContents()).join('\n'), /"Effect": "Allow"/);
+  assert.match((await page.locator('ins.diff-add').allTextContents()).join('\n'), /"Effect": "Deny"/);
   await check('policy-diff-after-mitigation');
 
   // 8. Undo it: the result of each execution, and the old default version is back.
@@ -275,6 +276,11 @@ describe('a running task, live', () => {
     try {
       const taskId = await startNotifyTask(page, auditId);
       assert.match((await page.locator('#progress-status').textContent())!, /IN_PROGRESS/);
+      assert.deepEqual(await seriousViolations(page), [], 'the running task page');
+      if (SCREENSHOTS) {
+        await page.waitForFunction(() => document.getElementById('progress-rate')?.textContent !== 'measuring…').catch(() => undefined);
+        await page.screenshot({ path: `${SCREENSHOTS}mitigation-task-running-light.png`, fullPage: true });
+      }
       // What the stream writes into the page, kept across the reload the `end` event causes.
       await page.evaluate(() => {
         const seen: string[] = [];

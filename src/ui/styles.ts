@@ -80,6 +80,7 @@ form.stacked.wide { max-width: none; }
 fieldset.params { border: 1px solid var(--line); border-radius: 6px; margin: 0; padding: .5rem .75rem .75rem; display: flex; flex-direction: column; gap: .5rem; }
 fieldset.params legend { color: var(--text); font-weight: 600; padding: 0 .25rem; }
 progress { width: min(100%, 28rem); height: 1rem; accent-color: var(--accent); vertical-align: middle; margin-right: .75rem; }
+td code { overflow-wrap: anywhere; }
 .diff-add { background: var(--ok-bg); color: var(--ok); }
 .diff-del { background: var(--bad-bg); color: var(--bad); }
 details > summary { cursor: pointer; font-weight: 600; }
