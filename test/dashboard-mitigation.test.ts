@@ -213,6 +213,59 @@ describe('mitigation through the dashboard, open mode', () => {
   });
 });
 
+test('hostile addresses and forms on the mitigation pages answer 4xx pages, never a 500, and change nothing', async () => {
+  const server = await startTestServer('sqlite');
+  try {
+    const first = await rawRequest(server.url, { path: `${BASE}/` });
+    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    const token = cookie.split('=')[1]!;
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000);
+    const gets = [
+      `/mitigation/new?findingId=${'x'.repeat(200)}`,
+      `/mitigation/new?${Array.from({ length: 30 }, (_, i) => `findingId=f${i}`).join('&')}`,
+      '/mitigation/new?auditTaskId=%00',
+      `/mitigation/new?auditTaskId=${'a'.repeat(32)}&preview=1&action.X=Y`,
+      `/mitigation/new?findingId=abc&preview=1&action.IOT_POLICY_OVERLY_PERMISSIVE_CHECK=nope&reasons.IOT_POLICY_OVERLY_PERMISSIVE_CHECK=${','.repeat(5000)}`,
+      '/mitigation/tasks/x?outcome=NOPE',
+      '/mitigation/tasks/x?after=%25%25',
+      `/mitigation/actions/${'a'.repeat(129)}`,
+      '/mitigation/tasks/x/events',
+      `/audits/${'a'.repeat(32)}?severity=LOW&nextToken=0:${'A'.repeat(5000)}`,
+      '/mitigation?nextToken=abc',
+    ];
+    for (const path of gets) {
+      const res = await rawRequest(server.url, { path: `${BASE}${path}` });
+      assert.ok(res.status >= 400 && res.status < 500, `${path.slice(0, 80)}: ${res.status}`);
+      assert.match(String(res.headers['content-type']), /^text\/html/);
+    }
+    const post = (path: string, fields: Record<string, string>) =>
+      rawRequest(server.url, {
+        method: 'POST',
+        path: `${BASE}${path}`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ formToken: token, ...fields }).toString(),
+      });
+    const forms: [string, Record<string, string>][] = [
+      ['/mitigation/tasks', { request: `{"target":${deep}}` }],
+      ['/mitigation/tasks', { request: 'null' }],
+      ['/mitigation/tasks', { request: '{"target":{"auditTaskId":"x"},"auditCheckToActionsMapping":{"__proto__":["a"]}}' }],
+      ['/mitigation/actions', { actionType: 'toString', actionName: 'a' }],
+      ['/mitigation/actions', { actionType: 'REPLACE_DEFAULT_POLICY_VERSION', actionName: 'a', roleArn: `arn:aws:iam::${ACCOUNT}:role/x`, 'params.templateName': 'NOPE' }],
+      ['/mitigation/actions', { actionType: 'ADD_THINGS_TO_THING_GROUP', actionName: 'a', roleArn: `arn:aws:iam::${ACCOUNT}:role/x`, 'params.thingGroupNames': 'a\n'.repeat(20_000), 'params.overrideDynamicGroups': 'maybe' }],
+      ['/mitigation/tasks/x/undo', {}],
+      ['/mitigation/tasks/x/cancel', {}],
+      ['/audits/settings', { roleArn: '', enable: 'NOPE' }],
+    ];
+    for (const [path, fields] of forms) {
+      const res = await post(path, fields);
+      assert.ok(res.status >= 400 && res.status < 500, `${path} ${JSON.stringify(fields).slice(0, 80)}: ${res.status}`);
+    }
+    assert.equal((await server.iot(ACCOUNT).send(new ListMitigationActionsCommand({}))).actionIdentifiers!.length, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 /** A port nothing listens on: SNS messages sent there fail until the delivery deadline. */
 async function closedPort(): Promise<number> {
   const probe = createTcpServer();
