@@ -333,6 +333,9 @@ describe('a running task, live', () => {
       if (SCREENSHOTS) {
         await page.waitForFunction(() => document.getElementById('progress-rate')?.textContent !== 'measuring…').catch(() => undefined);
         await page.screenshot({ path: `${SCREENSHOTS}mitigation-task-running-light.png`, fullPage: true });
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await page.screenshot({ path: `${SCREENSHOTS}mitigation-task-running-dark.png`, fullPage: true });
+        await page.emulateMedia({ colorScheme: 'light' });
       }
       // What the stream writes into the page, kept across the reload the `end` event causes.
       await page.evaluate(() => {

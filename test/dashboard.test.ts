@@ -353,6 +353,13 @@ describe('strict mode: the pages after signing in with an access key, as that pr
       await signIn(page, { ...VIEWER, secretAccessKey: 'not-the-secret' });
       assert.match((await page.locator('[role="alert"]').textContent())!, /access key id, secret access key or session token is not right/);
       assert.deepEqual(await seriousViolations(page), []);
+      if (SCREENSHOTS) {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          await page.screenshot({ path: `${SCREENSHOTS}sign-in-refused-${colorScheme}.png`, fullPage: true });
+        }
+        await page.emulateMedia({ colorScheme: 'light' });
+      }
 
       await signIn(page, VIEWER);
       assert.equal(new URL(page.url()).pathname, `${base}/`);

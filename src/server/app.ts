@@ -219,6 +219,16 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
   if (metrics) extensions.push(metrics.route());
   const operations = transactionalOperations(store, clock, undefined, authorization);
   const defaultRegion = options.defaultRegion ?? defaultSetting('defaultRegion');
+  /**
+   * Who a dashboard page acts as: the credentials-table entry a request signed with the signed-in principal's key would
+   * verify to. Strict mode never runs anything for a page without it.
+   */
+  const pageIdentity = (principal: SignedInPrincipal | undefined, region: string) => {
+    const entry = principal && credentials?.lookup(principal.accessKeyId);
+    const identity = entry && identityOf(entry, region);
+    if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
+    return identity;
+  };
   const server = createHttpServer({
     logger,
     telemetry: metrics,
@@ -232,20 +242,12 @@ export async function startDdlocal(options: DdlocalOptions = {}): Promise<Runnin
       store,
       clock,
       defaultScope: { accountId: DEFAULT_ACCOUNT, region: defaultRegion },
-      invoke: (operation, input, caller, requestId, principal) => {
-        // The same table entry a request signed with the principal's key would verify to.
-        const entry = principal && credentials?.lookup(principal.accessKeyId);
-        const identity = entry && identityOf(entry, caller.region);
-        // Strict mode never runs an operation for a page without the principal it is authorized as.
-        if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
-        return operations.invoke({ operation, input, caller, requestId, identity });
-      },
+      invoke: (operation, input, caller, requestId, principal) =>
+        operations.invoke({ operation, input, caller, requestId, identity: pageIdentity(principal, caller.region) }),
       invokeExtension: async (method, path, body, caller, requestId, principal) => {
         const route = findExtension(extensions, method, path);
         if (!route) throw new ApiError('UnknownOperationException', `No ddlocal endpoint matches ${method} ${path}`);
-        const entry = principal && credentials?.lookup(principal.accessKeyId);
-        const identity = entry && identityOf(entry, caller.region);
-        if (credentials && !identity) throw new ApiError('AccessDeniedException', 'Sign in to use the dashboard in strict mode');
+        const identity = pageIdentity(principal, caller.region);
         // The same rule as a signed request to the endpoint (docs/decisions.md#w21).
         if (authorization && identity && route.action !== 'none') authorization.authorizeDdlocalAction({ ...caller, now: clock.now() }, identity, route.action, {});
         const out = await route.handler({

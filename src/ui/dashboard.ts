@@ -1,6 +1,8 @@
 // The dashboard (docs/dashboard.md): server-rendered pages at `/` and `/ui/…`, built from the API's own operations.
-// No client framework and no script: every page is a plain HTML document, filters are GET forms, and every view has
-// its own URL, so a finding or an audit can be pasted into a ticket.
+// No client framework: every page is a plain HTML document, filters are GET forms, changes are POST forms, and every
+// view has its own URL, so a finding or a task can be pasted into a ticket. The one script (live.js) only follows a
+// running task's event stream. Each section's addresses are a table (routes.ts); this module matches them, checks
+// sessions and form tokens, and frames the pages.
 import type { Pages, PageRequest, PageResponse } from '../kernel/page-route.js';
 import { ApiError } from '../kernel/errors.js';
 import { inputShape, operation as modelOperation } from '../model/model.js';

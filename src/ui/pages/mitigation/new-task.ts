@@ -11,11 +11,12 @@ import { invalidRequest } from '../../../kernel/errors.js';
 import { actionTypeAllowed } from '../../../mitigation/actions/index.js';
 import { PREVIEW_PATH } from '../../../mitigation/preview.js';
 import { AUDIT_CHECKS } from '../../../audit/checks/index.js';
+import { shape } from '../../../model/model.js';
 import { withQuery } from '../audits.js';
 import { retainedWindow } from '../time-window.js';
 
-/** The API's limit on findingIds in a task's target. */
-const MAX_FINDINGS = 25;
+/** The API's limit on findingIds in a task's target, from the model. */
+const MAX_FINDINGS = shape('FindingIds').max ?? 25;
 const PLANNED_PER_PAGE = 100;
 
 interface Selection {
