@@ -12,6 +12,8 @@ import type { Browser, Page } from 'playwright-core';
 import {
   CreateMitigationActionCommand,
   CreatePolicyCommand,
+  DescribeAuditFindingCommand,
+  DescribeAuditMitigationActionsTaskCommand,
   DescribeAuditTaskCommand,
   GetPolicyCommand,
   IoTClient,
@@ -164,6 +166,19 @@ describe('mitigation through the dashboard, open mode', () => {
         assert.equal(await page.locator(`a[href="${BASE}/mitigation/tasks/${taskId}"]`).count(), 1);
         assert.equal(await page.locator(`a[href="${BASE}/mitigation/actions/ResetPolicyVersionAction"]`).count(), 1);
         await axeAndShots(page, colorScheme)('mitigation');
+        // The API's filters: by status, and by audit (the task's findings came from the audit).
+        await page.selectOption('select[name="taskStatus"]', 'FAILED');
+        await clickAndLoad(page, button(page, 'Filter'));
+        assert.equal(await page.locator(`a[href="${BASE}/mitigation/tasks/${taskId}"]`).count(), 0);
+        const task = await server.iot(ACCOUNT).send(new DescribeAuditMitigationActionsTaskCommand({ taskId }));
+        const findingId = task.target!.findingIds![0]!;
+        const { finding } = await server.iot(ACCOUNT).send(new DescribeAuditFindingCommand({ findingId }));
+        await page.goto(`${server.url}${BASE}/mitigation?taskStatus=COMPLETED&auditTaskId=${finding!.taskId}`);
+        assert.equal(await page.locator(`a[href="${BASE}/mitigation/tasks/${taskId}"]`).count(), 1);
+        // The finding's page lists the task that counted it.
+        await page.goto(`${server.url}${BASE}/findings/${findingId}`);
+        assert.equal(await page.locator(`section[aria-labelledby="tasks"] a[href="${BASE}/mitigation/tasks/${taskId}"]`).count(), 1);
+        assert.deepEqual(await seriousViolations(page), []);
       } finally {
         await context.close();
         await server.close();

@@ -201,6 +201,7 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
       ? html`<form id="mitigate-selected" method="get" action="${ctx.base}/mitigation/new" class="actions-row">
         <button type="submit" class="secondary">Mitigate the selected findings</button>
         <a href="${ctx.base}/mitigation/new?auditTaskId=${taskId}">Mitigate every finding of this audit</a>
+        <a href="${ctx.base}/mitigation?auditTaskId=${taskId}">Mitigation tasks of this audit</a>
       </form>`
       : ''}
   </section>`;

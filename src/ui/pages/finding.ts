@@ -6,6 +6,7 @@ import { severityBadge, when } from '../layout.js';
 import type { DashboardContext } from '../context.js';
 import { suppressionForm, withQuery, resourceText } from './audits.js';
 import { resourcePath } from './registry/links.js';
+import { mitigationTasksTable } from './mitigation/tasks.js';
 
 /** Related resources per page; the API's largest. */
 const RELATED_PER_PAGE = 250;
@@ -43,6 +44,9 @@ export async function findingPage(ctx: DashboardContext, findingId: string, quer
     <dt>Suppressed</dt><dd>${finding.isSuppressed ? 'yes' : 'no'} ${suppressionForm(ctx, finding, path)}</dd>
     <dt>Mitigation</dt><dd><a href="${ctx.base}/mitigation/new?findingId=${findingId}">Mitigate this finding</a> (a preview comes first)</dd>
   </dl>
+  <section class="panel spaced" aria-labelledby="tasks"><h2 id="tasks">Mitigation tasks that counted this finding</h2>
+    ${(await mitigationTasksTable(ctx, { findingId }, null)).table}
+  </section>
   <section class="panel spaced" aria-labelledby="related"><h2 id="related">Related resources</h2>
     ${resources.length === 0
       ? html`<p class="empty">No related resources.</p>`

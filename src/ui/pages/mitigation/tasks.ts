@@ -22,21 +22,38 @@ export function executionStatusBadge(status: string | undefined): Html {
   return badge(status ?? 'UNKNOWN', tone);
 }
 
-export async function mitigationIndexPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
-  const input: Record<string, unknown> = { ...retainedWindow(ctx.clock.now()), maxResults: TASKS_PER_PAGE };
-  const token = query.get('nextToken');
-  if (token) input.nextToken = token;
-  const list = await ctx.call('ListAuditMitigationActionsTasks', input);
+const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
+
+/** A table of mitigation tasks as ListAuditMitigationActionsTasks answers them (its filters are the API's own). */
+export async function mitigationTasksTable(ctx: DashboardContext, filters: Record<string, string>, token: string | null) {
+  const list = await ctx.call('ListAuditMitigationActionsTasks', { ...retainedWindow(ctx.clock.now()), maxResults: TASKS_PER_PAGE, ...filters, ...(token ? { nextToken: token } : {}) });
   const tasks = (list.tasks ?? []) as { taskId: string; startTime: Date; taskStatus: string }[];
+  const table =
+    tasks.length === 0
+      ? html`<p class="empty">No mitigation task in the last 90 days${Object.keys(filters).length ? ' with these filters' : ''}.</p>`
+      : html`<table><thead><tr><th scope="col">Task</th><th scope="col">Started</th><th scope="col">Status</th></tr></thead><tbody>
+        ${tasks.map((t) => html`<tr><td><a href="${ctx.base}/mitigation/tasks/${t.taskId}"><code>${t.taskId}</code></a></td><td>${when(t.startTime)}</td><td>${taskStatusBadge(t.taskStatus)}</td></tr>`)}
+      </tbody></table>`;
+  return { table, nextToken: list.nextToken as string | undefined };
+}
+
+export async function mitigationIndexPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
+  const status = query.get('taskStatus') ?? '';
+  const auditTaskId = query.get('auditTaskId') ?? '';
+  const filters: Record<string, string> = { ...(status ? { taskStatus: status } : {}), ...(auditTaskId ? { auditTaskId } : {}) };
+  const { table, nextToken } = await mitigationTasksTable(ctx, filters, query.get('nextToken'));
   return html`${await actionsSection(ctx)}
   <section class="panel spaced" aria-labelledby="tasks"><h2 id="tasks">Mitigation tasks</h2>
     <p><a href="${ctx.base}/mitigation/new">Start a mitigation task</a> <span class="muted">— you see a preview before anything changes.</span></p>
-    ${tasks.length === 0
-      ? html`<p class="empty">No mitigation task in the last 90 days.</p>`
-      : html`<table><thead><tr><th scope="col">Task</th><th scope="col">Started</th><th scope="col">Status</th></tr></thead><tbody>
-        ${tasks.map((t) => html`<tr><td><a href="${ctx.base}/mitigation/tasks/${t.taskId}"><code>${t.taskId}</code></a></td><td>${when(t.startTime)}</td><td>${taskStatusBadge(t.taskStatus)}</td></tr>`)}
-      </tbody></table>`}
-    ${list.nextToken ? html`<p class="pager"><a href="${withQuery(`${ctx.base}/mitigation`, query, { nextToken: list.nextToken })}">Older tasks</a></p>` : ''}
+    <form class="filters" method="get" action="${ctx.base}/mitigation">
+      <label>Status <select name="taskStatus"><option value="">Any</option>
+        ${TASK_STATUSES.map((v) => html`<option value="${v}"${v === status ? html` selected` : ''}>${v}</option>`)}
+      </select></label>
+      <label>Audit <input name="auditTaskId" value="${auditTaskId}" placeholder="any audit" size="34"></label>
+      <button type="submit" class="secondary">Filter</button>
+    </form>
+    ${table}
+    ${nextToken ? html`<p class="pager"><a href="${withQuery(`${ctx.base}/mitigation`, query, { nextToken })}">Older tasks</a></p>` : ''}
   </section>`;
 }
 
