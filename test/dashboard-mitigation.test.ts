@@ -113,6 +113,8 @@ async function seedScenarioThroughPages(page: Page, url: string, iot: IoTClient,
   assert.match((await page.locator('#count-succeeded').textContent())!, /^1$/);
   const executions = page.locator('section[aria-labelledby="executions"] tbody tr');
   assert.match((await executions.textContent())!, /ResetPolicyVersionAction\s*COMPLETED/);
+  // The execution names what it acted on, linked to the registry: the policy version the finding flagged.
+  assert.equal(await executions.locator(`a[href="${BASE}/registry/policies/AllowAll?version=1"]`).count(), 1);
   await check('mitigation-task');
 
   // 7. The policy's new default version, and what changed.

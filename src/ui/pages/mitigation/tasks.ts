@@ -7,7 +7,8 @@ import type { DashboardContext } from '../../context.js';
 import { tokenField } from '../../forms.js';
 import { invalidRequest } from '../../../kernel/errors.js';
 import { taskFindingsPage, type FindingOutcome } from '../../../mitigation/api/task-findings.js';
-import { withQuery } from '../audits.js';
+import { resourceText, withQuery } from '../audits.js';
+import { resourcePath } from '../registry/links.js';
 import { retainedWindow } from '../time-window.js';
 import { actionsSection } from './actions.js';
 import { progressOf, type Progress } from './progress.js';
@@ -88,9 +89,11 @@ async function executionsSection(ctx: DashboardContext, taskId: string, query: U
     taskFindingsPage(db, ctx, taskId, { ...(outcome ? { outcome: outcome as FindingOutcome } : {}), ...(after ? { afterFindingId: after } : {}), limit: FINDINGS_PER_PAGE }),
   );
   const shown = findings.slice(0, FINDINGS_PER_PAGE);
+  // Per finding: its executions, and its resource (what the actions acted on), both as the API answers them.
   const executions = await Promise.all(
     shown.map(async (f) => ((await ctx.call('ListAuditMitigationActionsExecutions', { taskId, findingId: f.findingId, maxResults: 100 })).actionsExecutions ?? []) as Record<string, any>[]),
   );
+  const resources = await Promise.all(shown.map(async (f) => (await ctx.call('DescribeAuditFinding', { findingId: f.findingId })).finding?.nonCompliantResource as Record<string, any> | undefined));
   const path = `${ctx.base}/mitigation/tasks/${taskId}`;
   return html`<section class="panel spaced" aria-labelledby="executions"><h2 id="executions">Executions</h2>
     <form class="filters" method="get" action="${path}">
@@ -101,10 +104,11 @@ async function executionsSection(ctx: DashboardContext, taskId: string, query: U
     </form>
     ${shown.length === 0
       ? html`<p class="empty">No findings${outcome ? html` with outcome ${outcome}` : ''}.</p>`
-      : html`<table><thead><tr><th scope="col">Finding</th><th scope="col">Check</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col">Message</th></tr></thead><tbody>
+      : html`<table><thead><tr><th scope="col">Finding</th><th scope="col">Check</th><th scope="col">Resource</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col">Message</th></tr></thead><tbody>
         ${shown.map((f, i) =>
           (executions[i]!.length ? executions[i]! : [{}]).map(
             (e) => html`<tr><td><a href="${ctx.base}/findings/${f.findingId}"><code>${f.findingId.slice(0, 8)}</code></a></td><td>${f.checkName}</td>
+              <td>${resourceCell(ctx, resources[i])}</td>
               <td>${e.actionName ?? '—'}</td><td>${executionStatusBadge(e.status)}</td><td>${when(e.startTime)}</td><td>${when(e.endTime)}</td>
               <td>${e.errorCode ? html`<strong>${e.errorCode}</strong>: ` : ''}${e.message ?? ''}</td></tr>`,
           ),
@@ -113,6 +117,13 @@ async function executionsSection(ctx: DashboardContext, taskId: string, query: U
     <p class="pager">${after ? html`<a href="${withQuery(path, query, { after: undefined })}">First page</a>` : ''}
       ${findings.length > FINDINGS_PER_PAGE ? html`<a href="${withQuery(path, query, { after: shown[shown.length - 1]!.findingId })}">Next page</a>` : ''}</p>
   </section>`;
+}
+
+/** A finding's resource, linked to its registry page when the registry browser has one. */
+function resourceCell(ctx: DashboardContext, resource: Record<string, any> | undefined): Html {
+  if (!resource) return html`<span class="muted">—</span>`;
+  const path = resourcePath(ctx, resource.resourceIdentifier);
+  return path ? html`<a href="${path}"><code>${resourceText(resource)}</code></a>` : html`<code>${resourceText(resource)}</code>`;
 }
 
 function targetFacts(ctx: DashboardContext, task: Record<string, any>): Html {
