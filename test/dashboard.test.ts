@@ -259,6 +259,16 @@ describe('the dashboard in Chromium', () => {
     assert.match(String(script.headers['content-type']), /^text\/javascript/);
     assert.doesNotMatch(script.text, /innerHTML|insertAdjacentHTML|eval\(/, 'the stream only ever writes text into the page');
 
+    // An audit's event stream: its checks done, then `end` once it has ended (this one has: at once).
+    const events = await rawRequest(server.url, { path: `${base}/audits/${auditId}/events` });
+    assert.equal(events.status, 200);
+    assert.equal(events.headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.match(events.text, /event: update\ndata: \{"text":\{"audit-checks-done":"3","audit-checks-total":"3"\}/);
+    assert.match(events.text, /event: end\ndata: \{"status":"COMPLETED"\}\n\n$/);
+    const unknownEvents = await rawRequest(server.url, { path: `${base}/audits/${'f'.repeat(32)}/events` });
+    assert.equal(unknownEvents.status, 404);
+    assert.match(unknownEvents.text, /<h1>ResourceNotFoundException<\/h1>/);
+
     const unknownFinding = await rawRequest(server.url, { path: `${base}/findings/no-such-finding` });
     assert.equal(unknownFinding.status, 404);
     assert.match(unknownFinding.text, /<h1>ResourceNotFoundException<\/h1>/);

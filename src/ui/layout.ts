@@ -14,8 +14,6 @@ const SECTIONS: { id: Section; path: string; label: string }[] = [
 export interface PageFrame {
   title: string;
   section?: Section;
-  /** Reload the page after this many seconds: how a page of something still running follows it without script. */
-  refreshSeconds?: number;
   /** Reload after this many seconds only in a browser without script (with script, the page's event stream updates it). */
   noscriptRefreshSeconds?: number;
   /** The account and region shown, and the other ones that can be chosen; absent on pages outside an account. */
@@ -59,7 +57,6 @@ export function page(frame: PageFrame, content: Html): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ''}
 ${frame.noscriptRefreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${frame.noscriptRefreshSeconds}"></noscript>` : ''}
 <title>${frame.title} · ddlocal</title>
 <link rel="stylesheet" href="/ui/assets/ui.css">

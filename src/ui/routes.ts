@@ -7,10 +7,10 @@ import type { Section } from './layout.js';
 import type { EventStream } from '../kernel/page-route.js';
 
 /**
- * A page's content, and whether it reloads itself: always (`refreshSeconds`), or only without script
- * (`noscriptRefreshSeconds`, for a page whose event stream keeps it live).
+ * A page's content, and whether it reloads itself when the browser runs no script (a page of something still
+ * running: with script, its event stream keeps it live).
  */
-export type Rendered = Html | { content: Html; refreshSeconds?: number; noscriptRefreshSeconds?: number };
+export type Rendered = Html | { content: Html; noscriptRefreshSeconds?: number };
 
 export interface View {
   title: string;

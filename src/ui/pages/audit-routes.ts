@@ -7,6 +7,7 @@ import { returnPath } from '../routes.js';
 import { auditListPage, auditPage } from './audits.js';
 import { findingPage } from './finding.js';
 import { overviewPage } from './overview.js';
+import { auditStream } from './audit-progress.js';
 import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 
 const AUDIT_ID = /^\/audits\/([a-zA-Z0-9_-]{1,40})$/;
@@ -19,6 +20,7 @@ export const AUDIT_ROUTES: PageRoutes = {
     { path: AUDIT_ID, view: ([taskId], query) => ({ title: `Audit ${taskId}`, section: 'audits', render: (ctx) => auditPage(ctx, taskId!, query) }) },
     { path: FINDING_ID, view: ([findingId], query) => ({ title: 'Finding', section: 'audits', render: (ctx) => findingPage(ctx, findingId!, query) }) },
   ],
+  streams: [{ path: /^\/audits\/([a-zA-Z0-9_-]{1,40})\/events$/, stream: (ctx, [taskId]) => auditStream(ctx, taskId!) }],
   actions: [
     {
       path: /^\/audits$/,

@@ -7,6 +7,7 @@ import { tokenField } from '../forms.js';
 import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 import { retainedWindow } from './time-window.js';
 import { invalidRequest } from '../../kernel/errors.js';
+import { checksDone } from './audit-progress.js';
 
 const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
 /** Findings per page; the API's largest page. */
@@ -144,7 +145,7 @@ async function findingsOfSeverity(ctx: DashboardContext, taskId: string, checks:
   return { findings, nextToken: index < checks.length ? `${index}:${checkToken ?? ''}` : undefined };
 }
 
-export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<{ content: Html; refreshSeconds?: number }> {
+export async function auditPage(ctx: DashboardContext, taskId: string, query: URLSearchParams): Promise<{ content: Html; noscriptRefreshSeconds?: number }> {
   const audit = await ctx.call('DescribeAuditTask', { taskId });
   const details = Object.entries((audit.auditDetails ?? {}) as Record<string, any>).sort(([a], [b]) => a.localeCompare(b));
   const checkName = query.get('checkName') ?? '';
@@ -159,7 +160,11 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
   const path = `${ctx.base}/audits/${taskId}`;
   const here = withQuery(path, query, {});
   const running = audit.taskStatus === 'IN_PROGRESS';
-  const content = html`${running ? html`<p class="muted" role="status">This audit is running; the page reloads every 2 seconds.</p>` : ''}
+  const progress = checksDone(audit);
+  const content = html`${running
+    ? html`<p role="status" data-events="${path}/events"><progress id="audit-progress" max="${Math.max(progress.total, 1)}" value="${progress.done}" aria-label="Checks done"></progress>
+      This audit is running: <span id="audit-checks-done">${progress.done}</span> of <span id="audit-checks-total">${progress.total}</span> checks done. The page shows the results when it ends.</p>`
+    : ''}
   <dl class="facts">
     <dt>Audit</dt><dd><code>${taskId}</code></dd>
     <dt>Status</dt><dd>${taskStatusBadge(audit.taskStatus)}</dd>
@@ -205,5 +210,5 @@ export async function auditPage(ctx: DashboardContext, taskId: string, query: UR
       </form>`
       : ''}
   </section>`;
-  return { content, refreshSeconds: running ? 2 : undefined };
+  return { content, ...(running ? { noscriptRefreshSeconds: 2 } : {}) };
 }

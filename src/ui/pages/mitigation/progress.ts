@@ -1,15 +1,13 @@
 // A running mitigation task's live progress, as Server-Sent Events: once a second the stream asks the API for the
 // task (DescribeAuditMitigationActionsTask, as the page's caller), and sends the counts, the rate over what it has
 // watched, the time left at that rate, and each new failure (ListAuditMitigationActionsExecutions for the finding).
-// It ends with an `end` event when the task ends, after at most STREAM_MS (the browser's EventSource then
-// reconnects), or when the client goes away.
+// It ends with an `end` event when the task ends (the stream's lifetime is polling-stream.ts's).
 import type { EventStream } from '../../../kernel/page-route.js';
 import type { DashboardContext } from '../../context.js';
 import { failuresAfter, type FailureKey } from '../../../mitigation/api/task-findings.js';
 import { ApiError } from '../../../kernel/errors.js';
+import { pollEverySecond } from '../../polling-stream.js';
 
-const TICK_MS = 1000;
-const STREAM_MS = 5 * 60_000;
 /** Failures a page lists live; past this, the executions table (filtered by outcome) has them all. */
 const LIVE_FAILURES = 200;
 const FAILURES_PER_TICK = 20;
@@ -44,29 +42,17 @@ function duration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.ceil((seconds % 3600) / 60)} min`;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 export async function progressStream(ctx: DashboardContext, taskId: string): Promise<EventStream> {
   // Before the stream's headers: an unknown task, or one the caller may not describe, is the API's error page.
   await ctx.call('DescribeAuditMitigationActionsTask', { taskId });
   return {
     async run(send, signal) {
       // Real time, not ddlocal's clock: a test may freeze ddlocal's clock, but the rate is about the watcher's seconds.
-      const started = performance.now();
       let first: { at: number; done: number } | undefined;
       let failureKey: FailureKey | undefined;
       let failuresSent = 0;
       let failedSeen = 0;
-      while (!signal.aborted && performance.now() - started < STREAM_MS) {
+      await pollEverySecond(signal, async () => {
         let task: Record<string, any>;
         try {
           task = await ctx.call('DescribeAuditMitigationActionsTask', { taskId });
@@ -74,7 +60,7 @@ export async function progressStream(ctx: DashboardContext, taskId: string): Pro
           // Purged or no longer allowed mid-stream: say so and end; the page's next load shows the API's error.
           if (!(err instanceof ApiError)) throw err;
           send('end', { status: 'UNKNOWN', error: err.code });
-          return;
+          return false;
         }
         const p = progressOf(task);
         const now = performance.now();
@@ -111,12 +97,9 @@ export async function progressStream(ctx: DashboardContext, taskId: string): Pro
           send('rows', { table: 'failures', rows });
           if (batch.length < FAILURES_PER_TICK) break;
         }
-        if (!running) {
-          send('end', { status: p.status });
-          return;
-        }
-        await sleep(TICK_MS, signal);
-      }
+        if (!running) send('end', { status: p.status });
+        return running;
+      });
     },
   };
 }
