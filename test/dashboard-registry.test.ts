@@ -19,7 +19,11 @@ import {
   CreateThingGroupCommand,
   CreateThingTypeCommand,
   GetPolicyCommand,
+  GetRegistrationCodeCommand,
   ListPolicyVersionsCommand,
+  RegisterCACertificateCommand,
+  RegisterCertificateCommand,
+  UpdateCACertificateCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
 import { startTestServer, errorOf, type TestServer } from './helpers/server.js';
@@ -28,6 +32,7 @@ import { rawRequest } from './helpers/raw-http.js';
 import { lineDiff, MAX_LINES, type DiffLine } from '../src/ui/pages/registry/line-diff.js';
 import { certificateIdOf, policyPath, thingPath } from '../src/ui/pages/registry/links.js';
 import { expiryBadge } from '../src/ui/pages/registry/certificates.js';
+import { makeCa, makeDeviceCertificate, makeVerificationCertificate } from './helpers/certs.js';
 
 const ACCOUNT = '123456789012';
 const BASE = `/ui/${ACCOUNT}/us-east-1`;
@@ -371,6 +376,44 @@ describe('the registry browser in Chromium', () => {
     assert.equal(refused.status, 403);
     assert.equal((await errorOf(() => iot.send(new GetPolicyCommand({ policyName: 'Forged' })))).name, 'ResourceNotFoundException');
   });
+});
+
+test('CA certificates: the list, a CA with its status after UPDATE_CA_CERTIFICATE-like deactivation, and the certificates it issued', async () => {
+  const server = await startTestServer('sqlite');
+  const browser = await launchChromium();
+  try {
+    const iot = server.iot(ACCOUNT);
+    const ca = await makeCa();
+    const { registrationCode } = await iot.send(new GetRegistrationCodeCommand({}));
+    const verification = await makeVerificationCertificate(ca, registrationCode!);
+    const caId = (await iot.send(new RegisterCACertificateCommand({ caCertificate: ca.pem, verificationCertificate: verification.pem, setAsActive: true }))).certificateId!;
+    const device = await makeDeviceCertificate(ca);
+    const { certificateId: deviceId } = await iot.send(new RegisterCertificateCommand({ certificatePem: device.pem, caCertificatePem: ca.pem, status: 'ACTIVE' }));
+    await iot.send(new UpdateCACertificateCommand({ certificateId: caId, newStatus: 'INACTIVE' }));
+
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const base = `/ui/${ACCOUNT}/us-east-1/registry`;
+    await page.goto(`${server.url}${base}`);
+    await page.locator('section[aria-labelledby="ca-certificates"] a', { hasText: caId.slice(0, 16) }).click();
+    assert.equal(new URL(page.url()).pathname, `${base}/ca-certificates/${caId}`);
+    assert.match(await page.locator('main').innerText(), /Status\s*INACTIVE/);
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.locator('a', { hasText: 'The certificates this CA issued' }).click();
+    assert.deepEqual(await page.locator('tbody tr td:first-child').allInnerTexts(), [deviceId]);
+    // The device certificate's page names its CA, linked back.
+    await page.locator('tbody a').first().click();
+    assert.equal(await page.locator(`a[href="${base}/ca-certificates/${caId}"]`).count(), 1);
+    await page.goto(`${server.url}${base}/ca-certificates`);
+    assert.match(await page.locator('tbody').innerText(), new RegExp(`${caId}\\s*INACTIVE`));
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.equal((await rawRequest(server.url, { path: `${base}/ca-certificates/${'0'.repeat(64)}` })).status, 404);
+    assert.equal((await rawRequest(server.url, { path: `${base}/ca-certificates/nope` })).status, 404);
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 });
 
 describe('the registry pages’ links and line diff', () => {

@@ -6,7 +6,7 @@ import { badge, when } from '../../layout.js';
 import type { DashboardContext } from '../../context.js';
 import { DAY_MS } from '../../../kernel/clock.js';
 import { certificateStatusBadge, epochMs, fromQuery, pager, PER_PAGE } from './shared.js';
-import { certificateLink, policyLink, thingLink } from './links.js';
+import { caCertificatePath, certificateLink, policyLink, thingLink } from './links.js';
 
 export async function certificateListPage(ctx: DashboardContext, query: URLSearchParams): Promise<Html> {
   const ca = query.get('caCertificateId') ?? '';
@@ -63,7 +63,7 @@ export async function certificatePage(ctx: DashboardContext, certificateId: stri
     <dt>Valid from</dt><dd>${when(epochMs(validity.notBefore))}</dd>
     <dt>Valid until</dt><dd>${when(epochMs(validity.notAfter))} ${expiryBadge(validity.notAfter, ctx.clock.now())}</dd>
     <dt>Issued by CA</dt><dd>${cert.caCertificateId
-      ? html`<a href="${ctx.base}/registry/certificates?${new URLSearchParams({ caCertificateId: cert.caCertificateId })}"><code>${cert.caCertificateId}</code></a>`
+      ? html`<a href="${caCertificatePath(ctx, cert.caCertificateId)}"><code>${cert.caCertificateId}</code></a>`
       : html`<span class="muted">Amazon's CA, or not registered</span>`}</dd>
     <dt>Mode</dt><dd>${cert.certificateMode ?? '—'}</dd>
     <dt>Owned by</dt><dd>${cert.ownedBy ?? '—'}</dd>

@@ -3,7 +3,7 @@
 import { html, type Html } from '../../html.js';
 import type { DashboardContext } from '../../context.js';
 import { certificateStatusBadge } from './shared.js';
-import { certificatePath, policyLink, thingGroupLink, thingLink } from './links.js';
+import { caCertificatePath, certificatePath, policyLink, thingGroupLink, thingLink } from './links.js';
 
 /** How many of each kind the front page lists. */
 const SHOWN = 10;
@@ -16,10 +16,11 @@ function panel(id: string, title: string, href: string, rows: Html[], more: bool
 }
 
 export async function registryIndexPage(ctx: DashboardContext): Promise<Html> {
-  const [things, groups, certificates, policies] = await Promise.all([
+  const [things, groups, certificates, cas, policies] = await Promise.all([
     ctx.call('ListThings', { maxResults: SHOWN }),
     ctx.call('ListThingGroups', { maxResults: SHOWN }),
     ctx.call('ListCertificates', { pageSize: SHOWN }),
+    ctx.call('ListCACertificates', { pageSize: SHOWN }),
     ctx.call('ListPolicies', { pageSize: SHOWN }),
   ]);
   const base = `${ctx.base}/registry`;
@@ -34,6 +35,14 @@ export async function registryIndexPage(ctx: DashboardContext): Promise<Html> {
       ((certificates.certificates ?? []) as { certificateId: string; status?: string }[]).map((c) => html`<a href="${certificatePath(ctx, c.certificateId)}"><code>${c.certificateId.slice(0, 16)}…</code></a> ${certificateStatusBadge(c.status)}`),
       Boolean(certificates.nextMarker),
       'No certificates.',
+    )}
+    ${panel(
+      'ca-certificates',
+      'CA certificates',
+      `${base}/ca-certificates`,
+      ((cas.certificates ?? []) as { certificateId: string; status?: string }[]).map((c) => html`<a href="${caCertificatePath(ctx, c.certificateId)}"><code>${c.certificateId.slice(0, 16)}…</code></a> ${certificateStatusBadge(c.status)}`),
+      Boolean(cas.nextMarker),
+      'No CA certificates.',
     )}
     ${panel('policies', 'Policies', `${base}/policies`, ((policies.policies ?? []) as { policyName: string }[]).map((p) => policyLink(ctx, p.policyName)), Boolean(policies.nextMarker), 'No policies.')}
   </div>`;

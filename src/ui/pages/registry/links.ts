@@ -11,6 +11,7 @@ export const registryPath = (ctx: Base) => `${ctx.base}/registry`;
 export const thingPath = (ctx: Base, thingName: string) => `${ctx.base}/registry/things/${segment(thingName)}`;
 export const thingGroupPath = (ctx: Base, groupName: string) => `${ctx.base}/registry/thing-groups/${segment(groupName)}`;
 export const certificatePath = (ctx: Base, certificateId: string) => `${ctx.base}/registry/certificates/${segment(certificateId)}`;
+export const caCertificatePath = (ctx: Base, certificateId: string) => `${ctx.base}/registry/ca-certificates/${segment(certificateId)}`;
 export const policyPath = (ctx: Base, policyName: string) => `${ctx.base}/registry/policies/${segment(policyName)}`;
 /** A policy's page showing one version's document. */
 export const policyVersionPath = (ctx: Base, policyName: string, versionId: string) =>
@@ -54,12 +55,13 @@ export function principalLink(ctx: Base, principal: string): Html {
 }
 
 /**
- * The registry page of an audit finding's resource, when the registry browser has one: a device certificate, a
- * policy version, a thing (of a related resource). Undefined for the kinds it has no page for.
+ * The registry page of an audit finding's resource, when the registry browser has one: a device or CA certificate, a
+ * policy version. Undefined for the kinds it has no page for.
  */
 export function resourcePath(ctx: Base, resourceIdentifier: Record<string, any> | undefined): string | undefined {
   const id = resourceIdentifier ?? {};
   if (typeof id.deviceCertificateId === 'string') return certificatePath(ctx, id.deviceCertificateId);
+  if (typeof id.caCertificateId === 'string') return caCertificatePath(ctx, id.caCertificateId);
   const version = id.policyVersionIdentifier;
   if (version && typeof version.policyName === 'string')
     return typeof version.policyVersionId === 'string' ? policyVersionPath(ctx, version.policyName, version.policyVersionId) : policyPath(ctx, version.policyName);

@@ -1,5 +1,5 @@
-// The registry browser's addresses: a front page, and a list and a page per thing, thing group, certificate and
-// policy, with a policy's version diff; and the forms that create a policy, create a version and set the default one.
+// The registry browser's addresses: a front page, and a list and a page per thing, thing group, certificate, CA
+// certificate and policy, with a policy's version diff; and the forms that create a policy, create a version and set the default one.
 // A name in the path is matched by its own strict pattern (percent escapes allowed, then decoded and checked again):
 // anything else is a 404 page, never a call.
 import { invalidRequest } from '../../../kernel/errors.js';
@@ -11,6 +11,7 @@ import { registryIndexPage } from './index.js';
 import { thingListPage, thingPage } from './things.js';
 import { thingGroupListPage, thingGroupPage } from './thing-groups.js';
 import { certificateListPage, certificatePage } from './certificates.js';
+import { caCertificateListPage, caCertificatePage } from './ca-certificates.js';
 import { policyListPage, policyPage } from './policies.js';
 import { policyDiffPage } from './policy-diff.js';
 import { policyPath, policyVersionPath } from './links.js';
@@ -18,6 +19,7 @@ import { policyPath, policyVersionPath } from './links.js';
 const THING = new RegExp(`^/registry/things/${segmentPattern('a-zA-Z0-9:_-', 384)}$`);
 const GROUP = new RegExp(`^/registry/thing-groups/${segmentPattern('a-zA-Z0-9:_-', 384)}$`);
 const CERTIFICATE = /^\/registry\/certificates\/([0-9a-f]{64})$/;
+const CA_CERTIFICATE = /^\/registry\/ca-certificates\/([0-9a-f]{64})$/;
 const POLICY_SEGMENT = segmentPattern('\\w+=,.@-', 384);
 const POLICY = new RegExp(`^/registry/policies/${POLICY_SEGMENT}$`);
 const POLICY_DIFF = new RegExp(`^/registry/policies/${POLICY_SEGMENT}/diff$`);
@@ -53,6 +55,8 @@ export const REGISTRY_ROUTES: PageRoutes = {
     { path: GROUP, view: ([raw], query) => named(raw, GROUP_NAME, (n) => `Thing group ${n}`, (ctx, n) => thingGroupPage(ctx, n, query)) },
     { path: /^\/registry\/certificates$/, view: list('Certificates', certificateListPage) },
     { path: CERTIFICATE, view: ([raw]) => named(raw, CERTIFICATE_ID, () => 'Certificate', certificatePage) },
+    { path: /^\/registry\/ca-certificates$/, view: list('CA certificates', caCertificateListPage) },
+    { path: CA_CERTIFICATE, view: ([raw]) => named(raw, CERTIFICATE_ID, () => 'CA certificate', caCertificatePage) },
     { path: /^\/registry\/policies$/, view: list('Policies', policyListPage) },
     { path: POLICY, view: ([raw], query) => named(raw, POLICY_NAME, (n) => `Policy ${n}`, (ctx, n) => policyPage(ctx, n, query)) },
     { path: POLICY_DIFF, view: ([raw], query) => named(raw, POLICY_NAME, (n) => `Policy ${n}: changes between versions`, (ctx, n) => policyDiffPage(ctx, n, query)) },
