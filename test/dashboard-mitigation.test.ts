@@ -365,7 +365,7 @@ describe('a running task, live', () => {
       });
       await waitForText(page, /Status\s*COMPLETED|Status\s*FAILED/, 30_000);
       const seen = JSON.parse((await page.evaluate(() => sessionStorage.getItem('seen'))) ?? '[]') as string[];
-      assert.ok(seen.some((s) => /findings\/s|measuring/.test(s.split('|')[0]!)), `the rate was updated live: ${seen.join(' / ')}`);
+      assert.ok(seen.some((s) => /findings\/s/.test(s.split('|')[0]!)), `the rate was measured live: ${seen.join(' / ')}`);
       assert.ok(seen.some((s) => /Notify/.test(s.split('|')[1]!)), `a failure row arrived live: ${seen.join(' / ')}`);
       // The final page: both executions failed, with the SNS error.
       assert.match((await page.locator('#count-failed').textContent())!, /^2$/);
