@@ -249,6 +249,10 @@ test('hostile addresses and forms on the mitigation pages answer 4xx pages, neve
       '/mitigation/tasks/x/events',
       `/audits/${'a'.repeat(32)}?severity=LOW&nextToken=0:${'A'.repeat(5000)}`,
       '/mitigation?nextToken=abc',
+      // Regression: a query key naming an Object.prototype member made the builder call push on the prototype (500).
+      `/mitigation/new?auditTaskId=${'a'.repeat(32)}&preview=1&action.__proto__=x`,
+      `/mitigation/new?auditTaskId=${'a'.repeat(32)}&preview=1&action.IOT_POLICY_OVERLY_PERMISSIVE_CHECK=x&reasons.__proto__=x`,
+      `/mitigation/new?auditTaskId=${'a'.repeat(32)}&action.constructor=x`,
     ];
     for (const path of gets) {
       const res = await rawRequest(server.url, { path: `${BASE}${path}` });
@@ -292,34 +296,48 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A server whose SNS endpoint is a closed port: a PUBLISH_FINDING_TO_SNS execution stays IN_PROGRESS until the
+ * delivery deadline, then fails. Seeded with the walkthrough's policy, the two checks and a Notify action.
+ */
+async function snsStalledServer(deliveryDeadlineMs: number): Promise<TestServer> {
+  const server = await startTestServer('sqlite', {
+    sns: { endpoint: `http://127.0.0.1:${await closedPort()}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 },
+    snsDeliveryDeadlineMs: deliveryDeadlineMs,
+  });
+  const iot = server.iot(ACCOUNT);
+  await iot.send(new CreatePolicyCommand({ policyName: 'AllowAll', policyDocument: ALLOW_ALL }));
+  await iot.send(
+    new UpdateAccountAuditConfigurationCommand({
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/Audit`,
+      auditCheckConfigurations: Object.fromEntries(CHECKS.map((c) => [c, { enabled: true }])),
+    }),
+  );
+  await iot.send(
+    new CreateMitigationActionCommand({
+      actionName: 'Notify',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/Mitigation`,
+      actionParams: { publishFindingToSnsParams: { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:findings` } },
+    }),
+  );
+  return server;
+}
+
 describe('a running task, live', () => {
-  let server: TestServer;
+  /** Its tasks fail 6 s after they start: long enough to watch, short enough to see them end. */
+  let failing: TestServer;
+  /** Its tasks run until canceled (or the server stops): for tests that must not race the task's end. */
+  let lasting: TestServer;
   let browser: Browser;
   before(async () => {
-    server = await startTestServer('sqlite', {
-      sns: { endpoint: `http://127.0.0.1:${await closedPort()}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 },
-      snsDeliveryDeadlineMs: 4000,
-    });
+    failing = await snsStalledServer(6000);
+    lasting = await snsStalledServer(600_000);
     browser = await launchChromium();
-    const iot = server.iot(ACCOUNT);
-    await iot.send(new CreatePolicyCommand({ policyName: 'AllowAll', policyDocument: ALLOW_ALL }));
-    await iot.send(
-      new UpdateAccountAuditConfigurationCommand({
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/Audit`,
-        auditCheckConfigurations: Object.fromEntries(CHECKS.map((c) => [c, { enabled: true }])),
-      }),
-    );
-    await iot.send(
-      new CreateMitigationActionCommand({
-        actionName: 'Notify',
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/Mitigation`,
-        actionParams: { publishFindingToSnsParams: { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:findings` } },
-      }),
-    );
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
+    await failing?.close();
+    await lasting?.close();
   });
 
   async function auditNow(iot: IoTClient) {
@@ -329,7 +347,7 @@ describe('a running task, live', () => {
   }
 
   /** Starts a task that notifies SNS (unreachable: it runs until the deadline, then fails) through the pages. */
-  async function startNotifyTask(page: Page, auditId: string) {
+  async function startNotifyTask(server: TestServer, page: Page, auditId: string) {
     await page.goto(`${server.url}${BASE}/mitigation/new?auditTaskId=${auditId}`);
     await page.check('input[name="action.IOT_POLICY_OVERLY_PERMISSIVE_CHECK"][value="Notify"]');
     await page.check('input[name="action.LOGGING_DISABLED_CHECK"][value="Notify"]');
@@ -340,11 +358,24 @@ describe('a running task, live', () => {
   }
 
   test('the task page follows the event stream: counts while it runs, each failure as it happens, then the final page', async () => {
-    const auditId = await auditNow(server.iot(ACCOUNT));
+    const auditId = await auditNow(failing.iot(ACCOUNT));
     const context = await browser.newContext({ bypassCSP: true });
+    // What the stream writes into a live page, kept across the reload the `end` event causes. Installed before any
+    // page loads, so no event can arrive before it observes.
+    await context.addInitScript(() => {
+      document.addEventListener('DOMContentLoaded', () => {
+        const main = document.querySelector('main');
+        if (!main || !document.querySelector('[data-events]')) return;
+        new MutationObserver(() => {
+          const seen = JSON.parse(sessionStorage.getItem('seen') ?? '[]') as string[];
+          seen.push(`${document.getElementById('progress-rate')?.textContent}|${document.getElementById('failures')?.textContent}`);
+          sessionStorage.setItem('seen', JSON.stringify(seen));
+        }).observe(main, { subtree: true, childList: true, characterData: true });
+      });
+    });
     const page = await context.newPage();
     try {
-      const taskId = await startNotifyTask(page, auditId);
+      const taskId = await startNotifyTask(failing, page, auditId);
       assert.match((await page.locator('#progress-status').textContent())!, /IN_PROGRESS/);
       assert.deepEqual(await seriousViolations(page), [], 'the running task page');
       if (SCREENSHOTS) {
@@ -354,15 +385,6 @@ describe('a running task, live', () => {
         await page.screenshot({ path: `${SCREENSHOTS}mitigation-task-running-dark.png`, fullPage: true });
         await page.emulateMedia({ colorScheme: 'light' });
       }
-      // What the stream writes into the page, kept across the reload the `end` event causes.
-      await page.evaluate(() => {
-        const seen: string[] = [];
-        new MutationObserver(() => {
-          const text = `${document.getElementById('progress-rate')?.textContent}|${document.getElementById('failures')?.textContent}`;
-          seen.push(text);
-          sessionStorage.setItem('seen', JSON.stringify(seen));
-        }).observe(document.querySelector('main')!, { subtree: true, childList: true, characterData: true });
-      });
       await waitForText(page, /Status\s*COMPLETED|Status\s*FAILED/, 30_000);
       const seen = JSON.parse((await page.evaluate(() => sessionStorage.getItem('seen'))) ?? '[]') as string[];
       assert.ok(seen.some((s) => /findings\/s/.test(s.split('|')[0]!)), `the rate was measured live: ${seen.join(' / ')}`);
@@ -377,13 +399,13 @@ describe('a running task, live', () => {
   });
 
   test('the event stream over HTTP: update events, then end when the task ends; cancel from the page', async () => {
-    const auditId = await auditNow(server.iot(ACCOUNT));
+    const auditId = await auditNow(lasting.iot(ACCOUNT));
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     try {
-      const taskId = await startNotifyTask(page, auditId);
+      const taskId = await startNotifyTask(lasting, page, auditId);
       // Cancel: the SNS messages already handed over finish as they will, nothing new starts, the task is CANCELED.
-      const events = fetch(`${server.url}${BASE}/mitigation/tasks/${taskId}/events`).then(async (res) => {
+      const events = fetch(`${lasting.url}${BASE}/mitigation/tasks/${taskId}/events`).then(async (res) => {
         assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
         return res.text();
       });
@@ -398,14 +420,14 @@ describe('a running task, live', () => {
   });
 
   test(`at most ${MAX_EVENT_STREAMS} live views at once: the next is refused with 503, and closing one frees its place`, async () => {
-    const auditId = await auditNow(server.iot(ACCOUNT));
+    const auditId = await auditNow(lasting.iot(ACCOUNT));
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     const streams: AbortController[] = [];
     try {
-      const taskId = await startNotifyTask(page, auditId);
+      const taskId = await startNotifyTask(lasting, page, auditId);
       await page.close(); // its own stream would count too
-      const path = `${server.url}${BASE}/mitigation/tasks/${taskId}/events`;
+      const path = `${lasting.url}${BASE}/mitigation/tasks/${taskId}/events`;
       for (let i = 0; i < MAX_EVENT_STREAMS; i++) {
         const stop = new AbortController();
         streams.push(stop);

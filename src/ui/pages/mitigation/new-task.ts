@@ -29,8 +29,10 @@ interface Selection {
 }
 
 function selectionOf(query: URLSearchParams): Selection {
-  const mapping: Record<string, string[]> = {};
-  const reasonCodes: Record<string, string[]> = {};
+  // Keys come from the address bar: without a prototype, `action.__proto__` or `action.constructor` is just a check
+  // name the API refuses, not a member of Object.prototype.
+  const mapping: Record<string, string[]> = Object.create(null);
+  const reasonCodes: Record<string, string[]> = Object.create(null);
   for (const [key, value] of query) {
     if (key.startsWith('action.') && value) (mapping[key.slice(7)] ??= []).push(value);
     if (key.startsWith('reasons.')) {
