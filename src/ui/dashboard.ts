@@ -15,6 +15,7 @@ import { cookieToken, formFields, formTokenCookie, formTokenMatches, newFormToke
 import { CLEARED_SESSION_COOKIE, Sessions, sessionCookie, sessionId, type PrincipalVerifier, type SignedInPrincipal } from './sessions.js';
 import { page, type PageFrame } from './layout.js';
 import { SignInLimit } from './sign-in-limit.js';
+import { SharedReads } from './shared-reads.js';
 import { auditedAccounts } from '../audit/api/audited-accounts.js';
 import { STYLESHEET } from './styles.js';
 import { LIVE_SCRIPT } from './live-script.js';
@@ -96,6 +97,7 @@ function signInForm(formToken: string, problem?: string): Html {
 export function dashboard(options: DashboardOptions): Pages {
   const sessions = options.verifyPrincipal ? new Sessions(options.store) : undefined;
   const signInLimit = new SignInLimit();
+  const sharedReads = new SharedReads();
   const answerPage = (status: number, body: string, cookies: string[] = []): PageResponse => ({
     status,
     headers: cookies.length ? { ...PAGE_HEADERS, 'Set-Cookie': cookies } : PAGE_HEADERS,
@@ -206,8 +208,12 @@ export function dashboard(options: DashboardOptions): Pages {
           return answerPage(200, page({ title: next.title, section: next.section, scope: frame }, next.content));
         }
         const stream = matchRoute(STREAMS, rest);
-        if (stream && req.method === 'GET')
-          return { status: 200, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '', events: await stream.route.stream(ctx, stream.params, req.query) };
+        if (stream && req.method === 'GET') {
+          // A stream's reads are shared with the other streams of the same caller asking the same within a second.
+          const caller = `${principal?.principalArn ?? ''}|${scope.accountId}|${scope.region}`;
+          const live = { ...ctx, call: (operation: string, input: Record<string, unknown> = {}) => sharedReads.get(`${caller}|${operation}|${JSON.stringify(input)}`, () => ctx.call(operation, input)) };
+          return { status: 200, headers: { 'X-Content-Type-Options': 'nosniff' }, body: '', events: await stream.route.stream(live, stream.params, req.query) };
+        }
         const found = matchRoute(VIEWS, rest);
         const view = found?.route.view(found.params, req.query);
         if (!view) return errorPage(404, 'Page not found', `ddlocal's dashboard has no page at ${path}.`, frame);
