@@ -83,10 +83,20 @@ ${content}
 `.text;
 }
 
+export type Tone = 'ok' | 'bad' | 'warn' | 'info' | 'plain';
+
 /** A status or severity as a coloured badge; the word is always written out, colour only repeats it. */
-export function badge(text: string, tone: 'ok' | 'bad' | 'warn' | 'info' | 'plain'): Html {
+export function badge(text: string, tone: Tone): Html {
   return html`<span class="badge ${tone}">${text}</span>`;
 }
+
+/** A value's badge: its tone from `tones` (plain for any other value), its text the value itself or `text`. */
+export function badgeOf(value: string | undefined, tones: Readonly<Record<string, Tone>>, text = value ?? 'UNKNOWN'): Html {
+  return badge(text, value !== undefined && Object.hasOwn(tones, value) ? tones[value]! : 'plain');
+}
+
+/** An enum value as words: "CHANGED_SINCE" → "changed since". */
+export const words = (value: string) => value.replaceAll('_', ' ').toLowerCase();
 
 export function severityBadge(severity: string | undefined): Html {
   const tone = severity === 'CRITICAL' || severity === 'HIGH' ? 'bad' : severity === 'MEDIUM' ? 'warn' : 'info';
@@ -104,19 +114,25 @@ export function checkStatusBadge(status: string | undefined): Html {
     case 'CANCELED':
       return badge('Canceled', 'plain');
     default:
-      return badge(status === undefined ? 'Unknown' : status.replaceAll('_', ' ').toLowerCase(), 'info');
+      return badge(status === undefined ? 'Unknown' : words(status), 'info');
   }
 }
 
+/** The status of a task (audit or mitigation) or of a mitigation execution (which may also be PENDING). */
 export function taskStatusBadge(status: string | undefined): Html {
-  const tone = status === 'COMPLETED' ? 'ok' : status === 'FAILED' ? 'bad' : status === 'IN_PROGRESS' ? 'info' : 'plain';
-  return badge(status ?? 'UNKNOWN', tone);
+  return badgeOf(status, { COMPLETED: 'ok', FAILED: 'bad', IN_PROGRESS: 'info', PENDING: 'info' });
+}
+
+/** An API timestamp (a Date, or epoch milliseconds) as a Date; undefined for anything else or an invalid one. */
+export function instantOf(value: unknown): Date | undefined {
+  const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
 /** An instant as the browser's readers expect it: UTC, to the second, machine-readable in <time>. */
 export function when(value: unknown): Html {
-  const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) return html`<span class="muted">—</span>`;
+  const date = instantOf(value);
+  if (!date) return html`<span class="muted">—</span>`;
   const iso = date.toISOString();
   return html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')} UTC</time>`;
 }

@@ -18,7 +18,7 @@ interface TrackedTask {
 }
 
 /** A task's findings by outcome: what describe-audit-mitigation-actions-task's statistics add up. */
-interface FindingCounts {
+export interface FindingCounts {
   total: number;
   done: number;
   succeeded: number;

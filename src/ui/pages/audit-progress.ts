@@ -3,7 +3,6 @@
 // results. Without script, the page reloads itself instead.
 import type { EventStream } from '../../kernel/page-route.js';
 import type { DashboardContext } from '../context.js';
-import { ApiError } from '../../kernel/errors.js';
 import { pollEverySecond } from '../polling-stream.js';
 
 /** Checks done of all checks, from DescribeAuditTask's statistics. */
@@ -19,15 +18,8 @@ export async function auditStream(ctx: DashboardContext, taskId: string): Promis
   await ctx.call('DescribeAuditTask', { taskId });
   return {
     async run(send, signal) {
-      await pollEverySecond(signal, async () => {
-        let audit: Record<string, any>;
-        try {
-          audit = await ctx.call('DescribeAuditTask', { taskId });
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          send('end', { status: 'UNKNOWN', error: err.code });
-          return false;
-        }
+      await pollEverySecond(signal, send, async () => {
+        const audit = await ctx.call('DescribeAuditTask', { taskId });
         const { done, total } = checksDone(audit);
         send('update', { text: { 'audit-checks-done': String(done), 'audit-checks-total': String(total) }, progress: { id: 'audit-progress', value: done, max: Math.max(total, 1) } });
         const running = audit.taskStatus === 'IN_PROGRESS';

@@ -8,8 +8,9 @@ import { AUDIT_CHECKS } from '../../audit/checks/index.js';
 import { retainedWindow } from './time-window.js';
 import { invalidRequest } from '../../kernel/errors.js';
 import { checksDone } from './audit-progress.js';
+import { shape } from '../../model/model.js';
 
-const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
+const TASK_STATUSES = shape('AuditTaskStatus').enum ?? [];
 /** Findings per page; the API's largest page. */
 const FINDINGS_PER_PAGE = 100;
 
@@ -110,7 +111,7 @@ export function suppressionForm(ctx: DashboardContext, finding: Record<string, a
   </form>`;
 }
 
-const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+const SEVERITIES = shape('AuditFindingSeverity').enum ?? [];
 
 /**
  * One page of the findings of the checks of one severity. ListAuditFindings filters by check, not severity, and each

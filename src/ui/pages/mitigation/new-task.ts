@@ -4,7 +4,7 @@
 // transaction it rolls back — and only that page carries the form that starts the task, with exactly the request
 // that was previewed.
 import { html, type Html } from '../../html.js';
-import { badge, severityBadge } from '../../layout.js';
+import { badgeOf, instantOf, severityBadge, words } from '../../layout.js';
 import type { DashboardContext } from '../../context.js';
 import { tokenField } from '../../forms.js';
 import { invalidRequest } from '../../../kernel/errors.js';
@@ -71,8 +71,8 @@ async function targetChecks(ctx: DashboardContext, s: Selection): Promise<Map<st
 
 /** An instant as text to the minute (an <option> holds text only, no <time>). */
 function minuteText(value: unknown): string {
-  const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'unknown';
+  const date = instantOf(value);
+  return date ? `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'unknown';
 }
 
 /** Step one without a target: choose one of the recent audits. */
@@ -132,8 +132,7 @@ async function chooseActions(ctx: DashboardContext, s: Selection): Promise<Html>
 }
 
 function outcomeBadge(outcome: string): Html {
-  const tone = outcome === 'WOULD_CHANGE' ? 'warn' : outcome === 'WOULD_FAIL' ? 'bad' : outcome === 'NO_CHANGE' ? 'ok' : 'plain';
-  return badge(outcome.replaceAll('_', ' ').toLowerCase(), tone);
+  return badgeOf(outcome, { WOULD_CHANGE: 'warn', WOULD_FAIL: 'bad', NO_CHANGE: 'ok' }, words(outcome));
 }
 
 /** Step three: the preview, and the form that starts exactly the request previewed. */

@@ -5,21 +5,16 @@
 import type { EventStream } from '../../../kernel/page-route.js';
 import type { DashboardContext } from '../../context.js';
 import { failuresAfter, type FailureKey } from '../../../mitigation/api/task-findings.js';
-import { ApiError } from '../../../kernel/errors.js';
+import type { FindingCounts } from '../../../mitigation/engine/progress-log.js';
 import { pollEverySecond } from '../../polling-stream.js';
 
 /** Failures a page lists live; past this, the executions table (filtered by outcome) has them all. */
 const LIVE_FAILURES = 200;
 const FAILURES_PER_TICK = 20;
 
-export interface Progress {
+/** A task's status and its findings by outcome, as the progress log counts them, from the API's answer. */
+export interface Progress extends FindingCounts {
   status: string;
-  total: number;
-  done: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  canceled: number;
 }
 
 /** The counts of a DescribeAuditMitigationActionsTask answer, summed over its checks. */
@@ -52,16 +47,8 @@ export async function progressStream(ctx: DashboardContext, taskId: string): Pro
       let failureKey: FailureKey | undefined;
       let failuresSent = 0;
       let failedSeen = 0;
-      await pollEverySecond(signal, async () => {
-        let task: Record<string, any>;
-        try {
-          task = await ctx.call('DescribeAuditMitigationActionsTask', { taskId });
-        } catch (err) {
-          // Purged or no longer allowed mid-stream: say so and end; the page's next load shows the API's error.
-          if (!(err instanceof ApiError)) throw err;
-          send('end', { status: 'UNKNOWN', error: err.code });
-          return false;
-        }
+      await pollEverySecond(signal, send, async () => {
+        const task = await ctx.call('DescribeAuditMitigationActionsTask', { taskId });
         const p = progressOf(task);
         const now = performance.now();
         first ??= { at: now, done: p.done };

@@ -2,7 +2,8 @@
 // Server-Sent Events while it runs), per-check statistics, failures, executions, and the Cancel and Undo buttons —
 // and the undo's per-execution results.
 import { html, type Html } from '../../html.js';
-import { badge, taskStatusBadge, when } from '../../layout.js';
+import { badgeOf, taskStatusBadge, when, words } from '../../layout.js';
+import { shape } from '../../../model/model.js';
 import type { DashboardContext } from '../../context.js';
 import { tokenField } from '../../forms.js';
 import { invalidRequest } from '../../../kernel/errors.js';
@@ -18,12 +19,7 @@ const FINDINGS_PER_PAGE = 50;
 const OUTCOMES: FindingOutcome[] = ['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELED'];
 const FINDING_ID = /^[a-zA-Z0-9_-]{1,128}$/;
 
-export function executionStatusBadge(status: string | undefined): Html {
-  const tone = status === 'COMPLETED' ? 'ok' : status === 'FAILED' ? 'bad' : status === 'IN_PROGRESS' || status === 'PENDING' ? 'info' : 'plain';
-  return badge(status ?? 'UNKNOWN', tone);
-}
-
-const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELED'];
+const TASK_STATUSES = shape('AuditMitigationActionsTaskStatus').enum ?? [];
 
 /** A table of mitigation tasks as ListAuditMitigationActionsTasks answers them (its filters are the API's own). */
 export async function mitigationTasksTable(ctx: DashboardContext, filters: Record<string, string>, token: string | null) {
@@ -109,7 +105,7 @@ async function executionsSection(ctx: DashboardContext, taskId: string, query: U
           (executions[i]!.length ? executions[i]! : [{}]).map(
             (e) => html`<tr><td><a href="${ctx.base}/findings/${f.findingId}"><code>${f.findingId.slice(0, 8)}</code></a></td><td>${f.checkName}</td>
               <td>${resourceCell(ctx, resources[i])}</td>
-              <td>${e.actionName ?? '—'}</td><td>${executionStatusBadge(e.status)}</td><td>${when(e.startTime)}</td><td>${when(e.endTime)}</td>
+              <td>${e.actionName ?? '—'}</td><td>${taskStatusBadge(e.status)}</td><td>${when(e.startTime)}</td><td>${when(e.endTime)}</td>
               <td>${e.errorCode ? html`<strong>${e.errorCode}</strong>: ` : ''}${e.message ?? ''}</td></tr>`,
           ),
         )}
@@ -169,8 +165,7 @@ export async function taskPage(ctx: DashboardContext, taskId: string, query: URL
 }
 
 function undoOutcomeBadge(outcome: string): Html {
-  const tone = outcome === 'RESTORED' ? 'ok' : outcome === 'CHANGED_SINCE' ? 'warn' : outcome === 'NOT_UNDOABLE' ? 'bad' : 'plain';
-  return badge(outcome.replaceAll('_', ' ').toLowerCase(), tone);
+  return badgeOf(outcome, { RESTORED: 'ok', CHANGED_SINCE: 'warn', NOT_UNDOABLE: 'bad' }, words(outcome));
 }
 
 /** The undo's answer, one row per execution it considered. */

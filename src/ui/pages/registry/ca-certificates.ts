@@ -4,7 +4,7 @@
 import { html, type Html } from '../../html.js';
 import { when } from '../../layout.js';
 import type { DashboardContext } from '../../context.js';
-import { certificateStatusBadge, epochMs, fromQuery, pager, PER_PAGE } from './shared.js';
+import { certificateStatusBadge, fromQuery, pager, PER_PAGE } from './shared.js';
 import { caCertificatePath } from './links.js';
 import { expiryBadge } from './certificates.js';
 
@@ -30,8 +30,8 @@ export async function caCertificatePage(ctx: DashboardContext, certificateId: st
     <dt>ARN</dt><dd><code>${ca.certificateArn}</code></dd>
     <dt>Status</dt><dd>${certificateStatusBadge(ca.status)}</dd>
     <dt>Auto-registration</dt><dd>${ca.autoRegistrationStatus ?? '—'}</dd>
-    <dt>Valid from</dt><dd>${when(epochMs(validity.notBefore))}</dd>
-    <dt>Valid until</dt><dd>${when(epochMs(validity.notAfter))} ${expiryBadge(validity.notAfter, ctx.clock.now())}</dd>
+    <dt>Valid from</dt><dd>${when(validity.notBefore)}</dd>
+    <dt>Valid until</dt><dd>${when(validity.notAfter)} ${expiryBadge(validity.notAfter, ctx.clock.now())}</dd>
     <dt>Mode</dt><dd>${ca.certificateMode ?? '—'}</dd>
     <dt>Registered</dt><dd>${when(ca.creationDate)}</dd>
     <dt>Last modified</dt><dd>${when(ca.lastModifiedDate)}</dd>

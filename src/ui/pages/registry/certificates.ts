@@ -60,8 +60,8 @@ export async function certificatePage(ctx: DashboardContext, certificateId: stri
     <dt>Id</dt><dd><code>${cert.certificateId}</code></dd>
     <dt>ARN</dt><dd><code>${arn}</code></dd>
     <dt>Status</dt><dd>${certificateStatusBadge(cert.status)}</dd>
-    <dt>Valid from</dt><dd>${when(epochMs(validity.notBefore))}</dd>
-    <dt>Valid until</dt><dd>${when(epochMs(validity.notAfter))} ${expiryBadge(validity.notAfter, ctx.clock.now())}</dd>
+    <dt>Valid from</dt><dd>${when(validity.notBefore)}</dd>
+    <dt>Valid until</dt><dd>${when(validity.notAfter)} ${expiryBadge(validity.notAfter, ctx.clock.now())}</dd>
     <dt>Issued by CA</dt><dd>${cert.caCertificateId
       ? html`<a href="${caCertificatePath(ctx, cert.caCertificateId)}"><code>${cert.caCertificateId}</code></a>`
       : html`<span class="muted">Amazon's CA, or not registered</span>`}</dd>

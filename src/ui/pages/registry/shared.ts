@@ -1,7 +1,7 @@
 // What the registry pages share: decoding a name from the path, the pager, status badges, attributes, and policy
 // documents pretty-printed.
 import { html, type Html } from '../../html.js';
-import { badge } from '../../layout.js';
+import { badgeOf, instantOf } from '../../layout.js';
 import { withQuery } from '../audits.js';
 
 /** Rows per page of every registry list: the most ListThings and its kin return. */
@@ -50,19 +50,7 @@ export function pager(path: string, query: URLSearchParams, param: string, next:
 }
 
 export function certificateStatusBadge(status: string | undefined): Html {
-  switch (status) {
-    case 'ACTIVE':
-      return badge('ACTIVE', 'ok');
-    case 'REVOKED':
-      return badge('REVOKED', 'bad');
-    case 'PENDING_ACTIVATION':
-    case 'PENDING_TRANSFER':
-      return badge(status, 'warn');
-    case undefined:
-      return badge('UNKNOWN', 'plain');
-    default:
-      return badge(status, 'plain');
-  }
+  return badgeOf(status, { ACTIVE: 'ok', REVOKED: 'bad', PENDING_ACTIVATION: 'warn', PENDING_TRANSFER: 'warn' });
 }
 
 /** Attributes (of a thing or group) as a definition list, or a dash. */
@@ -89,9 +77,7 @@ export function prettyDocument(document: unknown): string {
   }
 }
 
-/** Epoch milliseconds of an API timestamp (a Date, or a number of seconds or milliseconds), if it is one. */
+/** Epoch milliseconds of an API timestamp (a Date, or epoch milliseconds), if it is one. */
 export function epochMs(value: unknown): number | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return undefined;
+  return instantOf(value)?.getTime();
 }
