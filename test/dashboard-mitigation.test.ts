@@ -7,7 +7,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer as createTcpServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import {
   CreateMitigationActionCommand,
@@ -24,7 +23,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { launchChromium, seriousViolations, SCREENSHOTS } from './helpers/browser.js';
+import { freePort } from './helpers/ports.js';
+import { launchChromium, seriousViolations, signIn, SCREENSHOTS } from './helpers/browser.js';
 import { MAX_EVENT_STREAMS } from '../src/protocol/http-server.js';
 
 const ACCOUNT = '123456789012';
@@ -287,14 +287,6 @@ test('hostile addresses and forms on the mitigation pages answer 4xx pages, neve
   }
 });
 
-/** A port nothing listens on: SNS messages sent there fail until the delivery deadline. */
-async function closedPort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /**
  * A server whose SNS endpoint is a closed port: a PUBLISH_FINDING_TO_SNS execution stays IN_PROGRESS until the
@@ -302,7 +294,7 @@ async function closedPort(): Promise<number> {
  */
 async function snsStalledServer(deliveryDeadlineMs: number): Promise<TestServer> {
   const server = await startTestServer('sqlite', {
-    sns: { endpoint: `http://127.0.0.1:${await closedPort()}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 },
+    sns: { endpoint: `http://127.0.0.1:${await freePort()}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 },
     snsDeliveryDeadlineMs: deliveryDeadlineMs,
   });
   const iot = server.iot(ACCOUNT);
@@ -484,18 +476,11 @@ describe('mitigation through the dashboard, strict mode', () => {
     await server?.close();
   });
 
-  async function signIn(page: Page, credentials: { accessKeyId: string; secretAccessKey: string }) {
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.fill('input[name="accessKeyId"]', credentials.accessKeyId);
-    await page.fill('input[name="secretAccessKey"]', credentials.secretAccessKey);
-    await clickAndLoad(page, button(page, 'Sign in'));
-  }
-
   test('a principal allowed to runs the seed scenario through the pages, as itself', async () => {
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     try {
-      await signIn(page, OPERATOR);
+      await signIn(page, server.url, OPERATOR);
       await seedScenarioThroughPages(page, server.url, admin(), axeAndShots(page, 'light', 'strict'));
     } finally {
       await context.close();
@@ -511,7 +496,7 @@ describe('mitigation through the dashboard, strict mode', () => {
     try {
       // The operator's scenario left AllowAll at version 1 (undone), its action and a completed audit.
       const tasksBefore = await tasks();
-      await signIn(page, AUDITOR);
+      await signIn(page, server.url, AUDITOR);
 
       // Creating an action is denied.
       await page.goto(`${server.url}${BASE}/mitigation/actions/new?type=UPDATE_DEVICE_CERTIFICATE`);

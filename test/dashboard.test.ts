@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   AttachPolicyCommand,
   CreateKeysAndCertificateCommand,
@@ -19,7 +19,7 @@ import {
   UpdateAccountAuditConfigurationCommand,
 } from '@aws-sdk/client-iot';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { launchChromium, seriousViolations, SCREENSHOTS } from './helpers/browser.js';
+import { launchChromium, seriousViolations, signIn, SCREENSHOTS } from './helpers/browser.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { html, raw } from '../src/ui/html.js';
 
@@ -336,15 +336,6 @@ describe('strict mode: the pages after signing in with an access key, as that pr
     await server?.close();
   });
 
-  async function signIn(page: Page, credentials: { accessKeyId: string; secretAccessKey: string }) {
-    await page.goto(`${server.url}/`);
-    assert.equal(new URL(page.url()).pathname, '/ui/sign-in');
-    await page.fill('input[name="accessKeyId"]', credentials.accessKeyId);
-    await page.fill('input[name="secretAccessKey"]', credentials.secretAccessKey);
-    await page.locator('button', { hasText: 'Sign in' }).click();
-    await page.waitForLoadState();
-  }
-
   test('without a session every page leads to sign-in and shows nothing of any account', async () => {
     for (const path of ['/', `${base}/`, `${base}/audits/${auditId}`]) {
       const res = await rawRequest(server.url, { path });
@@ -360,7 +351,7 @@ describe('strict mode: the pages after signing in with an access key, as that pr
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     try {
-      await signIn(page, { ...VIEWER, secretAccessKey: 'not-the-secret' });
+      await signIn(page, server.url, { ...VIEWER, secretAccessKey: 'not-the-secret' });
       assert.match((await page.locator('[role="alert"]').textContent())!, /access key id, secret access key or session token is not right/);
       assert.deepEqual(await seriousViolations(page), []);
       if (SCREENSHOTS) {
@@ -371,7 +362,7 @@ describe('strict mode: the pages after signing in with an access key, as that pr
         await page.emulateMedia({ colorScheme: 'light' });
       }
 
-      await signIn(page, VIEWER);
+      await signIn(page, server.url, VIEWER);
       assert.equal(new URL(page.url()).pathname, `${base}/`);
       assert.match((await page.locator('header').textContent())!, new RegExp(`arn:aws:iam::${ACCOUNT}:user/viewer`));
       assert.equal(await page.locator(`a[href="${base}/audits/${auditId}"]`).count(), 1);
@@ -442,7 +433,7 @@ describe('strict mode: the pages after signing in with an access key, as that pr
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await signIn(page, NOBODY);
+      await signIn(page, server.url, NOBODY);
       assert.equal(new URL(page.url()).pathname, `${base}/`);
       assert.equal(await page.locator('h1').textContent(), 'AccessDeniedException');
       assert.doesNotMatch((await page.content())!, new RegExp(auditId));

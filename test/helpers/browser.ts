@@ -27,3 +27,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical')
     .map((v: { id: string; targets: string[] }) => `${v.id}: ${v.targets.join(', ')}`);
 }
+
+/** Strict mode's sign-in, as a person does it: the front door leads to the form, which is filled and sent. */
+export async function signIn(page: Page, serverUrl: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<void> {
+  await page.goto(`${serverUrl}/`);
+  assert.equal(new URL(page.url()).pathname, '/ui/sign-in');
+  await page.fill('input[name="accessKeyId"]', credentials.accessKeyId);
+  await page.fill('input[name="secretAccessKey"]', credentials.secretAccessKey);
+  await page.locator('button', { hasText: 'Sign in' }).click();
+  await page.waitForLoadState();
+}

@@ -3,10 +3,10 @@
 // this very process, and a synchronous spawn would block the event loop that has to answer the CLI.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './temp-dir.js';
+import { freePort } from './ports.js';
 
 export const AWS_BIN = '/usr/bin/aws';
 export const PYTHON = '/usr/bin/python3';
@@ -97,17 +97,7 @@ export async function runBoth(args: string[], accounts: [string, string], option
   return { aws: { ...aws, stderr: asDdlocal(aws.stderr) }, ddlocal };
 }
 
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface CapturedRequest {
   method: string;
